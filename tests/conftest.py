@@ -1,0 +1,24 @@
+"""Shared fixtures: where the real benchmark data lives (../shared/data beside the repo)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """``$WEAKLAB_SHARED_DATA`` or ``../shared/data`` beside the repository."""
+    return Path(os.environ.get("WEAKLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path to ../shared/data; skips the test where it is absent (a user's clone)."""
+    path = shared_data_dir()
+    if not (path / "README.md").is_file():
+        pytest.skip(f"real benchmark data not found at {path} (set WEAKLAB_SHARED_DATA); CI always has it")
+    return path

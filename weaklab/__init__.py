@@ -1,0 +1,14 @@
+"""weaklab: weak supervision (data programming) that scales past one machine."""
+
+from .datasets import load_wrench, make_demo_corpus
+from .matrix import ABSTAIN, LabelMatrix, LFErrors
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ABSTAIN",
+    "LFErrors",
+    "LabelMatrix",
+    "load_wrench",
+    "make_demo_corpus",
+]

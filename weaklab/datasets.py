@@ -1,0 +1,156 @@
+"""Data sets: a WRENCH-format loader and a generated demo corpus.
+
+Nothing here downloads anything: :func:`load_wrench` reads local files in the WRENCH
+layout (``train.json``, ``valid.json``, ``test.json`` and ``label.json``), and
+:func:`make_demo_corpus` generates a small labelled text corpus from a seed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .matrix import LabelMatrix
+
+__all__ = ["WrenchSplit", "load_wrench", "make_demo_corpus"]
+
+WRENCH_SPLITS = ("train", "valid", "test")
+
+
+@dataclass(frozen=True)
+class WrenchSplit:
+    """One split of a WRENCH-format data set.
+
+    Attributes
+    ----------
+    L : LabelMatrix
+        The weak labels (one column per LF).
+    y : numpy.ndarray of int
+        Gold labels (``-1`` where the file has none).
+    data : pandas.DataFrame
+        The ``data`` field of each example (for text sets, a ``text`` column), in file order.
+    label_names : tuple of str
+        Class names by index, from ``label.json``.
+    """
+
+    L: LabelMatrix
+    y: np.ndarray
+    data: pd.DataFrame
+    label_names: tuple[str, ...]
+
+
+def load_wrench(directory: str | Path, split: str = "train") -> WrenchSplit:
+    """Load one split of a WRENCH-format data set from ``directory``.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Folder holding ``{split}.json`` and ``label.json``.
+    split : {"train", "valid", "test"}
+
+    Returns
+    -------
+    WrenchSplit
+    """
+    if split not in WRENCH_SPLITS:
+        raise ValueError(f"split must be one of {WRENCH_SPLITS}, got {split!r}")
+    directory = Path(directory)
+    path = directory / f"{split}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no WRENCH split file at {path}")
+    label_path = directory / "label.json"
+    if not label_path.is_file():
+        raise FileNotFoundError(f"no label.json (class names) in {directory}")
+    with open(label_path, encoding="utf-8") as f:
+        label_map = json.load(f)
+    label_names = tuple(label_map[str(i)] for i in range(len(label_map)))
+    with open(path, encoding="utf-8") as f:
+        raw = json.load(f)
+    items = list(raw.values())
+    if not items:
+        raise ValueError(f"{path} holds no examples")
+    widths = {len(item["weak_labels"]) for item in items}
+    if len(widths) != 1:
+        raise ValueError(f"{path}: examples have different numbers of weak labels: {sorted(widths)}")
+    weak = np.array([item["weak_labels"] for item in items], dtype=np.int64)
+    y = np.array([-1 if item.get("label") is None else item["label"] for item in items], dtype=np.int64)
+    data = pd.DataFrame([item.get("data", {}) for item in items])
+    k = len(label_names)
+    L = LabelMatrix.from_dense(weak, [f"lf_{j}" for j in range(weak.shape[1])], k)
+    return WrenchSplit(L=L, y=y, data=data, label_names=label_names)
+
+
+# --------------------------------------------------------------------- demo
+_HAM_OPENERS = [
+    "i love this song", "this video is amazing", "great performance", "the chorus is so catchy",
+    "who is watching in 2026", "this brings back memories", "her voice is beautiful",
+    "the dance moves are incredible", "best music video ever", "i can't stop listening",
+    "the guitar solo at the end", "this deserves more views", "the lyrics are deep",
+    "my favourite artist", "the drummer is on fire",
+]
+_HAM_TAILS = [
+    "", " so good", " honestly", " every single day", " since i was a kid", " <3", " wow",
+    " right?", " cannot wait for the next one", " from germany", " lol",
+]
+_SPAM_OPENERS = [
+    "check out my channel", "subscribe to my channel", "please subscribe", "visit my website",
+    "free gift cards at", "earn money from home", "click this link", "check out this video",
+    "win a free iphone", "follow me on instagram", "i will subscribe back", "make $500 a day",
+]
+_SPAM_TAILS = [
+    " http://bit.ly/{code}", " www.{code}.com", " thanks!", " plz", " :)", " https://goo.gl/{code}",
+    " for more videos", " you won't regret it", "",
+]
+
+
+def make_demo_corpus(n_rows: int = 20_000, spam_rate: float = 0.3, seed: int = 0) -> pd.DataFrame:
+    """Generate a labelled corpus of short video comments (spam vs. ham).
+
+    It imitates the YouTube spam task closely enough that simple keyword LFs are
+    useful but imperfect: some spam carries no tell-tale words, and some ham mentions
+    "channel" or links.
+
+    Parameters
+    ----------
+    n_rows : int
+        Number of comments.
+    spam_rate : float
+        Fraction of spam comments (class 1).
+    seed : int
+        Seed of the generator; the same seed gives the same corpus.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``text`` (str), ``author`` (str) and ``label`` (int, 0 = ham, 1 = spam).
+    """
+    if isinstance(n_rows, bool) or not isinstance(n_rows, (int, np.integer)) or n_rows < 0:
+        raise ValueError(f"n_rows must be a non-negative int, got {n_rows!r}")
+    if not 0.0 <= spam_rate <= 1.0:
+        raise ValueError(f"spam_rate must lie in [0, 1], got {spam_rate!r}")
+    rng = np.random.default_rng(seed)
+    is_spam = rng.random(n_rows) < spam_rate
+    # A minority of comments of each class look like the other class.
+    disguised = rng.random(n_rows) < 0.12
+    style = np.where(disguised, ~is_spam, is_spam)
+    texts = np.empty(n_rows, dtype=object)
+    ham_o = rng.integers(0, len(_HAM_OPENERS), n_rows)
+    ham_t = rng.integers(0, len(_HAM_TAILS), n_rows)
+    spam_o = rng.integers(0, len(_SPAM_OPENERS), n_rows)
+    spam_t = rng.integers(0, len(_SPAM_TAILS), n_rows)
+    codes = rng.integers(0, 36**5, n_rows)
+    shout = rng.random(n_rows) < np.where(is_spam, 0.25, 0.05)
+    for i in range(n_rows):
+        if style[i]:
+            text = _SPAM_OPENERS[spam_o[i]] + _SPAM_TAILS[spam_t[i]].format(code=np.base_repr(codes[i], 36).lower())
+        else:
+            text = _HAM_OPENERS[ham_o[i]] + _HAM_TAILS[ham_t[i]]
+        texts[i] = text.upper() if shout[i] else text
+    authors = np.char.add("user", rng.integers(0, max(1, n_rows // 3), n_rows).astype(str))
+    return pd.DataFrame(
+        {"text": pd.array(texts, dtype="str"), "author": pd.array(authors, dtype="str"), "label": is_spam.astype(np.int64)}
+    )

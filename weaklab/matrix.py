@@ -1,0 +1,404 @@
+"""The label matrix: n rows × m labeling functions, stored sparse.
+
+Convention (see DESIGN.md): classes are ``0..k-1`` and abstain is ``-1`` wherever a
+dense array meets the user. Inside :class:`LabelMatrix` the CSR stores ``label + 1``,
+so an absent entry *is* an abstain and no abstain is ever stored. Memory is
+O(non-zeros): ``int8`` data (``int16`` when k > 126), ``int32`` column indices and
+``int64`` row pointers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+ABSTAIN = -1
+
+__all__ = ["ABSTAIN", "LFErrors", "LabelMatrix"]
+
+
+@dataclass(frozen=True)
+class LFErrors:
+    """What went wrong inside one LF during a fault-tolerant application.
+
+    Attributes
+    ----------
+    lf : str
+        Name of the labeling function.
+    n_failed : int
+        Number of rows whose vote became an abstain because the LF raised.
+    first_row : int
+        Position (0-based, in the whole data set) of the first failing row.
+    first_index : object
+        The data's index label of that row.
+    first_error : str
+        ``"ExceptionType: message"`` of the first failure.
+    """
+
+    lf: str
+    n_failed: int
+    first_row: int
+    first_index: object
+    first_error: str
+
+    def __str__(self) -> str:
+        return (
+            f"LF {self.lf!r} failed on {self.n_failed} row(s); first at row {self.first_row} "
+            f"(index {self.first_index!r}): {self.first_error}"
+        )
+
+
+def _data_dtype(cardinality: int) -> np.dtype:
+    return np.dtype(np.int8) if cardinality < np.iinfo(np.int8).max else np.dtype(np.int16)
+
+
+def _check_cardinality(cardinality: object) -> int:
+    if isinstance(cardinality, (bool, np.bool_)) or not isinstance(cardinality, (int, np.integer)):
+        raise TypeError(f"cardinality must be an int >= 2, got {cardinality!r}")
+    if cardinality < 2 or cardinality > np.iinfo(np.int16).max - 1:
+        raise ValueError(f"cardinality must be between 2 and 32766, got {cardinality}")
+    return int(cardinality)
+
+
+def _check_names(lf_names: Sequence[str], n_lfs: int) -> tuple[str, ...]:
+    names = tuple(lf_names)
+    if len(names) != n_lfs:
+        raise ValueError(f"got {len(names)} LF names for {n_lfs} columns")
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"LF names must be strings, got {name!r}")
+    seen: set[str] = set()
+    dupes = sorted({n for n in names if n in seen or seen.add(n)})
+    if dupes:
+        raise ValueError(f"duplicate LF names: {dupes}")
+    return names
+
+
+class LabelMatrix:
+    """Votes of m labeling functions on n rows, held as a sparse CSR matrix.
+
+    Parameters
+    ----------
+    csr : scipy.sparse.csr_matrix or csr_array, shape (n, m)
+        Stored values are ``label + 1`` (1..k); absent entries are abstains.
+    lf_names : sequence of str
+        One unique name per column.
+    cardinality : int
+        Number of classes k (>= 2).
+    errors : mapping of str to LFErrors, optional
+        Failures recorded by :func:`weaklab.apply_lfs` with ``fault_tolerant=True``,
+        keyed by LF name. Empty when nothing failed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> L = LabelMatrix.from_dense(np.array([[0, -1], [1, 1], [-1, -1]]), ["a", "b"], 2)
+    >>> L.shape, L.nnz
+    ((3, 2), 3)
+    >>> L.to_dense().tolist()
+    [[0, -1], [1, 1], [-1, -1]]
+    """
+
+    __slots__ = ("_csr", "_lf_names", "_cardinality", "_errors", "_name_to_col")
+
+    def __init__(
+        self,
+        csr: sp.spmatrix | sp.sparray,
+        lf_names: Sequence[str],
+        cardinality: int,
+        errors: Mapping[str, LFErrors] | None = None,
+    ) -> None:
+        if not sp.issparse(csr):
+            raise TypeError(
+                "LabelMatrix needs a scipy sparse matrix; use LabelMatrix.from_dense for arrays"
+            )
+        k = _check_cardinality(cardinality)
+        csr = sp.csr_matrix(csr)
+        if csr.nnz and (csr.data.min() < 0 or csr.data.max() > k):
+            raise ValueError(
+                f"stored CSR values must be label + 1 in 1..{k}; found values in "
+                f"[{csr.data.min()}, {csr.data.max()}]"
+            )
+        csr.eliminate_zeros()
+        csr.sort_indices()
+        csr = sp.csr_matrix(
+            (
+                csr.data.astype(_data_dtype(k), copy=False),
+                csr.indices.astype(np.int32, copy=False),
+                csr.indptr.astype(np.int64, copy=False),
+            ),
+            shape=csr.shape,
+        )
+        self._csr = csr
+        self._lf_names = _check_names(lf_names, csr.shape[1])
+        self._cardinality = k
+        self._errors = dict(errors or {})
+        unknown = set(self._errors) - set(self._lf_names)
+        if unknown:
+            raise ValueError(f"errors recorded for unknown LFs: {sorted(unknown)}")
+        self._name_to_col = {name: j for j, name in enumerate(self._lf_names)}
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def csr(self) -> sp.csr_matrix:
+        """The CSR storage (values are ``label + 1``). Treat it as read-only."""
+        return self._csr
+
+    @property
+    def lf_names(self) -> tuple[str, ...]:
+        """Names of the labeling functions, one per column."""
+        return self._lf_names
+
+    @property
+    def cardinality(self) -> int:
+        """Number of classes k."""
+        return self._cardinality
+
+    @property
+    def errors(self) -> dict[str, LFErrors]:
+        """Per-LF failures recorded during a fault-tolerant application."""
+        return dict(self._errors)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_rows, n_lfs)``."""
+        return self._csr.shape
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows n."""
+        return self._csr.shape[0]
+
+    @property
+    def n_lfs(self) -> int:
+        """Number of labeling functions m."""
+        return self._csr.shape[1]
+
+    @property
+    def nnz(self) -> int:
+        """Number of (non-abstain) votes stored."""
+        return int(self._csr.nnz)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the CSR arrays."""
+        c = self._csr
+        return int(c.data.nbytes + c.indices.nbytes + c.indptr.nbytes)
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def __repr__(self) -> str:
+        n, m = self.shape
+        return (
+            f"LabelMatrix(n_rows={n}, n_lfs={m}, cardinality={self._cardinality}, "
+            f"votes={self.nnz})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LabelMatrix):
+            return NotImplemented
+        return (
+            self.shape == other.shape
+            and self._lf_names == other._lf_names
+            and self._cardinality == other._cardinality
+            and np.array_equal(self._csr.indptr, other._csr.indptr)
+            and np.array_equal(self._csr.indices, other._csr.indices)
+            and np.array_equal(self._csr.data, other._csr.data)
+        )
+
+    def col(self, name: str) -> int:
+        """Column position of the LF called ``name``."""
+        try:
+            return self._name_to_col[name]
+        except KeyError:
+            raise KeyError(f"no LF named {name!r}; known: {list(self._lf_names)}") from None
+
+    # ------------------------------------------------------------ conversion
+    @classmethod
+    def from_dense(
+        cls,
+        labels: np.ndarray,
+        lf_names: Sequence[str] | None = None,
+        cardinality: int | None = None,
+    ) -> "LabelMatrix":
+        """Build from a dense integer array with ``-1`` for abstain (Snorkel's layout).
+
+        Parameters
+        ----------
+        labels : array-like of int, shape (n, m)
+        lf_names : sequence of str, optional
+            Defaults to ``lf_0 .. lf_{m-1}``.
+        cardinality : int, optional
+            Defaults to ``max(2, labels.max() + 1)``.
+        """
+        arr = np.asarray(labels)
+        if arr.ndim != 2:
+            raise ValueError(f"labels must be 2-D (rows × LFs), got shape {arr.shape}")
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(
+                arr == np.round(arr)
+            ):
+                arr = arr.astype(np.int64)
+            else:
+                raise TypeError(f"labels must be integers (-1 = abstain), got dtype {arr.dtype}")
+        arr = arr.astype(np.int64, copy=False)
+        if cardinality is None:
+            cardinality = max(2, int(arr.max()) + 1) if arr.size else 2
+        k = _check_cardinality(cardinality)
+        if arr.size and (arr.min() < -1 or arr.max() >= k):
+            bad = np.argwhere((arr < -1) | (arr >= k))[0]
+            raise ValueError(
+                f"label {arr[tuple(bad)]} at row {bad[0]}, column {bad[1]} is outside "
+                f"[-1, {k - 1}] for cardinality {k}"
+            )
+        if lf_names is None:
+            lf_names = [f"lf_{j}" for j in range(arr.shape[1])]
+        csr = sp.csr_matrix(arr + 1, dtype=_data_dtype(k))
+        return cls(csr, lf_names, k)
+
+    def to_dense(self) -> np.ndarray:
+        """Dense ``(n, m)`` int array with ``-1`` for abstain. Costs O(n·m) memory."""
+        return self._csr.toarray().astype(np.int64) - 1
+
+    def to_long(self) -> pd.DataFrame:
+        """Long format: one row per vote with columns ``row``, ``lf``, ``label``.
+
+        Abstains are not listed. ``lf`` is categorical over the LF names.
+        """
+        c = self._csr
+        rows = np.repeat(np.arange(c.shape[0], dtype=np.int64), np.diff(c.indptr))
+        return pd.DataFrame(
+            {
+                "row": rows,
+                "lf": pd.Categorical.from_codes(c.indices, categories=list(self._lf_names)),
+                "label": c.data.astype(np.int64) - 1,
+            }
+        )
+
+    @classmethod
+    def from_long(
+        cls,
+        votes: pd.DataFrame,
+        n_rows: int,
+        lf_names: Sequence[str],
+        cardinality: int,
+    ) -> "LabelMatrix":
+        """Build from long format (columns ``row``, ``lf``, ``label``).
+
+        Rows with ``label == -1`` are dropped (they are abstains). Each (row, lf) pair
+        may appear at most once.
+        """
+        missing = {"row", "lf", "label"} - set(votes.columns)
+        if missing:
+            raise ValueError(f"long-format votes need columns row, lf, label; missing {sorted(missing)}")
+        k = _check_cardinality(cardinality)
+        names = _check_names(lf_names, len(tuple(lf_names)))
+        lookup = {name: j for j, name in enumerate(names)}
+        unknown = set(map(str, pd.unique(votes["lf"]))) - set(lookup)
+        if unknown:
+            raise ValueError(f"votes name LFs not in lf_names: {sorted(unknown)}")
+        labels = votes["label"].to_numpy(dtype=np.int64)
+        keep = labels != ABSTAIN
+        rows = votes["row"].to_numpy(dtype=np.int64)[keep]
+        cols = np.fromiter((lookup[str(x)] for x in votes["lf"].to_numpy()[keep]), np.int64, keep.sum())
+        labels = labels[keep]
+        if labels.size and (labels.min() < 0 or labels.max() >= k):
+            raise ValueError(f"labels must lie in [-1, {k - 1}] for cardinality {k}")
+        if rows.size and (rows.min() < 0 or rows.max() >= n_rows):
+            raise ValueError(f"row numbers must lie in [0, {n_rows - 1}]")
+        coo = sp.coo_matrix((labels + 1, (rows, cols)), shape=(n_rows, len(names)))
+        csr = coo.tocsr()
+        if csr.nnz != labels.size:
+            raise ValueError("long-format votes list the same (row, lf) pair more than once")
+        return cls(csr, names, k)
+
+    # -------------------------------------------------------- column algebra
+    def select(self, names: Iterable[str]) -> "LabelMatrix":
+        """A new matrix with only the LFs in ``names``, in that order."""
+        names = list(names)
+        cols = [self.col(n) for n in names]
+        errors = {n: e for n, e in self._errors.items() if n in names}
+        return LabelMatrix(self._csr[:, cols], names, self._cardinality, errors)
+
+    def drop(self, names: Iterable[str]) -> "LabelMatrix":
+        """A new matrix without the LFs in ``names``."""
+        gone = set(names)
+        for n in gone:
+            self.col(n)
+        return self.select([n for n in self._lf_names if n not in gone])
+
+    def replace(self, other: "LabelMatrix") -> "LabelMatrix":
+        """Replace or add the columns of ``other`` (matched by LF name).
+
+        Columns of ``self`` whose names appear in ``other`` are replaced in place;
+        the other columns of ``other`` are appended at the end.
+        """
+        self._check_compatible(other, rows=True)
+        names = list(self._lf_names)
+        blocks = []
+        for j, name in enumerate(names):
+            src = other if name in other._name_to_col else self
+            blocks.append(src._csr[:, [src.col(name)]])
+        new = [n for n in other._lf_names if n not in self._name_to_col]
+        for name in new:
+            blocks.append(other._csr[:, [other.col(name)]])
+        errors = {n: e for n, e in self._errors.items() if n not in other._name_to_col}
+        errors.update(other._errors)
+        csr = sp.hstack(blocks, format="csr") if blocks else self._csr
+        return LabelMatrix(csr, names + new, self._cardinality, errors)
+
+    def __getitem__(self, rows: slice | np.ndarray | Sequence[int]) -> "LabelMatrix":
+        """Select rows (slice, integer positions or boolean mask); keeps all LFs."""
+        if isinstance(rows, (int, np.integer)):
+            rows = [int(rows)]
+        if isinstance(rows, tuple):
+            raise TypeError("index LabelMatrix by rows only; use select() for LFs")
+        return LabelMatrix(self._csr[rows], self._lf_names, self._cardinality)
+
+    @classmethod
+    def vstack(cls, blocks: Sequence["LabelMatrix"]) -> "LabelMatrix":
+        """Stack row blocks that have the same LFs and cardinality.
+
+        Fault-tolerance records are merged: failure counts add up and the first
+        error is the one at the lowest row (positions shift with the blocks).
+        """
+        blocks = list(blocks)
+        if not blocks:
+            raise ValueError("vstack needs at least one block")
+        first = blocks[0]
+        for b in blocks[1:]:
+            first._check_compatible(b, rows=False)
+        csr = sp.vstack([b._csr for b in blocks], format="csr")
+        errors: dict[str, LFErrors] = {}
+        offset = 0
+        for b in blocks:
+            for name, e in b._errors.items():
+                shifted = LFErrors(name, e.n_failed, e.first_row + offset, e.first_index, e.first_error)
+                prev = errors.get(name)
+                if prev is None:
+                    errors[name] = shifted
+                else:
+                    errors[name] = LFErrors(
+                        name, prev.n_failed + e.n_failed, prev.first_row, prev.first_index, prev.first_error
+                    )
+            offset += b.n_rows
+        return cls(csr, first._lf_names, first._cardinality, errors)
+
+    def _check_compatible(self, other: "LabelMatrix", *, rows: bool) -> None:
+        if not isinstance(other, LabelMatrix):
+            raise TypeError(f"expected a LabelMatrix, got {type(other).__name__}")
+        if other._cardinality != self._cardinality:
+            raise ValueError(
+                f"cardinality differs: {self._cardinality} vs {other._cardinality}"
+            )
+        if rows and other.n_rows != self.n_rows:
+            raise ValueError(f"row counts differ: {self.n_rows} vs {other.n_rows}")
+        if not rows and other._lf_names != self._lf_names:
+            raise ValueError(
+                f"LF names differ: {list(self._lf_names)} vs {list(other._lf_names)}"
+            )

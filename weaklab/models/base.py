@@ -267,6 +267,13 @@ class BaseLabelModel:
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
         raise NotImplementedError
 
+    def _bind(self, parent: "BaseLabelModel") -> None:
+        """Take the data description of ``parent`` (for models fitted inside another)."""
+        self.cardinality_ = parent.cardinality_
+        self.lf_names_ = parent.lf_names_
+        self.n_lfs_ = parent.n_lfs_
+        self.warnings_ = []
+
     # ------------------------------------------------------------- predict
     def _check_fitted(self) -> None:
         if not hasattr(self, "class_balance_"):

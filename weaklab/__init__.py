@@ -1,5 +1,6 @@
 """weaklab: weak supervision (data programming) that scales past one machine."""
 
+from .analysis import label_stats, lf_pairwise, lf_summary
 from .datasets import load_wrench, make_demo_corpus
 from .matrix import ABSTAIN, LabelMatrix, LFErrors
 
@@ -9,6 +10,9 @@ __all__ = [
     "ABSTAIN",
     "LFErrors",
     "LabelMatrix",
+    "label_stats",
+    "lf_pairwise",
+    "lf_summary",
     "load_wrench",
     "make_demo_corpus",
 ]

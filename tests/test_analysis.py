@@ -14,9 +14,12 @@ from weaklab._analysis_kernels import (
     pair_counts_reference,
 )
 from weaklab.analysis import (
+    confusion_table,
     label_stats,
+    lf_class_metrics,
     lf_pairwise,
     lf_summary,
+    prediction_confusion,
 )
 
 # Snorkel's own docstring example, so the hand-computed values are easy to check.
@@ -248,6 +251,48 @@ def test_pairwise_correlation_flags_copied_lf():
     corr = lf_pairwise(copied).correlation
     assert corr.loc["lf0", "copy"] == pytest.approx(1.0)
     assert abs(corr.loc["lf1", "copy"]) < 0.5
+
+
+# --------------------------------------------------------------- with gold
+def test_class_metrics_match_hand_computed_values(L):
+    m = lf_class_metrics(L, GOLD)
+    assert m.loc[("a", 0)].tolist() == [1, 2, 0, 0.0, 0.0, 0.0]
+    assert m.loc[("a", 1), ["votes", "support", "correct", "precision", "f1"]].tolist() == [1, 3, 1, 1.0, 0.5]
+    assert m.loc[("a", 1), "recall"] == pytest.approx(1 / 3)
+    assert m.loc[("b", 0), "f1"] == pytest.approx(4 / 6)
+    assert np.isnan(m.loc[("b", 1), "precision"]) and m.loc[("b", 1), "recall"] == 0.0
+
+
+def test_class_metrics_agree_with_sklearn(shared_data):
+    from sklearn.metrics import precision_recall_fscore_support
+
+    split = load_wrench(shared_data / "nhbess_weak_supervision_tutorial" / "youtube", "train")
+    m = lf_class_metrics(split.L, split.y)
+    dense = split.L.to_dense()
+    for j, name in enumerate(split.L.lf_names):
+        p, r, f, s = precision_recall_fscore_support(
+            split.y, dense[:, j], labels=[0, 1], zero_division=np.nan
+        )
+        np.testing.assert_allclose(m.loc[name, "precision"], p)
+        np.testing.assert_allclose(m.loc[name, "recall"], r)
+        np.testing.assert_allclose(m.loc[name, "f1"].to_numpy(), np.nan_to_num(f))
+        assert m.loc[name, "support"].tolist() == s.tolist()
+
+
+def test_prediction_confusion_counts_abstains(L, model):
+    table = prediction_confusion(L, GOLD, model)
+    assert table.to_numpy().tolist() == [[1, 1, 0], [1, 1, 1]]
+    assert list(table.columns) == [0, 1, "abstain"]
+
+
+def test_confusion_table_leaves_unknown_gold_out():
+    table = confusion_table([0, -1, 1], [0, 1, -1], 2)
+    assert table.to_numpy().tolist() == [[1, 0, 0], [0, 0, 1]]
+
+
+def test_confusion_table_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="same length"):
+        confusion_table([0, 1], [0], 2)
 
 
 # --------------------------------------------------------- Snorkel parity

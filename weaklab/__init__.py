@@ -1,6 +1,13 @@
 """weaklab: weak supervision (data programming) that scales past one machine."""
 
-from .analysis import label_stats, lf_pairwise, lf_summary
+from .analysis import (
+    label_stats,
+    lf_class_metrics,
+    lf_examples,
+    lf_pairwise,
+    lf_summary,
+    prediction_confusion,
+)
 from .datasets import load_wrench, make_demo_corpus
 from .matrix import ABSTAIN, LabelMatrix, LFErrors
 
@@ -11,8 +18,11 @@ __all__ = [
     "LFErrors",
     "LabelMatrix",
     "label_stats",
+    "lf_class_metrics",
+    "lf_examples",
     "lf_pairwise",
     "lf_summary",
     "load_wrench",
     "make_demo_corpus",
+    "prediction_confusion",
 ]

@@ -217,3 +217,25 @@ def pair_counts_reference(indptr, indices, data, n_lfs: int, k: int) -> tuple[np
         Bc = sp.csr_matrix(((data == c).astype(np.int64), indices, indptr), shape=(n, n_lfs))
         agree += (Bc.T @ Bc).toarray()
     return overlap, overlap - agree
+
+
+@njit(cache=True)
+def _rows_with_other_label_kernel(indptr, data, rows, values):  # pragma: no cover - compiled
+    out = np.zeros(rows.size, np.bool_)
+    for t in range(rows.size):
+        r = rows[t]
+        for p in range(indptr[r], indptr[r + 1]):
+            if data[p] != values[t]:
+                out[t] = True
+                break
+    return out
+
+
+def rows_with_other_label(indptr, data, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each ``rows[t]``, whether that row stores a value other than ``values[t]``.
+
+    Reads only the listed rows, so the cost is their number of votes.
+    """
+    return _rows_with_other_label_kernel(
+        indptr, data, np.asarray(rows, np.int64), np.asarray(values, data.dtype)
+    )

@@ -32,99 +32,21 @@ import numpy as np
 import pandas as pd
 
 from ._analysis_kernels import LFCounts, lf_counts, pair_counts, row_min_max
+from ._checks import ModelView, check_gold, check_matrix, check_model
+from .drilldown import lf_examples
 from .matrix import LabelMatrix
 
 __all__ = [
     "LabelStats",
     "PairwiseStats",
+    "confusion_table",
     "label_stats",
     "lf_class_metrics",
-    "lf_examples",
     "lf_pairwise",
+    "lf_examples",
     "lf_summary",
     "prediction_confusion",
 ]
-
-EXAMPLE_KINDS = ("conflict", "error", "only", "vote")
-
-
-# ------------------------------------------------------------------ checks
-def _check_matrix(L: object) -> LabelMatrix:
-    if not isinstance(L, LabelMatrix):
-        raise TypeError(f"L must be a LabelMatrix, got {type(L).__name__}")
-    return L
-
-
-def _check_gold(y: object, L: LabelMatrix) -> np.ndarray:
-    """Gold labels as int64 with -1 for unknown; checks length and range."""
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(f"y must be 1-D (one gold label per row), got shape {arr.shape}")
-    if arr.shape[0] != L.n_rows:
-        raise ValueError(f"y has {arr.shape[0]} labels but L has {L.n_rows} rows")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(f"y must hold integer class labels (-1 = unknown), got dtype {arr.dtype}")
-    arr = arr.astype(np.int64, copy=False)
-    bad = np.flatnonzero((arr < -1) | (arr >= L.cardinality))
-    if bad.size:
-        raise ValueError(
-            f"y[{bad[0]}] = {arr[bad[0]]} is outside [-1, {L.cardinality - 1}] "
-            f"for cardinality {L.cardinality}"
-        )
-    return arr
-
-
-class _ModelView(NamedTuple):
-    predictions: np.ndarray  # (n,), -1 = abstain
-    accuracies: np.ndarray | None  # (m,)
-    class_balance: np.ndarray | None  # (k,)
-    warnings: list[str]
-
-
-def _check_model(model: object, L: LabelMatrix) -> _ModelView:
-    """Ask a fitted label model for its predictions and learned parameters."""
-    if not callable(getattr(model, "predict", None)):
-        raise TypeError(f"model must be a fitted label model with predict(L), got {type(model).__name__}")
-    names = getattr(model, "lf_names_", None)
-    if names is not None and tuple(names) != tuple(L.lf_names):
-        raise ValueError(
-            f"model was fitted on LFs {list(names)[:5]}... but L has {list(L.lf_names)[:5]}...; "
-            "pass the label matrix the model was fitted on (same LFs, same order)"
-        )
-    pred = np.asarray(model.predict(L, tie_break="abstain"))
-    if pred.shape != (L.n_rows,):
-        raise ValueError(f"model.predict returned shape {pred.shape}, expected ({L.n_rows},)")
-    pred = pred.astype(np.int64, copy=False)
-    if pred.size and (pred.min() < -1 or pred.max() >= L.cardinality):
-        raise ValueError(f"model.predict returned labels outside [-1, {L.cardinality - 1}]")
-    acc = getattr(model, "accuracies_", None)
-    if acc is not None:
-        acc = np.asarray(acc, dtype=np.float64)
-        if acc.shape != (L.n_lfs,):
-            raise ValueError(f"model.accuracies_ has shape {acc.shape}, expected ({L.n_lfs},)")
-    balance = getattr(model, "class_balance_", None)
-    if balance is not None:
-        balance = np.asarray(balance, dtype=np.float64)
-    warnings = [str(w) for w in (getattr(model, "warnings_", None) or [])]
-    return _ModelView(pred, acc, balance, warnings)
-
-
-def _resolve_lf(L: LabelMatrix, lf: object, argname: str) -> int:
-    if isinstance(lf, (int, np.integer)) and not isinstance(lf, bool):
-        if not 0 <= lf < L.n_lfs:
-            raise ValueError(f"{argname}={lf} is not a column of L (it has {L.n_lfs} LFs)")
-        return int(lf)
-    if not isinstance(lf, str):
-        raise TypeError(f"{argname} must be an LF name or column position, got {lf!r}")
-    try:
-        return L.col(lf)
-    except KeyError:
-        raise ValueError(f"{argname}={lf!r} is not an LF of L; known: {list(L.lf_names)[:10]}...") from None
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -143,20 +65,20 @@ class _Pass:
     L: LabelMatrix
     counts: LFCounts
     has_gold: bool
-    model: _ModelView | None
+    model: ModelView | None
     y: np.ndarray | None
 
 
 def _run_pass(L: LabelMatrix, y: object = None, model: object = None) -> _Pass:
-    L = _check_matrix(L)
+    L = check_matrix(L)
     refs = []
     gold = None
     if y is not None:
-        gold = _check_gold(y, L)
+        gold = check_gold(y, L)
         refs.append(gold)
     view = None
     if model is not None:
-        view = _check_model(model, L)
+        view = check_model(model, L)
         refs.append(view.predictions)
     c = L.csr
     ref_arr = np.vstack(refs) if refs else np.zeros((0, L.n_rows), np.int64)
@@ -421,7 +343,7 @@ def lf_pairwise(L: LabelMatrix, normalize: bool = False) -> PairwiseStats:
     a   0  1
     b   1  0
     """
-    L = _check_matrix(L)
+    L = check_matrix(L)
     c = L.csr
     overlap, conflict = pair_counts(c.indptr, c.indices, c.data, L.n_lfs)
     agreement = overlap - conflict
@@ -441,3 +363,120 @@ def lf_pairwise(L: LabelMatrix, normalize: bool = False) -> PairwiseStats:
         frame(overlap), frame(conflict), frame(agreement),
         pd.DataFrame(corr, index=idx, columns=idx.copy()),
     )
+
+
+# --------------------------------------------------------------- with gold
+def lf_class_metrics(L: LabelMatrix, y: Sequence[int] | np.ndarray) -> pd.DataFrame:
+    """Precision, recall and F1 of each LF for each class, against gold labels.
+
+    An LF is read as a classifier that abstains: for class ``c``, its votes for ``c``
+    are its positive predictions. Rows whose gold label is ``-1`` are left out.
+
+    Parameters
+    ----------
+    L : LabelMatrix
+    y : array-like of int, shape (n,)
+        Gold labels, ``-1`` where unknown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``(lf, class)``, with columns ``votes`` (the LF's votes for the class
+        on labelled rows), ``support`` (labelled rows of the class), ``correct``,
+        ``precision`` (``correct / votes``, NaN without votes), ``recall``
+        (``correct / support``, NaN without support; abstains count as misses) and
+        ``f1`` (``2 correct / (votes + support)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix
+    >>> L = LabelMatrix.from_dense(np.array([[1], [1], [0], [-1]]), ["a"])
+    >>> lf_class_metrics(L, [1, 0, 0, 1]).loc["a"][["precision", "recall"]]  # doctest: +NORMALIZE_WHITESPACE
+           precision  recall
+    class
+    0            1.0     0.5
+    1            0.5     0.5
+    """
+    L = check_matrix(L)
+    gold = check_gold(y, L)
+    k, m = L.cardinality, L.n_lfs
+    c = L.csr
+    rows = np.repeat(np.arange(L.n_rows, dtype=np.int64), np.diff(c.indptr))
+    g = gold[rows]
+    known = g >= 0
+    cols = c.indices[known].astype(np.int64)
+    votes = c.data[known].astype(np.int64) - 1
+    table = np.bincount((cols * k + votes) * k + g[known], minlength=m * k * k).reshape(m, k, k)
+    correct = np.einsum("jcc->jc", table)
+    n_votes = table.sum(axis=2)
+    support = np.broadcast_to(np.bincount(gold[gold >= 0], minlength=k), (m, k))
+    index = pd.MultiIndex.from_product([list(L.lf_names), range(k)], names=["lf", "class"])
+    return pd.DataFrame(
+        {
+            "votes": n_votes.ravel(),
+            "support": support.ravel(),
+            "correct": correct.ravel(),
+            "precision": _ratio(correct, n_votes).ravel(),
+            "recall": _ratio(correct, support).ravel(),
+            "f1": _ratio(2 * correct, n_votes + support).ravel(),
+        },
+        index=index,
+    )
+
+
+def confusion_table(y: Sequence[int] | np.ndarray, pred: Sequence[int] | np.ndarray, cardinality: int) -> pd.DataFrame:
+    """Counts of gold class (rows) against predicted class (columns, plus ``abstain``).
+
+    Parameters
+    ----------
+    y : array-like of int, shape (n,)
+        Gold labels; rows with ``-1`` are left out.
+    pred : array-like of int, shape (n,)
+        Predictions, ``-1`` = abstain.
+    cardinality : int
+        Number of classes k.
+
+    Returns
+    -------
+    pandas.DataFrame
+        k × (k + 1) counts, index ``gold`` 0..k-1, columns 0..k-1 and ``"abstain"``.
+    """
+    y = np.asarray(y, dtype=np.int64)
+    pred = np.asarray(pred, dtype=np.int64)
+    if y.shape != pred.shape or y.ndim != 1:
+        raise ValueError(f"y and pred must be 1-D of the same length, got {y.shape} and {pred.shape}")
+    k = int(cardinality)
+    for name, arr, low in (("y", y, -1), ("pred", pred, -1)):
+        if arr.size and (arr.min() < low or arr.max() >= k):
+            raise ValueError(f"{name} holds labels outside [-1, {k - 1}]")
+    known = y >= 0
+    pred_col = np.where(pred[known] < 0, k, pred[known])
+    table = np.bincount(y[known] * (k + 1) + pred_col, minlength=k * (k + 1)).reshape(k, k + 1)
+    return pd.DataFrame(
+        table,
+        index=pd.Index(range(k), name="gold"),
+        columns=pd.Index([*range(k), "abstain"], name="predicted"),
+    )
+
+
+def prediction_confusion(L: LabelMatrix, y: Sequence[int] | np.ndarray, model: Any) -> pd.DataFrame:
+    """Confusion matrix of a label model's predictions (ties abstain) against gold labels.
+
+    Parameters
+    ----------
+    L : LabelMatrix
+    y : array-like of int, shape (n,)
+        Gold labels, ``-1`` where unknown (those rows are left out).
+    model : fitted label model
+        Anything with ``predict(L, tie_break="abstain")``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`confusion_table`.
+    """
+    L = check_matrix(L)
+    gold = check_gold(y, L)
+    view = check_model(model, L)
+    return confusion_table(gold, view.predictions, L.cardinality)

@@ -91,6 +91,8 @@ def fmt(value: object, digits: int = 3) -> tuple[str, str, bool]:
     if isinstance(value, (float, np.floating)):
         if math.isnan(value):
             return "–", "", True
+        if value != 0 and abs(value) < 10 ** -digits:
+            return f"{value:.1e}", repr(float(value)), True  # not a misleading 0.000
         return f"{value:.{digits}f}", repr(float(value)), True
     if isinstance(value, (list, tuple, np.ndarray)):
         text = ", ".join(map(str, value))

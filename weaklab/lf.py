@@ -411,7 +411,11 @@ def _regex_votes(frame: pd.DataFrame, *, column: str, pattern: str, flags: int, 
     text = frame[column]
     if not (pd.api.types.is_string_dtype(text.dtype) or text.dtype == object):
         text = text.astype("str")
-    hit = text.str.contains(pattern, flags=flags, regex=True, na=False).to_numpy(dtype=bool)
+    # Passing IGNORECASE as case=False (not as a flag) keeps pandas on pyarrow's fast
+    # RE2 path for Arrow-backed strings; other flags force Python's re.
+    case = not flags & re.IGNORECASE
+    flags &= ~re.IGNORECASE
+    hit = text.str.contains(pattern, case=case, flags=flags, regex=True, na=False).to_numpy(dtype=bool)
     return np.where(hit, label, ABSTAIN).astype(np.int64)
 
 
@@ -437,6 +441,13 @@ def regex_lf(
     flags : int
         ``re`` flags; case-insensitive by default (ignored for a compiled pattern,
         whose own flags are used).
+
+    Notes
+    -----
+    Matching runs through ``Series.str.contains``. On Arrow-backed string columns
+    (pandas' default ``str`` dtype) pandas evaluates patterns that RE2 supports with
+    RE2, where ``\b``, ``\w`` and ``\d`` are ASCII-only; other patterns and object
+    columns use Python's ``re``.
     """
     label = _check_label_arg(name, label)
     if isinstance(pattern, re.Pattern):

@@ -126,3 +126,20 @@ def test_from_long_rejects_repeated_pairs():
     votes = pd.DataFrame({"row": [0, 0], "lf": ["a", "a"], "label": [0, 1]})
     with pytest.raises(ValueError, match="more than once"):
         LabelMatrix.from_long(votes, 1, ["a"], 2)
+
+
+def test_save_load_round_trip_keeps_errors(tmp_path):
+    L = LabelMatrix(
+        sp.csr_matrix(np.array([[1, 0], [0, 2]])), ["x", "y"], 3, {"x": LFErrors("x", 4, 1, "row-7", "KeyError: 'a'")}
+    )
+    path = L.save(tmp_path / "votes")
+    back = LabelMatrix.load(path)
+    assert back == L and back.errors == L.errors and back.cardinality == 3
+
+
+def test_load_refuses_other_weaklab_files(tmp_path):
+    from weaklab.io import save_npz_json
+
+    path = save_npz_json(tmp_path / "m.npz", {"a": np.zeros(1)}, {"kind": "DawidSkene"})
+    with pytest.raises(ValueError, match="not a LabelMatrix"):
+        LabelMatrix.load(path)

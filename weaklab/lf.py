@@ -24,6 +24,7 @@ import inspect
 import re
 import textwrap
 import types
+import warnings
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -415,7 +416,10 @@ def _regex_votes(frame: pd.DataFrame, *, column: str, pattern: str, flags: int, 
     # RE2 path for Arrow-backed strings; other flags force Python's re.
     case = not flags & re.IGNORECASE
     flags &= ~re.IGNORECASE
-    hit = text.str.contains(pattern, case=case, flags=flags, regex=True, na=False).to_numpy(dtype=bool)
+    with warnings.catch_warnings():
+        # pandas warns about capture groups in a contains() pattern; they are harmless here.
+        warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression")
+        hit = text.str.contains(pattern, case=case, flags=flags, regex=True, na=False).to_numpy(dtype=bool)
     return np.where(hit, label, ABSTAIN).astype(np.int64)
 
 

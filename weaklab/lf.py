@@ -432,7 +432,7 @@ def _check_label_arg(name: str, label: object) -> int:
 def regex_lf(
     name: str, pattern: str | re.Pattern, label: int, *, column: str = "text", flags: int = re.IGNORECASE
 ) -> LabelingFunction:
-    """A batch LF that votes ``label`` where ``pattern`` matches (``re.search``) in ``column``.
+    r"""A batch LF that votes ``label`` where ``pattern`` matches (``re.search``) in ``column``.
 
     Parameters
     ----------

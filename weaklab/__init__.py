@@ -8,16 +8,33 @@ from .analysis import (
     lf_summary,
     prediction_confusion,
 )
+from .apply import LFApplicationError, apply_lfs
 from .datasets import load_wrench, make_demo_corpus
+from .lf import (
+    LabelingFunction,
+    Preprocessor,
+    Row,
+    keyword_lf,
+    labeling_function,
+    preprocessor,
+    regex_lf,
+)
 from .matrix import ABSTAIN, LabelMatrix, LFErrors
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ABSTAIN",
+    "LFApplicationError",
     "LFErrors",
     "LabelMatrix",
+    "LabelingFunction",
+    "Preprocessor",
+    "Row",
+    "apply_lfs",
+    "keyword_lf",
     "label_stats",
+    "labeling_function",
     "lf_class_metrics",
     "lf_examples",
     "lf_pairwise",
@@ -25,4 +42,6 @@ __all__ = [
     "load_wrench",
     "make_demo_corpus",
     "prediction_confusion",
+    "preprocessor",
+    "regex_lf",
 ]

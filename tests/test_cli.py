@@ -27,6 +27,8 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert L.shape == (3000, 10)
     probs = np.load(tmp_path / "probabilistic_labels.npy")
     assert probs.shape == (3000, 2) and np.allclose(probs.sum(1), 1)
+    assert f"LF report (open in a browser): {(tmp_path / 'report.html').resolve()}" in out
+    assert "mentions_my_channel" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -103,6 +103,11 @@ def run_demo(rows: int, workers: int, partitions: int, out: Path, seed: int, pro
     model.save(out / "label_model.npz")
     np.save(out / "probabilistic_labels.npy", model.predict_proba(L))
     print(f"\nSaved the label matrix, label model and probabilistic labels in {out}/")
+    from .report import build_report
+
+    report = build_report(L, data=corpus.drop(columns="label"), y=gold, model=model,
+                          path=out / "report.html", class_names=["ham", "spam"], seed=seed)
+    print(f"LF report (open in a browser): {report.path.resolve()}")
     return scores
 
 

@@ -185,7 +185,7 @@ def accuracy_scatter(summary: pd.DataFrame, n_labels: int = 5) -> str:
 def class_balance_chart(series: Mapping[str, np.ndarray], class_names: Sequence[str]) -> str:
     """Grouped bars: one group per class, one bar per source (gold, majority vote, model...)."""
     k = len(class_names)
-    fig = Figure(figsize=(min(2.5 + 0.3 * k * max(len(series), 1), 11), 4.2))
+    fig = Figure(figsize=(min(2.5 + 0.3 * k * max(len(series), 1), 6.5), 4.2))
     ax = fig.subplots()
     width = 0.8 / max(len(series), 1)
     palette = [_GREEN, _GREY, _BLUE, "#d08c2f", "#7a5aa6"]

@@ -8,6 +8,7 @@ layout (``train.json``, ``valid.json``, ``test.json`` and ``label.json``), and
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,10 @@ import pandas as pd
 from .matrix import LabelMatrix
 
 __all__ = [
+    "LabeledVotes",
     "SyntheticLabels",
+    "load_crowd",
+    "load_lf_matrix_csv",
     "WrenchSplit",
     "load_wrench",
     "make_demo_corpus",
@@ -269,3 +273,134 @@ def make_synthetic_label_matrix(
         votes = np.where(fire, np.where(right, y[:, None], wrong), -1)
     L = LabelMatrix.from_dense(votes, [f"lf_{j}" for j in range(n_lfs)], k)
     return SyntheticLabels(L=L, y=y, accuracies=acc, coverages=cov, class_balance=prior, targets=targets)
+
+
+# ------------------------------------------------------- other file formats
+@dataclass(frozen=True)
+class LabeledVotes:
+    """A label matrix with gold labels, read from a non-WRENCH file format.
+
+    Attributes
+    ----------
+    L : LabelMatrix
+    y : numpy.ndarray of int
+        Gold class per row (``-1`` where the source has none).
+    items : numpy.ndarray
+        The source's identifier of each row (row number for CSV matrices).
+    """
+
+    L: LabelMatrix
+    y: np.ndarray
+    items: np.ndarray
+
+
+def load_lf_matrix_csv(path: str | Path, label_column: str = "Label") -> LabeledVotes:
+    """Load a binary label matrix stored as CSV with +1 / -1 votes and 0 = abstain.
+
+    This is the layout of the regularized-data-programming sets: one column per LF
+    (named ``0..m-1``), a gold column (``Label``, also +1 / -1) and optionally other
+    columns (e.g. ``Snorkel``), which are ignored. Class 0 is -1 and class 1 is +1.
+
+    Parameters
+    ----------
+    path : str or Path
+    label_column : str
+        Name of the gold column.
+
+    Returns
+    -------
+    LabeledVotes
+    """
+    frame = pd.read_csv(path)
+    if label_column not in frame.columns:
+        raise ValueError(f"{path}: no gold column {label_column!r}; columns are {list(frame.columns)}")
+    lf_cols = [c for c in frame.columns if str(c).strip().lstrip("-").isdigit()]
+    if not lf_cols:
+        raise ValueError(f"{path}: no LF columns (columns named 0..m-1)")
+    raw = frame[lf_cols].to_numpy()
+    gold = frame[label_column].to_numpy()
+    for name, arr in (("LF votes", raw), (label_column, gold)):
+        bad = ~np.isin(arr, (-1, 0, 1))
+        if bad.any():
+            raise ValueError(f"{path}: {name} must be -1, 0 (abstain) or +1; found {arr[bad][0]!r}")
+    votes = np.where(raw == 0, -1, (raw > 0).astype(np.int64))
+    y = np.where(gold == 0, -1, (gold > 0).astype(np.int64))
+    L = LabelMatrix.from_dense(votes, [f"lf_{c}" for c in lf_cols], 2)
+    return LabeledVotes(L=L, y=y, items=np.arange(len(frame)))
+
+
+def _flow_yaml_map(text: str) -> dict[str, str]:
+    """``{key: value, ...}`` pairs of a flat flow-style YAML mapping."""
+    return dict(re.findall(r"([^\s{},:]+)\s*:\s*([^\s{},:]+)", text))
+
+
+def _read_bluebirds(directory: Path) -> pd.DataFrame:
+    text = (directory / "labels.yaml").read_text(encoding="utf-8")
+    rows = []
+    for worker, body in re.findall(r"([^\s{},:]+)\s*:\s*\{([^}]*)\}", text):
+        for item, value in _flow_yaml_map(body).items():
+            rows.append((item, worker, value))
+    answers = pd.DataFrame(rows, columns=["item", "worker", "label"])
+    gold = _flow_yaml_map((directory / "gt.yaml").read_text(encoding="utf-8"))
+    truth = pd.DataFrame(list(gold.items()), columns=["item", "gold"])
+    as_int = {"true": 1, "false": 0}
+    answers["label"] = answers["label"].str.lower().map(as_int)
+    truth["gold"] = truth["gold"].str.lower().map(as_int)
+    return answers.merge(truth, on="item", how="outer")
+
+
+def load_crowd(directory: str | Path) -> LabeledVotes:
+    """Load a crowdsourcing data set as a worker × item label matrix (workers are the LFs).
+
+    Three layouts are recognised from the files in ``directory``:
+
+    * ``labels.yaml`` + ``gt.yaml`` (CUBAM, e.g. bluebirds): ``{worker: {item: bool}}``
+      and ``{item: bool}``; ``false`` is class 0.
+    * ``*.standardized.tsv`` (e.g. Snow et al.'s rte): columns ``!amt_worker_ids``,
+      ``orig_id``, ``response``, ``gold``.
+    * ``answer.csv`` + ``truth.csv`` (e.g. dog): ``question,worker,answer`` and
+      ``question,truth``; classes are the answers ``0..k-1``.
+
+    Rows are the items in sorted order; workers who never label an item abstain.
+
+    Returns
+    -------
+    LabeledVotes
+        ``y`` is ``-1`` for items without a gold label.
+    """
+    directory = Path(directory)
+    if (directory / "labels.yaml").is_file() and (directory / "gt.yaml").is_file():
+        long = _read_bluebirds(directory)
+    elif (directory / "answer.csv").is_file() and (directory / "truth.csv").is_file():
+        answers = pd.read_csv(directory / "answer.csv").rename(
+            columns={"question": "item", "answer": "label"}
+        )
+        truth = pd.read_csv(directory / "truth.csv").rename(columns={"question": "item", "truth": "gold"})
+        long = answers.merge(truth, on="item", how="outer")
+    elif list(directory.glob("*.standardized.tsv")):
+        raw = pd.read_csv(next(iter(sorted(directory.glob("*.standardized.tsv")))), sep="\t")
+        long = raw.rename(columns={"!amt_worker_ids": "worker", "orig_id": "item", "response": "label"})
+        long = long[["item", "worker", "label", "gold"]]
+    else:
+        raise FileNotFoundError(
+            f"{directory} holds no known crowd layout (labels.yaml+gt.yaml, answer.csv+truth.csv "
+            "or *.standardized.tsv)"
+        )
+    long["item"] = long["item"].astype(str)
+    long["worker"] = long["worker"].astype(str)
+    items = np.array(sorted(long["item"].unique(), key=lambda v: (len(v), v)))
+    item_pos = {item: i for i, item in enumerate(items)}
+    answered = long.dropna(subset=["worker", "label"])
+    workers = sorted(answered["worker"].unique(), key=lambda v: (len(v), v))
+    labels = answered["label"].astype(np.int64).to_numpy()
+    gold_by_item = long.dropna(subset=["gold"]).groupby("item")["gold"].first()
+    k = int(max(labels.max(initial=0), gold_by_item.max() if len(gold_by_item) else 0)) + 1
+    votes = pd.DataFrame(
+        {"row": answered["item"].map(item_pos).to_numpy(), "lf": answered["worker"].to_numpy(), "label": labels}
+    ).drop_duplicates(subset=["row", "lf"], keep="first")
+    votes["lf"] = "worker_" + votes["lf"]
+    L = LabelMatrix.from_long(votes, len(items), [f"worker_{w}" for w in workers], max(k, 2))
+    y = np.full(len(items), -1, dtype=np.int64)
+    for item, g in gold_by_item.items():
+        y[item_pos[item]] = int(g)
+    return LabeledVotes(L=L, y=y, items=items)

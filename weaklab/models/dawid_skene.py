@@ -164,6 +164,7 @@ class DawidSkene(BaseLabelModel):
         n_rows: float,
         class_balance: np.ndarray | None,
         tied: np.ndarray | None = None,
+        emitted: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         m, k, _ = counts.shape
         s = float(self.prior_strength)
@@ -174,12 +175,15 @@ class DawidSkene(BaseLabelModel):
         if self.one_coin:
             correct = np.einsum("jyy->j", tyl) + s * pa
             total = tyl.sum(axis=(1, 2)) + s
-            a = np.clip(correct / np.maximum(total, 1e-300), 1e-6, 1 - 1e-6)
+            low = 1.0 / k + 1e-6 if self.better_than_random else 1e-6
+            a = np.clip(correct / np.maximum(total, 1e-300), low, 1 - 1e-6)
             conf = np.repeat(((1 - a) / (k - 1))[:, None, None], k, axis=1).repeat(k, axis=2)
             idx = np.arange(k)
             conf[:, idx, idx] = a[:, None]
         else:
-            conf = tyl + pseudo[None]
+            # Pseudo-votes only for labels an LF ever emits: a one-sided LF's confusion
+            # stays degenerate (it always votes its class), its evidence is its coverage.
+            conf = tyl + (pseudo[None] if emitted is None else pseudo[None] * emitted[:, None, :])
             conf = np.maximum(conf, 1e-300)
             conf /= conf.sum(axis=2, keepdims=True)
         conf = np.clip(conf, 1e-9, None)
@@ -189,7 +193,7 @@ class DawidSkene(BaseLabelModel):
         if tied is not None:
             cov[tied] = mean_cov[tied, None]
         cov = np.clip(cov, 1e-6, 1 - 1e-6)
-        if self.better_than_random:
+        if self.better_than_random and not self.one_coin:
             conf, cov = self._project_better_than_random(conf, cov, class_sums, tied)
         if class_balance is not None:
             prior = class_balance
@@ -236,6 +240,8 @@ class DawidSkene(BaseLabelModel):
         k, m = source.cardinality, source.n_lfs
         self._check_params(k)
         votes_per_lf, n_rows, classes_voted = source.map_sum(_n_votes_block)
+        emitted = (classes_voted > 0).astype(np.float64)
+        emitted[emitted.sum(axis=1) == 0] = 1.0
         if self.model_abstain == "auto":
             # LFs that vote several classes (crowd workers) fire independently of the class;
             # only one-sided LFs (keyword rules) carry evidence in their abstains.
@@ -253,7 +259,7 @@ class DawidSkene(BaseLabelModel):
             share = (sums + 1.0) / (covered + k)
             sums = sums + (n_rows - covered) * share
             prior, conf, cov = self._m_step(
-                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied
+                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied, emitted
             )
         else:
             rng = np.random.default_rng(self.seed)
@@ -270,7 +276,7 @@ class DawidSkene(BaseLabelModel):
             counts, sums, ll = source.map_sum(partial(_em_block, table, base))
             history.append(-ll / n_rows)
             prior, conf, cov = self._m_step(
-                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied
+                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied, emitted
             )
             if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
                 converged = True

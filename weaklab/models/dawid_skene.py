@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _kernels as K
-from .base import BaseLabelModel, DevSet, _mv_stats, csr_arrays
+from .base import BaseLabelModel, DevSet, _mv_stats_full, csr_arrays
 
 __all__ = ["DawidSkene"]
 
@@ -16,14 +16,6 @@ __all__ = ["DawidSkene"]
 def _em_block(table: np.ndarray, base: np.ndarray, L) -> tuple:
     counts, sums, ll = K.em_pass(*csr_arrays(L), table, base, L.n_lfs)
     return counts, sums, ll
-
-
-def _n_votes_block(L) -> tuple:
-    c = L.csr
-    flat = c.indices.astype(np.int64) * L.cardinality + c.data.astype(np.int64) - 1
-    per_class = np.bincount(flat, minlength=L.n_lfs * L.cardinality).reshape(L.n_lfs, L.cardinality)
-    per_class = per_class.astype(np.float64)
-    return per_class.sum(axis=1), float(L.n_rows), per_class
 
 
 def log_tables(
@@ -239,7 +231,8 @@ class DawidSkene(BaseLabelModel):
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
         k, m = source.cardinality, source.n_lfs
         self._check_params(k)
-        votes_per_lf, n_rows, classes_voted = source.map_sum(_n_votes_block)
+        mv_counts, mv_sums, classes_voted, n_rows = source.map_sum(_mv_stats_full)
+        votes_per_lf = classes_voted.sum(axis=1)
         emitted = (classes_voted > 0).astype(np.float64)
         emitted[emitted.sum(axis=1) == 0] = 1.0
         if self.model_abstain == "auto":
@@ -254,7 +247,7 @@ class DawidSkene(BaseLabelModel):
             dev_counts = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
             dev_sums = dev.onehot.sum(axis=0)
         if self.init == "majority":
-            counts, sums = source.map_sum(_mv_stats)
+            counts, sums = mv_counts, mv_sums
             covered = sums.sum()
             share = (sums + 1.0) / (covered + k)
             sums = sums + (n_rows - covered) * share

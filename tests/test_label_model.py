@@ -20,7 +20,10 @@ def test_without_dev_set_it_is_abstain_aware_dawid_skene():
 def test_dev_set_selects_the_most_accurate_candidate():
     syn = make_synthetic_label_matrix(3000, 6, 3, seed=2)
     model = LabelModel().fit(syn.L[500:], L_dev=syn.L[:500], Y_dev=syn.y[:500])
-    assert set(model.dev_scores_) == {"DawidSkene", "DawidSkene-1coin", "MajorityVote", "MatrixCompletion"}
+    assert set(model.dev_scores_) == {
+        "DawidSkene", "DawidSkene-1coin", "MajorityVote", "MatrixCompletion",
+        "DawidSkene+uniform", "DawidSkene-1coin+uniform",
+    }
     assert model.dev_scores_[model.selected_] == max(model.dev_scores_.values())
 
 

@@ -156,7 +156,6 @@ class DawidSkene(BaseLabelModel):
         n_rows: float,
         class_balance: np.ndarray | None,
         tied: np.ndarray | None = None,
-        emitted: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         m, k, _ = counts.shape
         s = float(self.prior_strength)
@@ -173,9 +172,10 @@ class DawidSkene(BaseLabelModel):
             idx = np.arange(k)
             conf[:, idx, idx] = a[:, None]
         else:
-            # Pseudo-votes only for labels an LF ever emits: a one-sided LF's confusion
-            # stays degenerate (it always votes its class), its evidence is its coverage.
-            conf = tyl + (pseudo[None] if emitted is None else pseudo[None] * emitted[:, None, :])
+            # Pseudo-votes go to every label, also those an LF never emits: for a one-sided
+            # LF they make its vote likelier under its own class, which anchors EM (masking
+            # them let a 1.6 % class absorb 60 % of TREC).
+            conf = tyl + pseudo[None]
             conf = np.maximum(conf, 1e-300)
             conf /= conf.sum(axis=2, keepdims=True)
         conf = np.clip(conf, 1e-9, None)
@@ -233,8 +233,6 @@ class DawidSkene(BaseLabelModel):
         self._check_params(k)
         mv_counts, mv_sums, classes_voted, n_rows = source.map_sum(_mv_stats_full)
         votes_per_lf = classes_voted.sum(axis=1)
-        emitted = (classes_voted > 0).astype(np.float64)
-        emitted[emitted.sum(axis=1) == 0] = 1.0
         if self.model_abstain == "auto":
             # LFs that vote several classes (crowd workers) fire independently of the class;
             # only one-sided LFs (keyword rules) carry evidence in their abstains.
@@ -252,7 +250,7 @@ class DawidSkene(BaseLabelModel):
             share = (sums + 1.0) / (covered + k)
             sums = sums + (n_rows - covered) * share
             prior, conf, cov = self._m_step(
-                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied, emitted
+                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied
             )
         else:
             rng = np.random.default_rng(self.seed)
@@ -269,7 +267,7 @@ class DawidSkene(BaseLabelModel):
             counts, sums, ll = source.map_sum(partial(_em_block, table, base))
             history.append(-ll / n_rows)
             prior, conf, cov = self._m_step(
-                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied, emitted
+                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied
             )
             if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
                 converged = True

@@ -210,6 +210,12 @@ WEAKLAB = {
     "Triplet": lambda: wm.TripletModel(),
     "LabelModel": lambda: wm.LabelModel(),
 }
+def _label_model_on_valid(task: Task):
+    """LabelModel choosing its estimator on the valid split, by the task's metric."""
+    metric = "f1" if task.metric == "f1" else "accuracy"
+    return _weaklab(lambda: wm.LabelModel(dev_metric=metric), use_valid=True)(task)
+
+
 INCUMBENTS = {
     "snorkel-MV": _snorkel_mv,
     "snorkel-LM": _snorkel_lm,
@@ -245,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tasks = load_tasks(args.data, set(args.datasets) if args.datasets else None)
     methods: dict[str, Callable] = {n: _weaklab(f) for n, f in WEAKLAB.items()}
-    methods["LabelModel+valid"] = _weaklab(WEAKLAB["LabelModel"], use_valid=True)
+    methods["LabelModel+valid"] = _label_model_on_valid
     methods.update(INCUMBENTS)
     if args.methods:
         methods = {n: f for n, f in methods.items() if n in args.methods}

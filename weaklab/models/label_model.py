@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import BaseLabelModel, DevSet, _argmax_ties
+from .base import METRICS, BaseLabelModel, DevSet
 from .dawid_skene import DawidSkene
 from .majority_vote import MajorityVote
 from .matrix_completion import MatrixCompletion
@@ -43,12 +43,16 @@ class LabelModel(BaseLabelModel):
     the learned prior is what EM gets most wrong on real LF sets in our measurements. The dev labels are
     not used to fit the candidates, so their dev accuracy is an unbiased guide (fitting
     with the dev rows clamped, as :class:`DawidSkene` does, made the choice over-trust
-    the anchored candidates in our measurements).
+    the anchored candidates in our measurements). ``dev_metric`` ranks them.
 
     Parameters
     ----------
     prior_strength, prior_accuracy, max_iter, tol
         As in :class:`DawidSkene`.
+    dev_metric : str
+        Metric that ranks the candidates on the dev set, any of
+        :meth:`~weaklab.models.BaseLabelModel.score`'s (e.g. ``"f1"`` for a rare positive
+        class).
     seed : int
         Seed of ``predict(tie_break="random")`` and of dev-set scoring ties.
 
@@ -73,12 +77,14 @@ class LabelModel(BaseLabelModel):
         prior_accuracy: float = 0.7,
         max_iter: int = 200,
         tol: float = 1e-6,
+        dev_metric: str = "accuracy",
         seed: int = 0,
     ) -> None:
         self.prior_strength = prior_strength
         self.prior_accuracy = prior_accuracy
         self.max_iter = max_iter
         self.tol = tol
+        self.dev_metric = dev_metric
         self.seed = seed
 
     def _candidates(self) -> dict[str, BaseLabelModel]:
@@ -107,6 +113,8 @@ class LabelModel(BaseLabelModel):
         }
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
+        if self.dev_metric not in METRICS or self.dev_metric == "coverage":
+            raise ValueError(f"dev_metric must be one of {METRICS[:-1]}, got {self.dev_metric!r}")
         candidates = self._candidates()
         if dev is None:
             candidates = {"DawidSkene": candidates["DawidSkene"]}
@@ -127,8 +135,9 @@ class LabelModel(BaseLabelModel):
             model._fit(source, prior, None)
             fitted[name] = model
             if dev is not None:
-                proba = model.predict_proba(dev.L)
-                scores[name] = float(np.mean(_argmax_ties(proba, "random", self.seed) == dev.y))
+                scores[name] = model.score(dev.L, dev.y, metrics=(self.dev_metric,), seed=self.seed)[
+                    self.dev_metric
+                ]
         best = max(scores, key=scores.get) if scores else "DawidSkene"  # first max wins ties
         chosen = fitted[best]
         self.selected_ = best

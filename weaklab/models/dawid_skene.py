@@ -89,6 +89,10 @@ class DawidSkene(BaseLabelModel):
         Constrain every LF to be better than random for each class it votes: a vote
         for l is at least as likely under class l as under any other class (see
         ``_project_better_than_random``).
+    prior_shrink : float
+        Weight of a uniform Dirichlet prior on the class balance, in units of the
+        number of rows (0 = maximum likelihood; 0.25 = a quarter of the data's weight
+        pulling each class toward 1/k). EM over-estimates classes whose LFs fire often.
     init : {"majority", "random"}
         Start from majority-vote posteriors, or from random accuracies drawn with ``seed``.
     max_iter : int
@@ -117,6 +121,7 @@ class DawidSkene(BaseLabelModel):
         prior_strength: float = 2.0,
         prior_accuracy: float = 0.7,
         better_than_random: bool = True,
+        prior_shrink: float = 0.0,
         init: str = "majority",
         max_iter: int = 200,
         tol: float = 1e-6,
@@ -127,6 +132,7 @@ class DawidSkene(BaseLabelModel):
         self.prior_strength = prior_strength
         self.prior_accuracy = prior_accuracy
         self.better_than_random = better_than_random
+        self.prior_shrink = prior_shrink
         self.init = init
         self.max_iter = max_iter
         self.tol = tol
@@ -142,6 +148,8 @@ class DawidSkene(BaseLabelModel):
             raise ValueError(f"tol must be >= 0, got {self.tol!r}")
         if self.model_abstain not in (True, False, "auto"):
             raise ValueError(f"model_abstain must be True, False or 'auto', got {self.model_abstain!r}")
+        if not (isinstance(self.prior_shrink, (int, float)) and self.prior_shrink >= 0):
+            raise ValueError(f"prior_shrink must be a number >= 0, got {self.prior_shrink!r}")
         if not (self.prior_strength >= 0):
             raise ValueError(f"prior_strength must be >= 0, got {self.prior_strength!r}")
         if not (1.0 / k < self.prior_accuracy < 1.0):
@@ -190,7 +198,8 @@ class DawidSkene(BaseLabelModel):
         if class_balance is not None:
             prior = class_balance
         else:
-            prior = (class_sums + 1.0) / (class_sums.sum() + k)
+            pseudo_rows = 1.0 + float(self.prior_shrink) * class_sums.sum()
+            prior = (class_sums + pseudo_rows / k) / (class_sums.sum() + pseudo_rows)
         return prior, conf, cov
 
     def _project_better_than_random(

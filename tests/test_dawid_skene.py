@@ -105,3 +105,11 @@ def test_invalid_hyper_parameters_are_named():
         DawidSkene(init="spectral").fit(L)
     with pytest.raises(ValueError, match="model_abstain"):
         DawidSkene(model_abstain="sometimes").fit(L)
+
+
+def test_prior_shrink_pulls_the_class_balance_toward_uniform():
+    syn = make_synthetic_label_matrix(3000, 8, 2, class_balance=[0.8, 0.2], coverage=(0.3, 0.7), seed=9)
+    plain = DawidSkene().fit(syn.L).class_balance_
+    shrunk = DawidSkene(prior_shrink=1.0).fit(syn.L).class_balance_
+    assert abs(plain[0] - 0.8) < 0.03
+    assert 0.5 < shrunk[0] < plain[0]

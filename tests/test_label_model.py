@@ -33,3 +33,10 @@ def test_selected_candidate_survives_save_and_load(tmp_path):
     loaded = load_model(model.save(tmp_path / "lm.npz"))
     assert loaded.selected_ == model.selected_
     np.testing.assert_allclose(loaded.predict_proba(syn.L), model.predict_proba(syn.L))
+
+
+def test_prior_fallback_is_recorded_and_off_for_a_given_class_balance():
+    syn = make_synthetic_label_matrix(1000, 6, 2, seed=4)
+    model = LabelModel().fit(syn.L, class_balance=[0.5, 0.5])
+    assert model.prior_fallback_ is False
+    np.testing.assert_allclose(model.class_balance_, [0.5, 0.5])

@@ -170,6 +170,32 @@ def make_demo_corpus(n_rows: int = 20_000, spam_rate: float = 0.3, seed: int = 0
     )
 
 
+@dataclass(frozen=True)
+class SyntheticLabels:
+    """A generated label matrix with the parameters that generated it.
+
+    Attributes
+    ----------
+    L : LabelMatrix
+    y : numpy.ndarray of int
+        True class of each row.
+    accuracies : numpy.ndarray (m,)
+        P(LF correct | LF votes) used to generate each LF.
+    coverages : numpy.ndarray (m,)
+        P(LF votes) of each LF.
+    class_balance : numpy.ndarray (k,)
+    targets : numpy.ndarray (m,) of int
+        The class each one-sided LF votes for (``-1`` for LFs that may vote any class).
+    """
+
+    L: LabelMatrix
+    y: np.ndarray
+    accuracies: np.ndarray
+    coverages: np.ndarray
+    class_balance: np.ndarray
+    targets: np.ndarray
+
+
 def _check_range(value: object, name: str, low: float, high: float) -> tuple[float, float]:
     pair = (value, value) if isinstance(value, (int, float)) else tuple(value)  # type: ignore[arg-type]
     if len(pair) != 2 or not (low <= pair[0] <= pair[1] <= high):

@@ -265,12 +265,12 @@ def build_report(
         ("majority vote abstains", _pct(s.majority_abstain)),
     ]
     if s.majority_accuracy is not None:
-        overview.append(("majority-vote accuracy", _pct(s.majority_accuracy)))
+        overview.append(("majority-vote accuracy (rows it decides)", _pct(s.majority_accuracy)))
     if model is not None:
         overview.append(("label model abstains", _pct(s.prediction_abstain)))
         overview.append(("model ≠ majority vote", _pct(s.majority_disagreement)))
     if s.model_accuracy is not None:
-        overview.append(("label-model accuracy", _pct(s.model_accuracy)))
+        overview.append(("label-model accuracy (rows with a vote)", _pct(s.model_accuracy)))
 
     warn_html = [f'<div class="wl-warn"><b>label model:</b> {H.esc(w)}</div>' for w in s.warnings]
     warn_html += [f'<div class="wl-warn"><b>LF error:</b> {H.esc(e)}</div>' for e in L.errors.values()]

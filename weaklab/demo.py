@@ -37,7 +37,7 @@ def asks_to_subscribe(row):
 
 @labeling_function()
 def short_comment(row):
-    return HAM if len(row.text) < 30 else ABSTAIN
+    return HAM if len(row.text) < 15 else ABSTAIN
 
 
 @labeling_function(batch=True)

@@ -8,6 +8,8 @@ from .base import BaseLabelModel, LabelModelWarning, NotFittedError, load_model
 from .dawid_skene import DawidSkene
 from .label_model import LabelModel
 from .majority_vote import MajorityVote, WeightedMajorityVote
+from .matrix_completion import MatrixCompletion
+from .triplet import TripletModel
 
 __all__ = [
     "BaseLabelModel",
@@ -15,7 +17,9 @@ __all__ = [
     "LabelModel",
     "LabelModelWarning",
     "MajorityVote",
+    "MatrixCompletion",
     "NotFittedError",
+    "TripletModel",
     "WeightedMajorityVote",
     "load_model",
 ]

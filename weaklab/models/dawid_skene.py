@@ -23,19 +23,21 @@ def _n_votes_block(L) -> tuple:
 
 
 def log_tables(
-    prior: np.ndarray, confusion: np.ndarray, coverage: np.ndarray | None
+    prior: np.ndarray, confusion: np.ndarray, coverage: np.ndarray | None, abstain_weight: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kernel tables ``(table[j, l, y], base[y])`` of a class-conditional LF model.
 
     ``confusion[j, y, l] = P(LF j votes l | y, it votes)``; ``coverage[j, y] = P(LF j votes
-    | y)`` or ``None`` to ignore abstains (then abstains carry no evidence).
+    | y)`` or ``None`` to ignore coverage. ``abstain_weight`` scales the evidence of the
+    abstains (1 = the full likelihood, 0 = only the votes count, each through
+    ``P(vote l | y) = coverage * confusion``).
     """
     table = np.log(np.transpose(confusion, (0, 2, 1)))
     base = np.log(prior).copy()
     if coverage is not None:
         cov = np.clip(coverage, 1e-6, 1 - 1e-6)
-        table = table + (np.log(cov) - np.log1p(-cov))[:, None, :]
-        base += np.log1p(-cov).sum(axis=0)
+        table = table + (np.log(cov) - abstain_weight * np.log1p(-cov))[:, None, :]
+        base += abstain_weight * np.log1p(-cov).sum(axis=0)
     return np.ascontiguousarray(table), base
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from weaklab import LabelMatrix, load_wrench
@@ -329,3 +328,12 @@ def test_summary_matches_snorkel_on_youtube(shared_data):
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 def test_summary_matches_snorkel_on_trec(shared_data):
     _snorkel_parity(shared_data / "dygen_wrench" / "trec")
+
+
+def test_model_accuracy_ignores_rows_without_votes(L):
+    # row 1 has no vote: a right or wrong guess there says nothing about the LFs
+    wrong_on_empty = FakeModel(np.array([0, 0, 1, 0, 1]), [0.9, 0.7, 0.8], ["a", "b", "c"])
+    right_on_empty = FakeModel(np.array([0, 1, 1, 0, 1]), [0.9, 0.7, 0.8], ["a", "b", "c"])
+    a = label_stats(L, y=GOLD, model=wrong_on_empty).model_accuracy
+    b = label_stats(L, y=GOLD, model=right_on_empty).model_accuracy
+    assert a == b == pytest.approx(1.0)

@@ -244,3 +244,45 @@ def test_report_renders_in_headless_chromium(full_report, tmp_path):
     assert console == []
     white, spread = blank_fraction(png)
     assert white < 0.9 and spread > 0.05
+
+
+def test_matrix_without_votes_still_gives_a_report():
+    L = LabelMatrix.from_dense(np.full((50, 3), -1), ["a", "b", "c"], 2)
+    report = build_report(L, y=np.zeros(50, int), path=None)
+    assert "No LF votes against a gold label; nothing to show." in report.html
+    assert "3 LF(s) never vote" in report.html
+    assert check_html(report.html).errors == []
+
+
+SORT_CHECK = """<script>
+(function () {
+  var table = document.querySelector("table.wl-sortable");
+  var th = Array.prototype.filter.call(table.tHead.rows[0].cells, function (c) {
+    return c.textContent === "coverage"; })[0];
+  function values() {
+    return Array.prototype.map.call(table.tBodies[0].rows, function (r) {
+      return parseFloat(r.cells[th.cellIndex].getAttribute("data-v")); });
+  }
+  th.click();
+  var up = values();
+  th.click();
+  var down = values();
+  var ok = up.every(function (v, i) { return i === 0 || up[i - 1] <= v; })
+        && down.every(function (v, i) { return i === 0 || down[i - 1] >= v; })
+        && up.length === down.length && up.length > 1;
+  document.title = ok ? "SORTED" : "NOT SORTED " + up.join(",");
+})();
+</script>"""
+
+
+@needs_chromium
+def test_summary_table_sorts_on_click_in_chromium(full_report, tmp_path):
+    page = tmp_path / "sort.html"
+    page.write_text(full_report.html.replace("</body>", SORT_CHECK + "</body>"), encoding="utf-8")
+    cmd = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.resolve().as_uri(),
+    ]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+    assert "<title>SORTED</title>" in dom

@@ -10,6 +10,7 @@ from .analysis import (
 )
 from .apply import LFApplicationError, apply_lfs
 from .datasets import load_wrench, make_demo_corpus
+from .endmodel import EndModel, TextFeaturizer
 from .lf import (
     LabelingFunction,
     Preprocessor,
@@ -25,12 +26,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABSTAIN",
+    "EndModel",
     "LFApplicationError",
     "LFErrors",
     "LabelMatrix",
     "LabelingFunction",
     "Preprocessor",
     "Row",
+    "TextFeaturizer",
     "apply_lfs",
     "keyword_lf",
     "label_stats",

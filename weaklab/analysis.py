@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from ._analysis_kernels import LFCounts, lf_counts, pair_counts, row_min_max
+from ._analysis_kernels import LFCounts, lf_counts, pair_counts
 from ._checks import ModelView, check_gold, check_matrix, check_model
 from .drilldown import lf_examples
 from .matrix import LabelMatrix
@@ -179,7 +179,8 @@ class LabelStats:
     prediction_abstain : float or None
         Fraction of rows where the model abstains.
     model_accuracy : float or None
-        Accuracy of the model on rows with gold labels where it predicts a class.
+        Accuracy of the model on rows with a gold label and at least one LF vote where
+        it predicts a class (rows without votes only get the model's prior).
     majority_disagreement : float or None
         Among rows where both majority vote and the model predict a class, the fraction
         where they differ.
@@ -260,7 +261,8 @@ def _stats_from_pass(p: _Pass) -> LabelStats:
         stats["learned_class_balance"] = p.model.class_balance
         stats["warnings"] = tuple(p.model.warnings)
         if p.y is not None:
-            stats["model_accuracy"] = _accuracy(pred, p.y)
+            covered = np.diff(L.csr.indptr) > 0
+            stats["model_accuracy"] = _accuracy(pred[covered], p.y[covered])
     return LabelStats(**stats)
 
 

@@ -122,7 +122,7 @@ def pairwise_heatmaps(
     sub_corr = corr[np.ix_(idx, idx)].copy()
     np.fill_diagonal(sub_corr, np.nan)  # always 1; masking it keeps the colours for the pairs
     n = idx.size
-    side = max(3.0, 0.16 * n + 1.2)
+    side = max(4.5, 0.16 * n + 1.2)
     fontsize = 8 if n <= 30 else 7
     vmax = sub_conf.max() if sub_conf.size and sub_conf.max() > 0 else 1.0
     uris = []

@@ -107,17 +107,21 @@ def _findings(summary: pd.DataFrame, stats: LabelStats, correlation: pd.DataFram
 
 
 def _worst_lfs(summary: pd.DataFrame, has_gold: bool, has_model: bool, limit: int) -> tuple[list[str], str]:
+    """The LFs most worth a look, and which kind of rows to show for them.
+
+    Only LFs that have such rows are returned (an LF that is never wrong is not "worst").
+    """
     voted = summary[summary["coverage"] > 0]
     if has_gold:
-        scored = voted[(voted["correct"] + voted["incorrect"]) > 0]
+        scored = voted[voted["incorrect"] > 0]
         order = scored.sort_values(["emp_accuracy", "coverage"], ascending=[True, False])
         return [str(s) for s in order.index[:limit]], "error"
     if has_model:
-        order = voted.sort_values(["model_agreement", "coverage"], ascending=[True, False])
+        scored = voted[voted["model_agreement"] < 1]
+        order = scored.sort_values(["model_agreement", "coverage"], ascending=[True, False])
         return [str(s) for s in order.index[:limit]], "model"
-    ratio = voted["conflicts"] / voted["coverage"]
-    order = ratio.sort_values(ascending=False)
-    return [str(s) for s in order.index[:limit] if order[s] > 0], "conflict"
+    ratio = (voted["conflicts"] / voted["coverage"]).sort_values(ascending=False)
+    return [str(s) for s in ratio.index[:limit] if ratio[s] > 0], "conflict"
 
 
 def _example_section(
@@ -127,7 +131,12 @@ def _example_section(
     L = p.L
     names, mode = _worst_lfs(summary, p.has_gold, p.model is not None, n_lfs)
     if not names:
-        return '<p class="wl-ok">No LF conflicts with another; nothing to show.</p>'
+        nothing = {
+            "error": "No LF votes against a gold label",
+            "model": "Every LF agrees with the label model wherever it votes",
+            "conflict": "No LF conflicts with another",
+        }[mode]
+        return f'<p class="wl-ok">{nothing}; nothing to show.</p>'
     if data is not None and isinstance(data, pd.DataFrame) and data.shape[1] > max_data_columns:
         data = data.iloc[:, :max_data_columns]
     pred = p.model.predictions if p.model is not None else None
@@ -256,12 +265,12 @@ def build_report(
         ("majority vote abstains", _pct(s.majority_abstain)),
     ]
     if s.majority_accuracy is not None:
-        overview.append(("majority-vote accuracy", _pct(s.majority_accuracy)))
+        overview.append(("majority-vote accuracy (rows it decides)", _pct(s.majority_accuracy)))
     if model is not None:
         overview.append(("label model abstains", _pct(s.prediction_abstain)))
         overview.append(("model ≠ majority vote", _pct(s.majority_disagreement)))
     if s.model_accuracy is not None:
-        overview.append(("label-model accuracy", _pct(s.model_accuracy)))
+        overview.append(("label-model accuracy (rows with a vote)", _pct(s.model_accuracy)))
 
     warn_html = [f'<div class="wl-warn"><b>label model:</b> {H.esc(w)}</div>' for w in s.warnings]
     warn_html += [f'<div class="wl-warn"><b>LF error:</b> {H.esc(e)}</div>' for e in L.errors.values()]

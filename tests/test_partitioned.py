@@ -65,3 +65,26 @@ def test_fit_under_a_distributed_client(votes):
         model = DawidSkene().fit(parts)
         proba = model.predict_proba(parts).compute()
     np.testing.assert_allclose(proba, DawidSkene().fit(votes.L).predict_proba(votes.L), atol=1e-8)
+
+
+def test_label_model_fits_on_apply_lfs_output_without_collecting():
+    dd = pytest.importorskip("dask.dataframe")
+    from weaklab import apply_lfs, keyword_lf, make_demo_corpus
+    from weaklab.models import LabelModel
+
+    frame = make_demo_corpus(600, seed=3)
+    lfs = [
+        keyword_lf("subscribe", ["subscribe", "channel"], 1),
+        keyword_lf("link", ["http", "www", "click"], 1),
+        keyword_lf("love", ["love", "song", "amazing"], 0),
+        keyword_lf("voice", ["voice", "beautiful", "memories"], 0),
+    ]
+    ddf = dd.from_pandas(frame, npartitions=3)
+    parts = apply_lfs(ddf, lfs, cardinality=2, progress=False, collect=False)
+    assert isinstance(parts, PartitionedLabelMatrix) and parts.n_blocks == 3
+    L = apply_lfs(frame, lfs, cardinality=2, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_parts = LabelModel().fit(parts)
+        in_memory = LabelModel().fit(L)
+    np.testing.assert_allclose(from_parts.predict_proba(parts).compute(), in_memory.predict_proba(L), atol=1e-8)

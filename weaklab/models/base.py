@@ -1,8 +1,7 @@
 """The shared label-model API: input checks, prediction, scoring, guardrails, persistence.
 
 Every label model in :mod:`weaklab.models` subclasses :class:`BaseLabelModel` and writes
-two methods: ``_fit(source, class_balance, dev)`` and ``_log_scores(L)`` (or
-``_predict_proba_covered``). Fitting reads the votes only through
+two methods: ``_fit(source, class_balance, dev)`` and ``_predict_proba_covered(L)``. Fitting reads the votes only through
 ``source.map_sum(fn)``, which applies ``fn`` to every row block of the matrix and adds
 the results; for an in-memory :class:`~weaklab.LabelMatrix` there is one block, for a
 :class:`weaklab.partitioned.PartitionedLabelMatrix` one per partition. So any model whose

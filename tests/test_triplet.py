@@ -15,14 +15,14 @@ def test_recovers_accuracies(k):
     syn = make_synthetic_label_matrix(5000, 6, k, coverage=(0.5, 0.9), seed=k)
     model = TripletModel().fit(syn.L)
     np.testing.assert_allclose(model.accuracies_, syn.accuracies, atol=0.05)
-    assert np.all(model.n_triplets_ > 0)
+    assert np.all(model.n_triplets_ > 0) and model.solved_.all()
 
 
 def test_fewer_than_three_lfs_warn_and_fall_back():
     syn = make_synthetic_label_matrix(300, 2, 2, seed=1)
     with pytest.warns(UserWarning, match="triples"):
         model = TripletModel().fit(syn.L)
-    assert np.all(model.n_triplets_ == 0)
+    assert np.all(model.n_triplets_ == 0) and not model.solved_.any()
     assert model.predict_proba(syn.L).shape == (300, 2)
 
 

@@ -43,7 +43,7 @@ class TripletModel(BaseLabelModel):
     ``min_overlap`` shared votes) and assumes LFs are better than random
     (:math:`s_i > 0`). No iteration: the statistics are two m × m count matrices
     (sums over rows). LFs without a usable triple get the accuracy implied by their
-    agreement with the other LFs' majority, or ``default_accuracy``.
+    agreement with the majority vote, or ``default_accuracy``.
 
     A dev set refines each accuracy with the LF's dev-set hits (``dev_strength``
     pseudo-votes of the closed-form estimate). Predictions are naive Bayes with the
@@ -64,7 +64,10 @@ class TripletModel(BaseLabelModel):
     confusion_ : ndarray (m, k, k)
     class_balance_ : ndarray (k,)
     n_triplets_ : ndarray (m,) of int
-        Triples behind each LF's estimate (0 = fallback used).
+        Triples behind each LF's estimate.
+    solved_ : ndarray (m,) of bool
+        False where the fallback accuracy was used (no usable triple, or no positive
+        solution of the triplet identity).
     """
 
     _needs_three_lfs = True
@@ -118,7 +121,10 @@ class TripletModel(BaseLabelModel):
         # Fallback: agreement with the soft majority vote (leave nothing at chance level).
         mv_acc = (np.einsum("jll->j", counts) + 1.0) / (counts.sum(axis=(1, 2)) + 2.0)
         fallback = np.where(counts.sum(axis=(1, 2)) > 0, np.minimum(mv_acc, 0.95), self.default_accuracy)
-        acc = np.where(n_trip > 0, acc, fallback)
+        # A non-positive median s^2 means the one-coin identity has no solution for the LF
+        # (typical of one-sided LFs, whose co-votes with other classes always disagree).
+        solved = (n_trip > 0) & (np.nan_to_num(s2, nan=-1.0) > 0)
+        acc = np.where(solved, acc, fallback)
         acc = np.clip(acc, 1.0 / k + 1e-3, 0.99)
         if dev is not None:
             dc = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
@@ -134,6 +140,7 @@ class TripletModel(BaseLabelModel):
         self.accuracies_ = acc
         self.confusion_ = one_coin_confusion(acc, k)
         self.n_triplets_ = n_trip
+        self.solved_ = solved
 
     def _predict_proba_covered(self, L):
         table, base = log_tables(self.class_balance_, self.confusion_, None)

@@ -428,7 +428,7 @@ class EndModel(BaseEstimator):
         params["hidden_dims"] = [int(h) for h in self.hidden_dims]
         params["device"] = str(self.device)
         given = params.pop("featurizer")
-        params["featurizer"] = None if given is None else {k: _to_json(v) for k, v in given.get_params().items()}
+        params["featurizer"] = None if given is None else given.json_params()
         meta: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "estimator": "EndModel",
@@ -482,7 +482,7 @@ class EndModel(BaseEstimator):
         params["hidden_dims"] = tuple(params["hidden_dims"])
         params["device"] = device
         if params["featurizer"] is not None:
-            params["featurizer"] = TextFeaturizer(**{**params["featurizer"], "ngram_range": tuple(params["featurizer"]["ngram_range"])})
+            params["featurizer"] = TextFeaturizer.from_params(params["featurizer"])
         if meta["custom_module"]:
             if module is None:
                 raise ValueError(
@@ -522,10 +522,6 @@ class EndModel(BaseEstimator):
 # ------------------------------------------------------------------ helpers
 def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _to_json(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
 
 
 def _confidence(target: torch.Tensor) -> torch.Tensor:

@@ -314,12 +314,13 @@ class EndModel(BaseEstimator):
         batch = plan.batch_size(self.batch_size, self.n_features_in_)
         history: dict[str, list[float]] = {"train_loss": [], "dev_score": [], "seconds": []}
         best_score, best_epoch, best_state = -np.inf, 0, None
+        seen = float(weights[torch.from_numpy(train_rows)].sum())
         bar = tqdm(range(self.n_epochs), desc="EndModel", unit="epoch", disable=not self.progress)
         for epoch in bar:
             start = time.perf_counter()
             net.train()
             order = rng.permutation(train_rows)
-            total, seen = 0.0, 0.0
+            total = torch.zeros((), device=plan.device)  # summed on the device: no sync per batch
             for lo in range(0, len(order), batch):
                 rows = np.sort(order[lo : lo + batch])  # sorted rows slice a CSR faster
                 xb = plan.to_device(take_rows(features, rows))
@@ -333,10 +334,9 @@ class EndModel(BaseEstimator):
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
-                total += float(loss.detach()) * float(wb.sum())
-                seen += float(wb.sum())
+                total += loss.detach() * wb.sum()
             score = self._dev_score(plan, dev)
-            history["train_loss"].append(total / max(seen, 1e-12))
+            history["train_loss"].append(float(total) / max(seen, 1e-12))
             history["dev_score"].append(score)
             history["seconds"].append(time.perf_counter() - start)
             bar.set_postfix(loss=f"{history['train_loss'][-1]:.4f}", dev=f"{score:.4f}")

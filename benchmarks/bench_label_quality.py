@@ -92,11 +92,14 @@ def load_tasks(data: Path, only: set[str] | None) -> list[Task]:
 
 
 # ------------------------------------------------------------------ methods
-def _weaklab(factory: Callable[[], wm.BaseLabelModel]):
+def _weaklab(factory: Callable[[], wm.BaseLabelModel], use_valid: bool = False):
     def run(task: Task) -> tuple[np.ndarray, np.ndarray]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = factory().fit(task.train)
+            if use_valid and task.valid is not None:
+                model = factory().fit(task.train, L_dev=task.valid, Y_dev=task.y_valid)
+            else:
+                model = factory().fit(task.train)
         return model.predict_proba(task.test), model.class_balance_
 
     return run
@@ -202,9 +205,8 @@ WEAKLAB = {
     "WMV": lambda: wm.WeightedMajorityVote(),
     "DS": lambda: wm.DawidSkene(),
     "DS-crowd": lambda: wm.DawidSkene(model_abstain=False),
-    "DS-1coin": lambda: wm.DawidSkene(one_coin=True, model_abstain=False),
-    "MC": lambda: wm.MatrixCompletion(),
-    "MC-abst": lambda: wm.MatrixCompletion(model_abstain=True),
+    "DS-1coin": lambda: wm.DawidSkene(one_coin=True, model_abstain="auto"),
+    "MC": lambda: wm.MatrixCompletion(model_abstain=True),
     "Triplet": lambda: wm.TripletModel(),
     "LabelModel": lambda: wm.LabelModel(),
 }
@@ -243,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tasks = load_tasks(args.data, set(args.datasets) if args.datasets else None)
     methods: dict[str, Callable] = {n: _weaklab(f) for n, f in WEAKLAB.items()}
+    methods["LabelModel+valid"] = _weaklab(WEAKLAB["LabelModel"], use_valid=True)
     methods.update(INCUMBENTS)
     if args.methods:
         methods = {n: f for n, f in methods.items() if n in args.methods}

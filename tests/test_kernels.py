@@ -82,3 +82,37 @@ def test_kernels_accept_a_matrix_without_rows():
     counts, sums, ll = K.em_pass(*empty, np.zeros((3, 2, 2)), np.zeros(2), 3)
     assert counts.shape == (3, 2, 2) and ll == 0.0
     assert K.weighted_vote_counts(*empty, np.ones(3), 2).shape == (0, 2)
+
+
+def _numpy_majority(dense: np.ndarray, k: int) -> np.ndarray:
+    """Majority distribution per row (ties split evenly, zero rows without votes)."""
+    counts = _onehot(dense, k).sum(axis=1)
+    top = counts.max(axis=1, keepdims=True)
+    winners = (counts == top) & (top > 0)
+    return winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
+
+
+def test_majority_vote_counts_match_numpy(votes):
+    csr, dense, k = votes
+    m = dense.shape[1]
+    q = _numpy_majority(dense, k)
+    counts, sums, per_lf = K.majority_vote_counts(*csr, m, k)
+    np.testing.assert_allclose(counts, np.einsum("iml,iy->mly", _onehot(dense, k), q))
+    np.testing.assert_allclose(sums, q.sum(0))
+    np.testing.assert_allclose(per_lf, _onehot(dense, k).sum(0))
+
+
+def test_majority_winner_matches_numpy(votes):
+    csr, dense, k = votes
+    q = _numpy_majority(dense, k)
+    expected = np.where((q > 0).sum(1) == 1, q.argmax(1), -1)
+    np.testing.assert_array_equal(K.majority_winner(*csr, k), expected)
+
+
+def test_lf_agreement_with_matches_numpy(votes):
+    csr, dense, k = votes
+    target = np.random.default_rng(3).integers(-1, k, dense.shape[0])
+    voted = (dense >= 0) & (target[:, None] >= 0)
+    n_votes, n_agree = K.lf_agreement_with(*csr, target, dense.shape[1])
+    np.testing.assert_allclose(n_votes, voted.sum(0))
+    np.testing.assert_allclose(n_agree, (voted & (dense == target[:, None])).sum(0))

@@ -170,6 +170,7 @@ def make_demo_corpus(n_rows: int = 20_000, spam_rate: float = 0.3, seed: int = 0
     )
 
 
+# ---------------------------------------------------------------- synthetic
 @dataclass(frozen=True)
 class SyntheticLabels:
     """A generated label matrix with the parameters that generated it.
@@ -226,6 +227,8 @@ def make_synthetic_label_matrix(
       on rows of the target class and of other classes are set so that it covers
       ``coverages[j]`` of the rows and is right on ``accuracies[j]`` of its votes
       (the firing rate on target rows is capped at 1, which can lower the coverage).
+      Such an LF is better than random only when its accuracy exceeds the prior of
+      its target class.
 
     Parameters
     ----------

@@ -87,6 +87,11 @@ def em_pass(indptr, indices, data, table, base, m):
     sums = np.zeros((n_chunks, k), dtype=np.float64)
     ll = np.zeros(n_chunks, dtype=np.float64)
     for c in prange(n_chunks):
+        # Thread-local accumulators: writing the shared arrays per row would make the
+        # threads fight over the same cache lines.
+        cnt = np.zeros((m, k, k), dtype=np.float64)
+        tot_q = np.zeros(k, dtype=np.float64)
+        ll_c = 0.0
         s = np.empty(k, dtype=np.float64)
         for i in range(bounds[c], bounds[c + 1]):
             for y in range(k):
@@ -106,13 +111,16 @@ def em_pass(indptr, indices, data, table, base, m):
                 tot += s[y]
             for y in range(k):
                 s[y] /= tot
-                sums[c, y] += s[y]
-            ll[c] += mx + np.log(tot)
+                tot_q[y] += s[y]
+            ll_c += mx + np.log(tot)
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
                 l = data[p] - 1
                 for y in range(k):
-                    counts[c, j, l, y] += s[y]
+                    cnt[j, l, y] += s[y]
+        counts[c] = cnt
+        sums[c] = tot_q
+        ll[c] = ll_c
     out_counts = np.zeros((m, k, k), dtype=np.float64)
     out_sums = np.zeros(k, dtype=np.float64)
     out_ll = 0.0
@@ -132,16 +140,132 @@ def soft_vote_counts(indptr, indices, data, q, m):
     bounds = _chunk_bounds(n, n_chunks)
     counts = np.zeros((n_chunks, m, k, k), dtype=np.float64)
     for c in prange(n_chunks):
+        cnt = np.zeros((m, k, k), dtype=np.float64)
         for i in range(bounds[c], bounds[c + 1]):
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
                 l = data[p] - 1
                 for y in range(k):
-                    counts[c, j, l, y] += q[i, y]
+                    cnt[j, l, y] += q[i, y]
+        counts[c] = cnt
     out = np.zeros((m, k, k), dtype=np.float64)
     for c in range(n_chunks):
         out += counts[c]
     return out
+
+
+@njit(cache=True, parallel=True)
+def majority_vote_counts(indptr, indices, data, m, k):
+    """Soft majority-vote statistics in one pass, over rows that have votes.
+
+    Each covered row's majority distribution splits evenly over the tied top classes.
+
+    Returns
+    -------
+    counts : (m, k, k) float64
+        ``counts[j, l, y] = sum_i q_mv[i, y] [LF j votes l on row i]``.
+    class_sums : (k,) float64
+        Sum of the majority distributions (the number of covered rows in total).
+    lf_class : (m, k) float64
+        Votes of each LF for each class.
+    """
+    n = indptr.shape[0] - 1
+    n_chunks = n_chunks_for(n, m * k * k + m * k + k)
+    bounds = _chunk_bounds(n, n_chunks)
+    counts = np.zeros((n_chunks, m, k, k), dtype=np.float64)
+    sums = np.zeros((n_chunks, k), dtype=np.float64)
+    per_lf = np.zeros((n_chunks, m, k), dtype=np.float64)
+    for c in prange(n_chunks):
+        cnt = np.zeros((m, k, k), dtype=np.float64)
+        tot_q = np.zeros(k, dtype=np.float64)
+        lf = np.zeros((m, k), dtype=np.float64)
+        votes = np.zeros(k, dtype=np.float64)
+        q = np.zeros(k, dtype=np.float64)
+        for i in range(bounds[c], bounds[c + 1]):
+            if indptr[i + 1] == indptr[i]:
+                continue
+            for y in range(k):
+                votes[y] = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                votes[data[p] - 1] += 1.0
+                lf[indices[p], data[p] - 1] += 1.0
+            top = votes[0]
+            for y in range(1, k):
+                if votes[y] > top:
+                    top = votes[y]
+            n_top = 0.0
+            for y in range(k):
+                if votes[y] == top:
+                    n_top += 1.0
+            for y in range(k):
+                q[y] = 1.0 / n_top if votes[y] == top else 0.0
+                tot_q[y] += q[y]
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                l = data[p] - 1
+                for y in range(k):
+                    cnt[j, l, y] += q[y]
+        counts[c] = cnt
+        sums[c] = tot_q
+        per_lf[c] = lf
+    out_counts = np.zeros((m, k, k), dtype=np.float64)
+    out_sums = np.zeros(k, dtype=np.float64)
+    out_lf = np.zeros((m, k), dtype=np.float64)
+    for c in range(n_chunks):
+        out_counts += counts[c]
+        out_sums += sums[c]
+        out_lf += per_lf[c]
+    return out_counts, out_sums, out_lf
+
+
+@njit(cache=True, parallel=True)
+def majority_winner(indptr, indices, data, k):
+    """Per row: the unique majority class, or -1 for ties and rows without votes."""
+    n = indptr.shape[0] - 1
+    out = np.empty(n, dtype=np.int64)
+    for i in prange(n):
+        votes = np.zeros(k, dtype=np.int64)
+        for p in range(indptr[i], indptr[i + 1]):
+            votes[data[p] - 1] += 1
+        best = -1
+        top = 0
+        for y in range(k):
+            if votes[y] > top:
+                top = votes[y]
+                best = y
+            elif votes[y] == top and top > 0:
+                best = -2
+        out[i] = best if best >= 0 else -1
+    return out
+
+
+@njit(cache=True, parallel=True)
+def lf_agreement_with(indptr, indices, data, target, m):
+    """Per LF: votes on rows with ``target >= 0`` and how many of them equal ``target``."""
+    n = indptr.shape[0] - 1
+    n_chunks = n_chunks_for(n, 2 * m)
+    bounds = _chunk_bounds(n, n_chunks)
+    votes = np.zeros((n_chunks, m), dtype=np.float64)
+    agree = np.zeros((n_chunks, m), dtype=np.float64)
+    for c in prange(n_chunks):
+        v = np.zeros(m, dtype=np.float64)
+        a = np.zeros(m, dtype=np.float64)
+        for i in range(bounds[c], bounds[c + 1]):
+            t = target[i]
+            if t < 0:
+                continue
+            for p in range(indptr[i], indptr[i + 1]):
+                v[indices[p]] += 1.0
+                if data[p] - 1 == t:
+                    a[indices[p]] += 1.0
+        votes[c] = v
+        agree[c] = a
+    out_v = np.zeros(m, dtype=np.float64)
+    out_a = np.zeros(m, dtype=np.float64)
+    for c in range(n_chunks):
+        out_v += votes[c]
+        out_a += agree[c]
+    return out_v, out_a
 
 
 @njit(cache=True, parallel=True)
@@ -157,11 +281,13 @@ def overlap_counts(indptr, indices, data, m, k):
     bounds = _chunk_bounds(n, n_chunks)
     acc = np.zeros((n_chunks, d, d), dtype=np.float64)
     for c in prange(n_chunks):
+        local = np.zeros((d, d), dtype=np.float64)
         for i in range(bounds[c], bounds[c + 1]):
             for p in range(indptr[i], indptr[i + 1]):
                 a = indices[p] * k + data[p] - 1
                 for p2 in range(indptr[i], indptr[i + 1]):
-                    acc[c, a, indices[p2] * k + data[p2] - 1] += 1.0
+                    local[a, indices[p2] * k + data[p2] - 1] += 1.0
+        acc[c] = local
     out = np.zeros((d, d), dtype=np.float64)
     for c in range(n_chunks):
         out += acc[c]
@@ -177,14 +303,18 @@ def pair_agreement_counts(indptr, indices, data, m):
     both = np.zeros((n_chunks, m, m), dtype=np.float64)
     agree = np.zeros((n_chunks, m, m), dtype=np.float64)
     for c in prange(n_chunks):
+        b = np.zeros((m, m), dtype=np.float64)
+        a = np.zeros((m, m), dtype=np.float64)
         for i in range(bounds[c], bounds[c + 1]):
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
                 for p2 in range(indptr[i], indptr[i + 1]):
                     j2 = indices[p2]
-                    both[c, j, j2] += 1.0
+                    b[j, j2] += 1.0
                     if data[p] == data[p2]:
-                        agree[c, j, j2] += 1.0
+                        a[j, j2] += 1.0
+        both[c] = b
+        agree[c] = a
     out_both = np.zeros((m, m), dtype=np.float64)
     out_agree = np.zeros((m, m), dtype=np.float64)
     for c in range(n_chunks):

@@ -84,23 +84,16 @@ def csr_arrays(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return c.indptr, c.indices, c.data
 
 
-def majority_posteriors(L: LabelMatrix, prior: np.ndarray | None = None) -> np.ndarray:
-    """Majority-vote distribution per row: ties split evenly, rows without votes get ``prior``."""
-    k = L.cardinality
-    counts = K.weighted_vote_counts(*csr_arrays(L), np.ones(L.n_lfs), k)
-    top = counts.max(axis=1, keepdims=True)
-    winners = (counts == top) & (top > 0)
-    q = winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
-    empty = top[:, 0] == 0
-    q[empty] = np.full(k, 1.0 / k) if prior is None else prior
-    return q
-
-
 def _mv_stats(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray]:
     """Soft majority-vote counts ``(counts (m, k, k), class_sums (k,))`` over covered rows."""
-    q = majority_posteriors(L)
-    q[np.diff(L.csr.indptr) == 0] = 0.0
-    return K.soft_vote_counts(*csr_arrays(L), q, L.n_lfs), q.sum(axis=0)
+    counts, sums, _ = K.majority_vote_counts(*csr_arrays(L), L.n_lfs, L.cardinality)
+    return counts, sums
+
+
+def _mv_stats_full(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """As :func:`_mv_stats`, plus each LF's votes per class (m, k) and the row count."""
+    counts, sums, per_lf = K.majority_vote_counts(*csr_arrays(L), L.n_lfs, L.cardinality)
+    return counts, sums, per_lf, float(L.n_rows)
 
 
 def _check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
@@ -141,21 +134,15 @@ def check_labels(y: Any, n: int, k: int, name: str = "y", allow_missing: bool = 
 def _agreement_stats(model: "BaseLabelModel", L: LabelMatrix):
     """Counts comparing the model's argmax with majority vote on rows that have votes."""
     k, m = L.cardinality, L.n_lfs
+    arrays = csr_arrays(L)
     covered = np.diff(L.csr.indptr) > 0
-    counts = K.weighted_vote_counts(*csr_arrays(L), np.ones(m), k)
-    top = counts.max(axis=1)
-    unique = covered & ((counts == top[:, None]).sum(axis=1) == 1)
-    mv = counts.argmax(axis=1)
+    winner = K.majority_winner(*arrays, k)
+    unique = winner >= 0
     pred = model._predict_proba_covered(L).argmax(axis=1)
-    agree = float(np.sum(pred[unique] == mv[unique]))
+    agree = float(np.count_nonzero(pred[unique] == winner[unique]))
     pred_counts = np.bincount(pred[covered], minlength=k).astype(np.float64)
-    mv_counts = np.bincount(mv[unique], minlength=k).astype(np.float64)
-    # Per LF: votes on rows with a unique majority, and how many of them match it.
-    onehot = np.zeros((L.n_rows, k))
-    onehot[np.flatnonzero(unique), mv[unique]] = 1.0
-    vc = K.soft_vote_counts(*csr_arrays(L), onehot, m)
-    lf_votes = vc.sum(axis=(1, 2))
-    lf_agree = np.einsum("jll->j", vc)
+    mv_counts = np.bincount(winner[unique], minlength=k).astype(np.float64)
+    lf_votes, lf_agree = K.lf_agreement_with(*arrays, winner, m)
     return agree, float(unique.sum()), pred_counts, mv_counts, lf_votes, lf_agree
 
 
@@ -266,6 +253,13 @@ class BaseLabelModel:
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
         raise NotImplementedError
+
+    def _bind(self, parent: "BaseLabelModel") -> None:
+        """Take the data description of ``parent`` (for models fitted inside another)."""
+        self.cardinality_ = parent.cardinality_
+        self.lf_names_ = parent.lf_names_
+        self.n_lfs_ = parent.n_lfs_
+        self.warnings_ = []
 
     # ------------------------------------------------------------- predict
     def _check_fitted(self) -> None:

@@ -181,7 +181,8 @@ class EndModel(BaseEstimator):
             Give both or neither.
         covered : LabelMatrix or bool array of shape (n,), optional
             Which rows at least one LF voted on (a ``LabelMatrix``: its rows with a vote).
-            Used when ``filter_unlabeled=True``.
+            Used when ``filter_unlabeled=True``. Pass it: weaklab's label models give
+            uncovered rows the class prior, which the uniform-row fallback cannot spot.
 
         Returns
         -------

@@ -181,7 +181,8 @@ class EndModel(BaseEstimator):
             Give both or neither.
         covered : LabelMatrix or bool array of shape (n,), optional
             Which rows at least one LF voted on (a ``LabelMatrix``: its rows with a vote).
-            Used when ``filter_unlabeled=True``.
+            Used when ``filter_unlabeled=True``. Pass it: weaklab's label models give
+            uncovered rows the class prior, which the uniform-row fallback cannot spot.
 
         Returns
         -------
@@ -314,12 +315,13 @@ class EndModel(BaseEstimator):
         batch = plan.batch_size(self.batch_size, self.n_features_in_)
         history: dict[str, list[float]] = {"train_loss": [], "dev_score": [], "seconds": []}
         best_score, best_epoch, best_state = -np.inf, 0, None
+        seen = float(weights[torch.from_numpy(train_rows)].sum())
         bar = tqdm(range(self.n_epochs), desc="EndModel", unit="epoch", disable=not self.progress)
         for epoch in bar:
             start = time.perf_counter()
             net.train()
             order = rng.permutation(train_rows)
-            total, seen = 0.0, 0.0
+            total = torch.zeros((), device=plan.device)  # summed on the device: no sync per batch
             for lo in range(0, len(order), batch):
                 rows = np.sort(order[lo : lo + batch])  # sorted rows slice a CSR faster
                 xb = plan.to_device(take_rows(features, rows))
@@ -333,10 +335,9 @@ class EndModel(BaseEstimator):
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
-                total += float(loss.detach()) * float(wb.sum())
-                seen += float(wb.sum())
+                total += loss.detach() * wb.sum()
             score = self._dev_score(plan, dev)
-            history["train_loss"].append(total / max(seen, 1e-12))
+            history["train_loss"].append(float(total) / max(seen, 1e-12))
             history["dev_score"].append(score)
             history["seconds"].append(time.perf_counter() - start)
             bar.set_postfix(loss=f"{history['train_loss'][-1]:.4f}", dev=f"{score:.4f}")
@@ -428,7 +429,7 @@ class EndModel(BaseEstimator):
         params["hidden_dims"] = [int(h) for h in self.hidden_dims]
         params["device"] = str(self.device)
         given = params.pop("featurizer")
-        params["featurizer"] = None if given is None else {k: _to_json(v) for k, v in given.get_params().items()}
+        params["featurizer"] = None if given is None else given.json_params()
         meta: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "estimator": "EndModel",
@@ -482,7 +483,7 @@ class EndModel(BaseEstimator):
         params["hidden_dims"] = tuple(params["hidden_dims"])
         params["device"] = device
         if params["featurizer"] is not None:
-            params["featurizer"] = TextFeaturizer(**{**params["featurizer"], "ngram_range": tuple(params["featurizer"]["ngram_range"])})
+            params["featurizer"] = TextFeaturizer.from_params(params["featurizer"])
         if meta["custom_module"]:
             if module is None:
                 raise ValueError(
@@ -522,10 +523,6 @@ class EndModel(BaseEstimator):
 # ------------------------------------------------------------------ helpers
 def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _to_json(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
 
 
 def _confidence(target: torch.Tensor) -> torch.Tensor:

@@ -15,20 +15,32 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = ["TextFeaturizer", "as_texts", "is_text"]
 
 
+ANALYZERS = ("word", "char_wb", "word+char")
+
+
 class TextFeaturizer(BaseEstimator):
-    """TF-IDF features for raw text (a thin wrapper over scikit-learn's ``TfidfVectorizer``).
+    """TF-IDF features for raw text (scikit-learn's ``TfidfVectorizer`` underneath).
 
     An :class:`~weaklab.endmodel.EndModel` builds one with default settings when it is
     given text; pass your own as ``EndModel(featurizer=...)`` to change them. Unlike the
-    scikit-learn object, this one saves and loads without pickling (vocabulary as JSON,
+    scikit-learn object, this one saves and loads without pickling (vocabularies as JSON,
     IDF weights as an array).
+
+    The default joins word n-grams and character n-grams (within word boundaries), each
+    block L2-normalised and scaled by ``1/sqrt(2)``: character n-grams carry morphology,
+    spelling variants and diacritics that word tokens split or miss (on the WRENCH text
+    sets they helped most on Hausa and Yoruba; see ``benchmarks/bench_endmodel.py``).
 
     Parameters
     ----------
+    analyzer : {"word+char", "word", "char_wb"}, default="word+char"
+        Which n-grams to use.
     max_features : int or None, default=50_000
-        Keep the most frequent terms only (``None``: keep all).
+        Keep the most frequent terms of each block only (``None``: keep all).
     ngram_range : tuple of (int, int), default=(1, 2)
-        Word n-gram lengths to use.
+        Word n-gram lengths.
+    char_ngram_range : tuple of (int, int), default=(2, 5)
+        Character n-gram lengths.
     min_df : int, default=1
         Drop terms that appear in fewer documents.
     sublinear_tf : bool, default=True
@@ -38,85 +50,117 @@ class TextFeaturizer(BaseEstimator):
 
     Attributes
     ----------
-    vectorizer_ : sklearn.feature_extraction.text.TfidfVectorizer
-        The fitted vectorizer.
+    vectorizers_ : list of sklearn.feature_extraction.text.TfidfVectorizer
+        The fitted vectorizer of each block.
     n_features_ : int
-        Size of the vocabulary (columns of :meth:`transform`'s output).
+        Columns of :meth:`transform`'s output.
 
     Examples
     --------
-    >>> f = TextFeaturizer().fit(["free money now", "see you at lunch"])
+    >>> f = TextFeaturizer(analyzer="word").fit(["free money now", "see you at lunch"])
     >>> f.transform(["free lunch"]).shape
     (1, 12)
     """
 
     def __init__(
         self,
+        analyzer: str = "word+char",
         max_features: int | None = 50_000,
         ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] = (2, 5),
         min_df: int = 1,
         sublinear_tf: bool = True,
         lowercase: bool = True,
     ) -> None:
+        self.analyzer = analyzer
         self.max_features = max_features
         self.ngram_range = ngram_range
+        self.char_ngram_range = char_ngram_range
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
         self.lowercase = lowercase
 
-    def _vectorizer(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-        lo, hi = self.ngram_range
-        return TfidfVectorizer(
-            max_features=self.max_features,
-            ngram_range=(int(lo), int(hi)),
-            min_df=self.min_df,
-            sublinear_tf=self.sublinear_tf,
-            lowercase=self.lowercase,
-            dtype=np.float32,
-            vocabulary=vocabulary,
-        )
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> "TextFeaturizer":
+        """Build from :meth:`json_params` output (JSON lists become tuples)."""
+        params = dict(params)
+        for key in ("ngram_range", "char_ngram_range"):
+            if key in params:
+                params[key] = tuple(params[key])
+        return cls(**params)
+
+    def json_params(self) -> dict[str, Any]:
+        """Constructor arguments as JSON-ready values."""
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in self.get_params().items()}
+
+    def _vectorizers(self, vocabularies: list[dict[str, int]] | None = None) -> list[TfidfVectorizer]:
+        if self.analyzer not in ANALYZERS:
+            raise ValueError(f"analyzer must be one of {ANALYZERS}, got {self.analyzer!r}")
+        kinds = ["word", "char_wb"] if self.analyzer == "word+char" else [self.analyzer]
+        vocabularies = vocabularies or [None] * len(kinds)
+        if len(vocabularies) != len(kinds):
+            raise ValueError(f"featurizer state holds {len(vocabularies)} vocabularies; analyzer {self.analyzer!r} needs {len(kinds)}")
+        out = []
+        for kind, vocabulary in zip(kinds, vocabularies):
+            lo, hi = self.ngram_range if kind == "word" else self.char_ngram_range
+            out.append(
+                TfidfVectorizer(
+                    analyzer=kind,
+                    max_features=self.max_features,
+                    ngram_range=(int(lo), int(hi)),
+                    min_df=self.min_df,
+                    sublinear_tf=self.sublinear_tf,
+                    lowercase=self.lowercase,
+                    dtype=np.float32,
+                    vocabulary=vocabulary,
+                )
+            )
+        return out
 
     def fit(self, texts: Sequence[str] | pd.Series | np.ndarray) -> "TextFeaturizer":
-        """Learn the vocabulary and IDF weights from ``texts``; returns ``self``."""
+        """Learn the vocabularies and IDF weights from ``texts``; returns ``self``."""
         docs = as_texts(texts, "texts")
         if not docs:
             raise ValueError("texts is empty; TextFeaturizer needs at least one document to fit")
+        vectorizers = self._vectorizers()
         try:
-            self.vectorizer_ = self._vectorizer().fit(docs)
+            self.vectorizers_ = [v.fit(docs) for v in vectorizers]
         except ValueError as exc:  # e.g. "empty vocabulary"
             raise ValueError(f"TextFeaturizer could not fit texts: {exc}") from exc
-        self.n_features_ = len(self.vectorizer_.vocabulary_)
+        self.n_features_ = sum(len(v.vocabulary_) for v in self.vectorizers_)
         return self
 
     def transform(self, texts: Sequence[str] | pd.Series | np.ndarray) -> sp.csr_matrix:
-        """TF-IDF matrix (CSR, float32, one row per text, L2-normalised rows)."""
-        check_is_fitted(self, "vectorizer_", msg="TextFeaturizer is not fitted; call fit(texts) first")
-        return sp.csr_matrix(self.vectorizer_.transform(as_texts(texts, "texts")), dtype=np.float32)
+        """TF-IDF matrix (CSR, float32, one row per text, rows of unit L2 norm)."""
+        check_is_fitted(self, "vectorizers_", msg="TextFeaturizer is not fitted; call fit(texts) first")
+        docs = as_texts(texts, "texts")
+        blocks = [v.transform(docs) for v in self.vectorizers_]
+        scale = np.float32(1.0 / np.sqrt(len(blocks)))
+        return sp.csr_matrix(sp.hstack(blocks, format="csr") * scale, dtype=np.float32)
 
     def fit_transform(self, texts: Sequence[str] | pd.Series | np.ndarray) -> sp.csr_matrix:
         """:meth:`fit` then :meth:`transform` on the same texts."""
         return self.fit(texts).transform(texts)
 
     def to_state(self) -> tuple[dict[str, Any], np.ndarray]:
-        """JSON-ready metadata (parameters and vocabulary) and the IDF weights."""
-        check_is_fitted(self, "vectorizer_", msg="TextFeaturizer is not fitted; nothing to save")
-        vocab = {term: int(i) for term, i in self.vectorizer_.vocabulary_.items()}
-        params = self.get_params()
-        params["ngram_range"] = [int(params["ngram_range"][0]), int(params["ngram_range"][1])]
-        return {"params": params, "vocabulary": vocab}, np.asarray(self.vectorizer_.idf_)
+        """JSON-ready metadata (parameters, vocabularies) and the IDF weights, concatenated."""
+        check_is_fitted(self, "vectorizers_", msg="TextFeaturizer is not fitted; nothing to save")
+        vocabularies = [{term: int(i) for term, i in v.vocabulary_.items()} for v in self.vectorizers_]
+        idf = np.concatenate([np.asarray(v.idf_, dtype=np.float64) for v in self.vectorizers_])
+        return {"params": self.json_params(), "vocabularies": vocabularies}, idf
 
     @classmethod
     def from_state(cls, meta: dict[str, Any], idf: np.ndarray) -> "TextFeaturizer":
         """Rebuild a fitted featurizer from :meth:`to_state`'s output."""
-        params = dict(meta["params"])
-        params["ngram_range"] = tuple(params["ngram_range"])
-        self = cls(**params)
-        vocab = {str(term): int(i) for term, i in meta["vocabulary"].items()}
-        if len(vocab) != len(idf):
-            raise ValueError(f"featurizer state is inconsistent: {len(vocab)} terms but {len(idf)} IDF weights")
-        self.vectorizer_ = self._vectorizer(vocabulary=vocab)
-        self.vectorizer_.idf_ = np.asarray(idf, dtype=np.float64)
-        self.n_features_ = len(vocab)
+        self = cls.from_params(meta["params"])
+        vocabularies = [{str(term): int(i) for term, i in vocab.items()} for vocab in meta["vocabularies"]]
+        sizes = [len(vocab) for vocab in vocabularies]
+        if sum(sizes) != len(idf):
+            raise ValueError(f"featurizer state is inconsistent: {sum(sizes)} terms but {len(idf)} IDF weights")
+        self.vectorizers_ = self._vectorizers(vocabularies)
+        for vectorizer, weights in zip(self.vectorizers_, np.split(np.asarray(idf, dtype=np.float64), np.cumsum(sizes)[:-1])):
+            vectorizer.idf_ = weights
+        self.n_features_ = sum(sizes)
         return self
 
 

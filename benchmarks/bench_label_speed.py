@@ -356,11 +356,13 @@ def child_main(method: str, path: str, rows: int, repeats: int) -> None:
     gc.collect()
     rss_base = _rss_kb()
     with np.load(path) as z:
-        indptr = z["indptr"][: rows + 1].copy()
+        indptr, indices, data, y = z["indptr"], z["indices"], z["data"], z["y"]
+    if rows < n_full:  # a prefix of the rows (the generator draws rows independently)
+        indptr = indptr[: rows + 1].copy()
         nnz = int(indptr[-1])
-        indices = z["indices"][:nnz].copy()
-        data = z["data"][:nnz].copy()
-        y = z["y"][:rows].copy()
+        indices, data, y = indices[:nnz].copy(), data[:nnz].copy(), y[:rows].copy()
+        gc.collect()
+    nnz = int(indptr[-1])
     csr_bytes = indptr.nbytes + indices.nbytes + data.nbytes
     X = runner.load(indptr, indices, data, rows, m)
     if not method.startswith("weaklab."):
@@ -512,7 +514,8 @@ def measure_incumbent(method: str, sc: Scenario, n: int, args, path: Path) -> Re
         if est_s > args.time_budget:
             est.note = f"{where}: full size would take ~{est_s:.0f} s > budget {args.time_budget:.0f} s"
             return est
-    repeats = int(max(1, min(args.repeats, args.time_budget // max(est_s, 1e-3))))
+    # Repeats of a slow incumbent are capped so that they take about half the budget.
+    repeats = int(max(1, min(args.repeats, 0.5 * args.time_budget // max(est_s, 1e-3))))
     lines, killed = run_child(method, path, n, repeats, 2.5 * args.time_budget + 60, cap_mb,
                               args.python)
     res = summarise(Result(sc.name, method, n), lines)
@@ -648,6 +651,9 @@ def main(argv=None) -> None:
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     wl = [f"weaklab.{c}" for c in weaklab_model_names()]
+    import weaklab
+
+    print(f"weaklab from {os.path.dirname(weaklab.__file__)}; children run {args.python}")
     wanted = args.methods.split(",")
     methods = []
     for w in wanted:

@@ -9,12 +9,15 @@ O(non-zeros): ``int8`` data (``int16`` when k > 126), ``int32`` column indices a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from .io import load_npz_json, save_npz_json
 
 ABSTAIN = -1
 
@@ -316,6 +319,34 @@ class LabelMatrix:
         if csr.nnz != labels.size:
             raise ValueError("long-format votes list the same (row, lf) pair more than once")
         return cls(csr, names, k)
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> Path:
+        """Write the matrix (CSR arrays, names, cardinality, error records) to ``.npz``.
+
+        Error records keep their index labels only when JSON can hold them (str, int,
+        float, bool); other labels are stored as their ``repr``.
+        """
+        errors = [
+            {**asdict(e), "first_index": e.first_index if isinstance(e.first_index, (str, int, float, bool))
+             else repr(e.first_index)}
+            for e in self._errors.values()
+        ]
+        meta = {"kind": "LabelMatrix", "lf_names": list(self._lf_names), "cardinality": self._cardinality,
+                "n_rows": self.n_rows, "errors": errors}
+        c = self._csr
+        return save_npz_json(path, {"data": c.data, "indices": c.indices, "indptr": c.indptr}, meta)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "LabelMatrix":
+        """Read a matrix written by :meth:`save` (never unpickles)."""
+        arrays, meta = load_npz_json(path)
+        if meta.get("kind") != "LabelMatrix":
+            raise ValueError(f"{path} holds a {meta.get('kind')!r}, not a LabelMatrix")
+        shape = (int(meta["n_rows"]), len(meta["lf_names"]))
+        csr = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+        errors = {e["lf"]: LFErrors(**e) for e in meta["errors"]}
+        return cls(csr, meta["lf_names"], meta["cardinality"], errors)
 
     # -------------------------------------------------------- column algebra
     def select(self, names: Iterable[str]) -> "LabelMatrix":

@@ -1,0 +1,247 @@
+"""apply_lfs over pandas and Dask: identical matrices, error policies, input checks."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dask
+import dask.dataframe as dd
+from weaklab import (
+    ABSTAIN,
+    LabelingFunction,
+    LFApplicationError,
+    apply_lfs,
+    keyword_lf,
+    labeling_function,
+    make_demo_corpus,
+    preprocessor,
+    regex_lf,
+)
+
+
+@preprocessor()
+def lowered(row):
+    return {"low": row.text.lower()}
+
+
+@labeling_function(pre=[lowered])
+def says_subscribe(row):
+    return 1 if "subscribe" in row.low else ABSTAIN
+
+
+@labeling_function(pre=[lowered])
+def has_link(row):
+    return 1 if "http" in row.low or "www." in row.low else ABSTAIN
+
+
+@labeling_function(resources={"limit": 25})
+def short_comment(row, limit):
+    return 0 if len(row.text) < limit else ABSTAIN
+
+
+@labeling_function()
+def fragile(row):
+    if row.text.startswith("i "):
+        raise KeyError("boom")
+    return 0 if "song" in row.text else ABSTAIN
+
+
+@labeling_function(batch=True)
+def shouting(frame):
+    text = frame["text"]
+    return np.where(text.str.isupper(), 1, ABSTAIN)
+
+
+GOOD_LFS = [
+    says_subscribe,
+    has_link,
+    short_comment,
+    shouting,
+    keyword_lf("promo", ["check out", "free", "$500"], 1),
+    regex_lf("love", r"\blove\b", 0),
+]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    df = make_demo_corpus(3000, seed=1)
+    df.index = pd.Index(np.arange(len(df)) * 10 + 5, name="comment_id")  # not 0..n-1
+    return df
+
+
+@pytest.fixture(scope="module")
+def cluster_client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def _reference_dense(df, lfs, k):
+    """Plain per-row reference: what every LF votes on every row."""
+    out = np.full((len(df), len(lfs)), ABSTAIN)
+    for j, lf in enumerate(lfs):
+        if lf.batch:
+            out[:, j] = lf(df)
+        else:
+            for i, (_, series) in enumerate(df.iterrows()):
+                out[i, j] = lf(series)
+    return out
+
+
+def test_pandas_matches_per_row_reference(corpus):
+    L = apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=False)
+    assert L.lf_names == tuple(lf.name for lf in GOOD_LFS)
+    assert np.array_equal(L.to_dense(), _reference_dense(corpus, GOOD_LFS, 2))
+
+
+@pytest.mark.slow
+def test_dask_on_local_cluster_matches_pandas_row_for_row(corpus, cluster_client):
+    expected = apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=False)
+    for npartitions in (1, 4, 7):
+        ddf = dd.from_pandas(corpus, npartitions=npartitions)
+        assert apply_lfs(ddf, GOOD_LFS, cardinality=2, progress=False) == expected
+    # A repartitioned frame with uneven partitions, one of them empty.
+    uneven = dd.from_pandas(corpus, npartitions=3).repartition(divisions=[5, 6, 15, 20005, 29995])
+    assert apply_lfs(uneven, GOOD_LFS, cardinality=2, progress=False) == expected
+
+
+def test_dask_with_default_scheduler_matches_pandas(corpus):
+    expected = apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=False)
+    with dask.config.set(scheduler="threads"):
+        got = apply_lfs(dd.from_pandas(corpus, npartitions=5), GOOD_LFS, cardinality=2, progress=False)
+    assert got == expected
+
+
+def test_each_preprocessor_runs_once_per_row():
+    calls = []
+
+    @preprocessor()
+    def counted(row):
+        calls.append(1)
+        return {"n": len(row.text)}
+
+    lfs = [
+        LabelingFunction(f"lf{i}", lambda row: 0 if row.n > 3 else ABSTAIN, pre=[counted]) for i in range(4)
+    ]
+    apply_lfs(pd.DataFrame({"text": ["a", "abcdef", "xyz"]}), lfs, cardinality=2, progress=False)
+    assert len(calls) == 3
+
+
+def test_lf_exception_names_lf_and_row_index(corpus):
+    first_bad = next(i for i, t in zip(corpus.index, corpus.text) if t.startswith("i "))
+    with pytest.raises(LFApplicationError, match=rf"'fragile' raised KeyError.*row index {first_bad}\b"):
+        apply_lfs(corpus, [short_comment, fragile], cardinality=2, progress=False)
+
+
+def test_fault_tolerant_records_failures_and_keeps_alignment(corpus):
+    L = apply_lfs(corpus, [short_comment, fragile], cardinality=2, fault_tolerant=True, progress=False)
+    bad = corpus.text.str.startswith("i ").to_numpy()
+    err = L.errors["fragile"]
+    assert err.n_failed == bad.sum()
+    assert err.first_row == int(np.flatnonzero(bad)[0])
+    assert err.first_index == corpus.index[err.first_row]
+    assert err.first_error.startswith("KeyError")
+    dense = L.to_dense()
+    assert np.all(dense[bad, 1] == ABSTAIN)
+    good_votes = np.where(corpus.text.str.contains("song").to_numpy(), 0, ABSTAIN)
+    assert np.array_equal(dense[~bad, 1], good_votes[~bad])
+    assert "short_comment" not in L.errors
+
+
+@pytest.mark.slow
+def test_fault_tolerant_on_dask_matches_pandas(corpus, cluster_client):
+    expected = apply_lfs(corpus, [short_comment, fragile], cardinality=2, fault_tolerant=True, progress=False)
+    got = apply_lfs(
+        dd.from_pandas(corpus, npartitions=6), [short_comment, fragile], cardinality=2,
+        fault_tolerant=True, progress=False,
+    )
+    assert got == expected
+    assert got.errors == expected.errors
+
+
+@pytest.mark.slow
+def test_dask_lf_exception_is_reraised_on_client(corpus, cluster_client):
+    with pytest.raises(LFApplicationError, match=r"'fragile' raised KeyError.*row index \d+"):
+        apply_lfs(dd.from_pandas(corpus, npartitions=4), [fragile], cardinality=2, progress=False)
+
+
+def test_preprocessor_failure_is_charged_to_its_lfs():
+    @preprocessor()
+    def breaks(row):
+        raise ValueError("bad row")
+
+    lf = LabelingFunction("uses_it", lambda row: 0, pre=[breaks])
+    df = pd.DataFrame({"text": ["a", "b"]})
+    with pytest.raises(LFApplicationError, match="'uses_it' \\(in its preprocessor 'breaks'\\)"):
+        apply_lfs(df, [lf], cardinality=2, progress=False)
+    L = apply_lfs(df, [lf], cardinality=2, progress=False, fault_tolerant=True)
+    assert L.errors["uses_it"].n_failed == 2
+
+
+@pytest.mark.parametrize("value", [2, -2, 1.0, "1", None, True, np.float64(0)])
+def test_invalid_vote_fails_naming_lf_and_value(value):
+    lf = LabelingFunction("odd", lambda row: value)
+    with pytest.raises(LFApplicationError, match=rf"'odd' returned {value!r}".replace("(", r"\(").replace(")", r"\)")):
+        apply_lfs(pd.DataFrame({"text": ["a"]}), [lf], cardinality=2, progress=False, fault_tolerant=True)
+
+
+def test_numpy_integer_votes_are_accepted():
+    lf = LabelingFunction("np", lambda row: np.int32(1))
+    assert apply_lfs(pd.DataFrame({"t": [1]}), [lf], cardinality=2, progress=False).to_dense().tolist() == [[1]]
+
+
+@pytest.mark.parametrize(
+    "output, match",
+    [
+        (lambda df: np.zeros(len(df) + 1, int), "shape"),
+        (lambda df: np.zeros(len(df), float), "dtype float64"),
+        (lambda df: np.zeros(len(df), bool), "dtype bool"),
+        (lambda df: np.full(len(df), 5), "returned 5"),
+        (lambda df: np.zeros((len(df), 1), int), "1-D"),
+    ],
+)
+def test_invalid_batch_output_fails(output, match):
+    lf = LabelingFunction("vec", output, batch=True)
+    with pytest.raises(LFApplicationError, match=match):
+        apply_lfs(pd.DataFrame({"text": ["a", "b"]}), [lf], cardinality=2, progress=False)
+
+
+def test_batch_lf_exception_fault_tolerant_abstains_whole_frame():
+    lf = LabelingFunction("vec", lambda df: df["missing"], batch=True)
+    df = pd.DataFrame({"text": ["a", "b", "c"]})
+    with pytest.raises(LFApplicationError, match="batch LF 'vec' raised KeyError"):
+        apply_lfs(df, [lf], cardinality=2, progress=False)
+    L = apply_lfs(df, [lf, short_comment], cardinality=2, progress=False, fault_tolerant=True)
+    assert L.errors["vec"].n_failed == 3
+    assert L.to_dense()[:, 1].tolist() == [0, 0, 0]
+
+
+def test_duplicate_lf_names_rejected():
+    with pytest.raises(ValueError, match="duplicate LF names: \\['short_comment'\\]"):
+        apply_lfs(pd.DataFrame({"text": ["a"]}), [short_comment, short_comment], cardinality=2)
+
+
+def test_empty_data_gives_zero_row_matrix(corpus):
+    empty = corpus.iloc[:0]
+    L = apply_lfs(empty, GOOD_LFS, cardinality=2, progress=False)
+    assert L.shape == (0, len(GOOD_LFS))
+    D = apply_lfs(dd.from_pandas(empty, npartitions=1), GOOD_LFS, cardinality=2, progress=False)
+    assert D.shape == (0, len(GOOD_LFS))
+
+
+def test_rejects_non_dataframes_and_bad_arguments():
+    with pytest.raises(TypeError, match="pandas or Dask DataFrame"):
+        apply_lfs([{"text": "a"}], [short_comment], cardinality=2)
+    with pytest.raises(TypeError, match="LabelingFunction"):
+        apply_lfs(pd.DataFrame({"text": ["a"]}), [lambda r: 0], cardinality=2)
+    with pytest.raises(ValueError, match="cardinality"):
+        apply_lfs(pd.DataFrame({"text": ["a"]}), [short_comment], cardinality=1)
+
+
+def test_progress_bar_can_be_silenced(capsys, corpus):
+    apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=False)
+    assert capsys.readouterr().err == ""
+    apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=True)
+    assert "applying LFs" in capsys.readouterr().err

@@ -1,0 +1,396 @@
+"""Specification of weaklab.endmodel: EndModel and TextFeaturizer."""
+
+from __future__ import annotations
+
+import doctest
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.exceptions import NotFittedError
+from torch import nn
+
+import weaklab.endmodel.inputs
+import weaklab.endmodel.text
+import weaklab.endmodel.model
+from weaklab import EndModel, LabelMatrix, TextFeaturizer, make_demo_corpus
+from weaklab.endmodel.model import _confidence
+from weaklab.endmodel.networks import DevicePlan
+
+FAST = dict(n_epochs=15, lr=0.05, progress=False)
+
+
+def blobs(n: int = 600, k: int = 3, d: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Linearly separable Gaussian blobs: features (n, d) float32 and labels (n,)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(k, d))
+    y = rng.integers(0, k, n)
+    return (centres[y] + rng.normal(size=(n, d))).astype(np.float32), y
+
+
+def noisy_soft_labels(y: np.ndarray, k: int, flip: float = 0.3, seed: int = 1) -> np.ndarray:
+    """Soft labels that put 0.7 on a label that is wrong for ``flip`` of the rows."""
+    rng = np.random.default_rng(seed)
+    noisy = np.where(rng.random(len(y)) < flip, rng.integers(0, k, len(y)), y)
+    probs = np.full((len(y), k), 0.3 / (k - 1))
+    probs[np.arange(len(y)), noisy] = 0.7
+    return probs
+
+
+@pytest.fixture(scope="module")
+def problem() -> dict[str, np.ndarray]:
+    X, y = blobs(900)
+    return {"X": X[:600], "probs": noisy_soft_labels(y[:600], 3), "X_test": X[600:], "y_test": y[600:]}
+
+
+class TinyNet(nn.Module):
+    """A user network: two linear layers."""
+
+    def __init__(self, d: int = 8, k: int = 3) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(d, 16), nn.Tanh(), nn.Linear(16, k))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
+# ------------------------------------------------------------------ learning
+@pytest.mark.parametrize("model", ["logreg", "mlp"])
+def test_learns_separable_problem_from_noisy_soft_labels(problem, model):
+    m = EndModel(model, **FAST).fit(problem["X"], problem["probs"])
+    assert m.score(problem["X_test"], problem["y_test"]) > 0.95
+
+
+def test_user_module_is_trained_as_a_copy(problem):
+    net = TinyNet()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    m = EndModel(net, **FAST).fit(problem["X"], problem["probs"])
+    assert m.score(problem["X_test"], problem["y_test"]) > 0.95
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+
+
+def test_user_module_with_wrong_output_width_is_rejected(problem):
+    with pytest.raises(ValueError, match="logits of shape"):
+        EndModel(TinyNet(k=2), **FAST).fit(problem["X"], problem["probs"])
+
+
+def test_torch_tensor_input_gives_same_model_as_numpy(problem):
+    a = EndModel(**FAST).fit(problem["X"], problem["probs"])
+    b = EndModel(**FAST).fit(torch.from_numpy(problem["X"]), torch.from_numpy(problem["probs"]))
+    np.testing.assert_allclose(a.predict_proba(problem["X_test"]), b.predict_proba(torch.from_numpy(problem["X_test"])), atol=1e-6)
+
+
+def test_predict_proba_rows_sum_to_one_and_predict_is_argmax(problem):
+    m = EndModel(**FAST).fit(problem["X"], problem["probs"])
+    proba = m.predict_proba(problem["X_test"])
+    assert proba.shape == (300, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(m.predict(problem["X_test"]), proba.argmax(axis=1))
+
+
+def test_raw_text_goes_through_the_tfidf_featurizer():
+    df = make_demo_corpus(1200, seed=3)
+    probs = noisy_soft_labels(df["label"].to_numpy(), 2, flip=0.2)
+    m = EndModel(**FAST).fit(df["text"][:900], probs[:900])
+    assert isinstance(m.featurizer_, TextFeaturizer)
+    assert m.score(df["text"][900:], df["label"][900:]) > 0.8  # 12% of the corpus is disguised
+    with pytest.raises(TypeError, match="trained on text"):
+        m.predict(np.zeros((2, m.n_features_in_)))
+
+
+def test_numeric_model_rejects_raw_text(problem):
+    m = EndModel(**FAST).fit(problem["X"], problem["probs"])
+    with pytest.raises(TypeError, match="numeric features"):
+        m.predict(["some text", "more text"])
+
+
+# ------------------------------------------------------------ sparse inputs
+def wide_sparse(n: int, d: int, seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray]:
+    """A CSR matrix whose class shows in one of two column ranges, and soft labels."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    cols = rng.integers(0, d // 2, (n, 3)) + (y[:, None] * (d // 2))
+    X = sp.csr_matrix((np.ones(3 * n, np.float32), (np.repeat(np.arange(n), 3), cols.ravel())), shape=(n, d))
+    return X, noisy_soft_labels(y, 2, flip=0.1)
+
+
+def test_sparse_input_is_densified_one_batch_at_a_time(monkeypatch):
+    X, probs = wide_sparse(2000, 5000)
+    densified: list[tuple[int, int]] = []
+    original = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        densified.append(self.shape)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    m = EndModel(batch_size=100, n_epochs=2, progress=False).fit(X, probs)
+    m.predict_proba(X)
+    assert densified and max(rows for rows, _ in densified) <= 100
+
+
+def test_wide_sparse_input_trains_without_allocating_the_dense_matrix():
+    X, probs = wide_sparse(8000, 100_000)  # dense float32 would take 3.2 GB
+    tracemalloc.start()
+    try:
+        m = EndModel(n_epochs=1, patience=None, progress=False).fit(X, probs)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 300 * 2**20
+    assert m.n_features_in_ == 100_000
+
+
+def test_sparse_input_learns_like_dense_input():
+    X, probs = wide_sparse(1500, 400)
+    y = probs.argmax(axis=1)
+    m = EndModel(**FAST).fit(X, probs)
+    assert m.score(X, y) > 0.85
+    np.testing.assert_allclose(m.predict_proba(X), m.predict_proba(X.toarray()), atol=1e-5)
+
+
+# --------------------------------------------------- covered rows, weighting
+def test_filter_unlabeled_drops_rows_no_lf_covered(problem):
+    votes = np.where(np.arange(600)[:, None] % 3 == 0, -1, problem["probs"].argmax(axis=1)[:, None])
+    L = LabelMatrix.from_dense(votes, ["lf"], 3)
+    X_dev, y_dev = problem["X_test"], problem["y_test"]
+    kept = EndModel(**FAST).fit(problem["X"], problem["probs"], X_dev, y_dev, covered=L)
+    assert kept.n_train_rows_ == 400
+    everything = EndModel(filter_unlabeled=False, **FAST).fit(problem["X"], problem["probs"], X_dev, y_dev, covered=L)
+    assert everything.n_train_rows_ == 600
+
+
+def test_without_covered_uniform_rows_count_as_uncovered(problem):
+    probs = problem["probs"].copy()
+    probs[:100] = 1 / 3
+    m = EndModel(**FAST).fit(problem["X"], probs, problem["X_test"], problem["y_test"])
+    assert m.n_train_rows_ == 500
+
+
+def test_covered_mask_must_match_rows(problem):
+    with pytest.raises(ValueError, match="covered"):
+        EndModel(**FAST).fit(problem["X"], problem["probs"], covered=np.ones(10, bool))
+
+
+def test_confidence_is_one_for_one_hot_and_zero_for_uniform_rows():
+    w = _confidence(torch.tensor([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0.0]]))
+    np.testing.assert_allclose(w.numpy(), [1.0, 0.0, 1 - np.log(2) / np.log(3)], atol=1e-6)
+
+
+def test_confidence_weighting_trains(problem):
+    m = EndModel(confidence_weighting=True, **FAST).fit(problem["X"], problem["probs"])
+    assert m.score(problem["X_test"], problem["y_test"]) > 0.95
+
+
+# ------------------------------------------------- early stopping, history
+def test_history_records_loss_dev_score_and_seconds_per_epoch(problem):
+    m = EndModel(n_epochs=4, patience=None, progress=False).fit(problem["X"], problem["probs"])
+    assert set(m.history_) == {"train_loss", "dev_score", "seconds"}
+    assert all(len(v) == 4 for v in m.history_.values())
+    assert m.dev_metric_ == "neg_heldout_loss" and m.best_epoch_ == 3
+
+
+def test_early_stopping_keeps_the_best_dev_epoch(problem):
+    m = EndModel(n_epochs=40, patience=2, lr=0.05, progress=False).fit(
+        problem["X"], problem["probs"], problem["X_test"], problem["y_test"]
+    )
+    scores = m.history_["dev_score"]
+    assert m.dev_metric_ == "accuracy"
+    assert m.best_epoch_ == int(np.argmax(scores))
+    assert m.score(problem["X_test"], problem["y_test"]) == pytest.approx(max(scores))
+
+
+def test_progress_false_prints_nothing(problem, capsys):
+    EndModel(**FAST).fit(problem["X"], problem["probs"])
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_progress_bar_shows_the_loss(problem, capsys):
+    EndModel(n_epochs=2).fit(problem["X"], problem["probs"])
+    assert "loss=" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ determinism
+def test_same_seed_gives_same_predictions(problem):
+    a = EndModel("mlp", seed=7, **FAST).fit(problem["X"], problem["probs"]).predict_proba(problem["X_test"])
+    b = EndModel("mlp", seed=7, **FAST).fit(problem["X"], problem["probs"]).predict_proba(problem["X_test"])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_different_seed_gives_different_model(problem):
+    a = EndModel("mlp", seed=1, **FAST).fit(problem["X"], problem["probs"]).predict_proba(problem["X_test"])
+    b = EndModel("mlp", seed=2, **FAST).fit(problem["X"], problem["probs"]).predict_proba(problem["X_test"])
+    assert not np.allclose(a, b)
+
+
+def test_fit_leaves_the_global_torch_rng_alone(problem):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    EndModel(**FAST).fit(problem["X"], problem["probs"])
+    assert torch.equal(torch.rand(3), expected)
+
+
+# ------------------------------------------------------------ persistence
+def test_save_load_round_trip_gives_same_predictions(problem, tmp_path):
+    m = EndModel("mlp", hidden_dims=(32, 16), **FAST).fit(problem["X"], problem["probs"])
+    loaded = EndModel.load(m.save(tmp_path / "em"))
+    np.testing.assert_array_equal(loaded.predict_proba(problem["X_test"]), m.predict_proba(problem["X_test"]))
+    assert loaded.hidden_dims == (32, 16) and loaded.history_ == m.history_
+
+
+def test_save_load_round_trip_keeps_the_text_featurizer(tmp_path):
+    df = make_demo_corpus(300, seed=4)
+    probs = noisy_soft_labels(df["label"].to_numpy(), 2, flip=0.1)
+    m = EndModel(featurizer=TextFeaturizer(ngram_range=(1, 1)), **FAST).fit(df["text"], probs)
+    loaded = EndModel.load(m.save(tmp_path / "em"))
+    np.testing.assert_array_equal(loaded.predict_proba(df["text"]), m.predict_proba(df["text"]))
+    assert loaded.featurizer_.ngram_range == (1, 1) and loaded.featurizer.ngram_range == (1, 1)
+
+
+def test_saved_files_hold_no_pickle(problem, tmp_path):
+    folder = EndModel(**FAST).fit(problem["X"], problem["probs"]).save(tmp_path / "em")
+    state = torch.load(folder / "weights.pt", weights_only=True)
+    assert set(state) == {"weight", "bias"}
+
+
+def test_user_module_must_be_passed_at_load_time(problem, tmp_path):
+    m = EndModel(TinyNet(), **FAST).fit(problem["X"], problem["probs"])
+    folder = m.save(tmp_path / "em")
+    with pytest.raises(ValueError, match="pass an instance of it"):
+        EndModel.load(folder)
+    loaded = EndModel.load(folder, module=TinyNet())
+    np.testing.assert_array_equal(loaded.predict_proba(problem["X_test"]), m.predict_proba(problem["X_test"]))
+    with pytest.raises(ValueError, match="do not fit"):
+        EndModel.load(folder, module=TinyNet(d=8, k=4))
+
+
+def test_builtin_model_refuses_a_module_at_load_time(problem, tmp_path):
+    folder = EndModel(**FAST).fit(problem["X"], problem["probs"]).save(tmp_path / "em")
+    with pytest.raises(ValueError, match="do not pass module"):
+        EndModel.load(folder, module=TinyNet())
+
+
+def test_text_featurizer_state_round_trip():
+    texts = ["free money now", "see you at lunch", "money for lunch"]
+    f = TextFeaturizer().fit(texts)
+    g = TextFeaturizer.from_state(*f.to_state())
+    assert (f.transform(texts) != g.transform(texts)).nnz == 0
+
+
+# ------------------------------------------------------------------ device
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
+def test_cuda_without_cuda_raises_a_clear_error(problem):
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        EndModel(device="cuda", **FAST).fit(problem["X"], problem["probs"])
+
+
+def test_auto_device_uses_cuda_when_present_else_cpu(problem):
+    m = EndModel(device="auto", **FAST).fit(problem["X"], problem["probs"])
+    assert m.device_.type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_unknown_device_is_rejected(problem):
+    with pytest.raises(ValueError, match="device"):
+        EndModel(device="tpu", **FAST).fit(problem["X"], problem["probs"])
+
+
+def test_batch_size_grows_on_gpu_and_shrinks_for_wide_rows():
+    cpu = DevicePlan(torch.device("cpu"), pin_memory=False, amp_dtype=None)
+    gpu = DevicePlan(torch.device("cuda"), pin_memory=True, amp_dtype=torch.bfloat16)
+    assert gpu.batch_size(None, 100) > cpu.batch_size(None, 100)
+    assert gpu.batch_size(None, 1_000_000) * 1_000_000 * 4 <= 64 * 2**20
+    assert cpu.batch_size(50, 1_000_000) == 50
+
+
+# -------------------------------------------------------------- bad inputs
+def test_probs_with_wrong_row_count_names_probs(problem):
+    with pytest.raises(ValueError, match="probs has 599 rows but X has 600"):
+        EndModel(**FAST).fit(problem["X"], problem["probs"][:-1])
+
+
+def test_probs_not_summing_to_one_names_the_row(problem):
+    probs = problem["probs"].copy()
+    probs[5] *= 2
+    with pytest.raises(ValueError, match="probs rows must sum to 1; row 5"):
+        EndModel(**FAST).fit(problem["X"], probs)
+
+
+def test_nan_in_probs_names_the_row(problem):
+    probs = problem["probs"].copy()
+    probs[9, 0] = np.nan
+    with pytest.raises(ValueError, match="probs contains NaN.*row 9"):
+        EndModel(**FAST).fit(problem["X"], probs)
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_nan_in_features_names_x_and_the_row(problem, kind):
+    X = problem["X"].copy()
+    X[7, 2] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN.*row 7"):
+        EndModel(**FAST).fit(sp.csr_matrix(X) if kind == "sparse" else X, problem["probs"])
+
+
+def test_one_dimensional_features_are_rejected(problem):
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        EndModel(**FAST).fit(problem["X"][:, 0], problem["probs"])
+
+
+def test_dev_features_must_match_training_width(problem):
+    with pytest.raises(ValueError, match="X_dev has 7 features"):
+        EndModel(**FAST).fit(problem["X"], problem["probs"], problem["X_test"][:, :7], problem["y_test"])
+
+
+def test_x_dev_without_y_dev_is_rejected(problem):
+    with pytest.raises(ValueError, match="X_dev and y_dev"):
+        EndModel(**FAST).fit(problem["X"], problem["probs"], problem["X_test"])
+
+
+def test_y_dev_out_of_range_names_the_row(problem):
+    y = problem["y_test"].copy()
+    y[4] = 3
+    with pytest.raises(ValueError, match="y_dev.*row 4 is 3"):
+        EndModel(**FAST).fit(problem["X"], problem["probs"], problem["X_test"], y)
+
+
+def test_text_with_a_missing_row_names_the_row():
+    with pytest.raises(TypeError, match=r"X\[1\] is None"):
+        EndModel(**FAST).fit(["a text", None, "another"], np.full((3, 2), 0.5))
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"model": "svm"}, "model must be one of"),
+        ({"lr": 0}, "lr must be positive"),
+        ({"n_epochs": 0}, "n_epochs must be a positive int"),
+        ({"batch_size": 2.5}, "batch_size must be a positive int"),
+        ({"dev_fraction": 1.0}, "dev_fraction"),
+        ({"metric": "auc"}, "metric must be one of"),
+        ({"metric": "f1"}, "binary task"),
+        ({"hidden_dims": (0,)}, "hidden_dims"),
+    ],
+)
+def test_bad_hyper_parameters_are_named(problem, params, match):
+    with pytest.raises(ValueError, match=match):
+        EndModel(**{**FAST, **params}).fit(problem["X"], problem["probs"])
+
+
+def test_predict_before_fit_raises_not_fitted(problem):
+    with pytest.raises(NotFittedError, match="not fitted"):
+        EndModel().predict(problem["X"])
+
+
+def test_predict_with_wrong_width_is_rejected(problem):
+    m = EndModel(**FAST).fit(problem["X"], problem["probs"])
+    with pytest.raises(ValueError, match="X has 5 features"):
+        m.predict(problem["X_test"][:, :5])
+
+
+# --------------------------------------------------------------- doctests
+@pytest.mark.parametrize("module", [weaklab.endmodel.model, weaklab.endmodel.text])
+def test_docstring_examples_run(module):
+    assert doctest.testmod(module).failed == 0

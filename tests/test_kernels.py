@@ -1,0 +1,118 @@
+"""The Numba kernels agree with plain NumPy references on random label matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from weaklab.datasets import make_synthetic_label_matrix
+from weaklab.models import _kernels as K
+
+
+@pytest.fixture(params=[2, 5])
+def votes(request):
+    k = request.param
+    syn = make_synthetic_label_matrix(300, 7, k, coverage=(0.05, 0.6), seed=k)
+    c = syn.L.csr
+    return (c.indptr, c.indices, c.data), syn.L.to_dense(), k
+
+
+def _onehot(dense: np.ndarray, k: int) -> np.ndarray:
+    """(n, m, k) one-hot votes; abstains are all zero."""
+    return (dense[:, :, None] == np.arange(k)).astype(np.float64)
+
+
+def test_weighted_vote_counts_match_numpy(votes):
+    csr, dense, k = votes
+    w = np.linspace(0.5, 2.0, dense.shape[1])
+    expected = np.einsum("imc,m->ic", _onehot(dense, k), w)
+    np.testing.assert_allclose(K.weighted_vote_counts(*csr, w, k), expected)
+
+
+def test_loglinear_scores_match_numpy(votes):
+    csr, dense, k = votes
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(dense.shape[1], k, k))
+    base = rng.normal(size=k)
+    expected = base + np.einsum("iml,mly->iy", _onehot(dense, k), table)
+    np.testing.assert_allclose(K.loglinear_scores(*csr, table, base), expected)
+
+
+def test_em_pass_matches_numpy(votes):
+    csr, dense, k = votes
+    m = dense.shape[1]
+    rng = np.random.default_rng(1)
+    table = rng.normal(size=(m, k, k))
+    base = rng.normal(size=k)
+    scores = base + np.einsum("iml,mly->iy", _onehot(dense, k), table)
+    lse = np.log(np.exp(scores - scores.max(1, keepdims=True)).sum(1)) + scores.max(1)
+    q = np.exp(scores - lse[:, None])
+    counts, sums, ll = K.em_pass(*csr, table, base, m)
+    np.testing.assert_allclose(counts, np.einsum("iml,iy->mly", _onehot(dense, k), q))
+    np.testing.assert_allclose(sums, q.sum(0))
+    np.testing.assert_allclose(ll, lse.sum())
+
+
+def test_soft_vote_counts_match_numpy(votes):
+    csr, dense, k = votes
+    q = np.random.default_rng(2).dirichlet(np.ones(k), size=dense.shape[0])
+    expected = np.einsum("iml,iy->mly", _onehot(dense, k), q)
+    np.testing.assert_allclose(K.soft_vote_counts(*csr, q, dense.shape[1]), expected)
+
+
+def test_overlap_counts_match_numpy(votes):
+    csr, dense, k = votes
+    n, m = dense.shape
+    flat = _onehot(dense, k).reshape(n, m * k)
+    np.testing.assert_allclose(K.overlap_counts(*csr, m, k), flat.T @ flat)
+
+
+def test_pair_agreement_counts_match_numpy(votes):
+    csr, dense, _ = votes
+    voted = (dense >= 0).astype(np.float64)
+    both, agree = K.pair_agreement_counts(*csr, dense.shape[1])
+    same = (dense[:, :, None] == dense[:, None, :]) & (dense[:, :, None] >= 0)
+    np.testing.assert_allclose(both, voted.T @ voted)
+    np.testing.assert_allclose(agree, same.sum(0))
+
+
+def test_kernels_accept_a_matrix_without_rows():
+    indptr = np.zeros(1, dtype=np.int64)
+    empty = (indptr, np.zeros(0, np.int32), np.zeros(0, np.int8))
+    counts, sums, ll = K.em_pass(*empty, np.zeros((3, 2, 2)), np.zeros(2), 3)
+    assert counts.shape == (3, 2, 2) and ll == 0.0
+    assert K.weighted_vote_counts(*empty, np.ones(3), 2).shape == (0, 2)
+
+
+def _numpy_majority(dense: np.ndarray, k: int) -> np.ndarray:
+    """Majority distribution per row (ties split evenly, zero rows without votes)."""
+    counts = _onehot(dense, k).sum(axis=1)
+    top = counts.max(axis=1, keepdims=True)
+    winners = (counts == top) & (top > 0)
+    return winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
+
+
+def test_majority_vote_counts_match_numpy(votes):
+    csr, dense, k = votes
+    m = dense.shape[1]
+    q = _numpy_majority(dense, k)
+    counts, sums, per_lf = K.majority_vote_counts(*csr, m, k)
+    np.testing.assert_allclose(counts, np.einsum("iml,iy->mly", _onehot(dense, k), q))
+    np.testing.assert_allclose(sums, q.sum(0))
+    np.testing.assert_allclose(per_lf, _onehot(dense, k).sum(0))
+
+
+def test_majority_winner_matches_numpy(votes):
+    csr, dense, k = votes
+    q = _numpy_majority(dense, k)
+    expected = np.where((q > 0).sum(1) == 1, q.argmax(1), -1)
+    np.testing.assert_array_equal(K.majority_winner(*csr, k), expected)
+
+
+def test_lf_agreement_with_matches_numpy(votes):
+    csr, dense, k = votes
+    target = np.random.default_rng(3).integers(-1, k, dense.shape[0])
+    voted = (dense >= 0) & (target[:, None] >= 0)
+    n_votes, n_agree = K.lf_agreement_with(*csr, target, dense.shape[1])
+    np.testing.assert_allclose(n_votes, voted.sum(0))
+    np.testing.assert_allclose(n_agree, (voted & (dense == target[:, None])).sum(0))

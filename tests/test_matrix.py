@@ -1,0 +1,145 @@
+"""LabelMatrix: conversions, column algebra, stacking and memory."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from weaklab import LabelMatrix, LFErrors
+
+
+@st.composite
+def dense_label_arrays(draw):
+    k = draw(st.integers(2, 8))
+    n = draw(st.integers(0, 30))
+    m = draw(st.integers(1, 8))
+    arr = draw(arrays(np.int64, (n, m), elements=st.integers(-1, k - 1)))
+    return arr, k
+
+
+@settings(max_examples=200, deadline=None)
+@given(dense_label_arrays())
+def test_dense_sparse_long_round_trip(case):
+    arr, k = case
+    names = [f"lf{j}" for j in range(arr.shape[1])]
+    L = LabelMatrix.from_dense(arr, names, k)
+    assert np.array_equal(L.to_dense(), arr)
+    assert L.nnz == int((arr != -1).sum())
+    assert L.csr.data.size == L.nnz and np.all(L.csr.data >= 1)  # no abstain stored
+    long = L.to_long()
+    assert len(long) == L.nnz
+    back = LabelMatrix.from_long(long, arr.shape[0], names, k)
+    assert back == L
+    assert np.array_equal(LabelMatrix(L.csr, names, k).to_dense(), arr)
+
+
+def test_csr_stores_label_plus_one():
+    L = LabelMatrix.from_dense(np.array([[0, -1, 2]]), ["a", "b", "c"], 3)
+    assert L.csr.toarray().tolist() == [[1, 0, 3]]
+    assert L.csr.data.dtype == np.int8 and L.csr.indices.dtype == np.int32
+
+
+def test_memory_is_proportional_to_votes_not_cells():
+    n, m = 1_000_000, 200
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, n, 5000)
+    cols = rng.integers(0, m, 5000)
+    csr = sp.csr_matrix((np.ones(5000, np.int8), (rows, cols)), shape=(n, m))
+    L = LabelMatrix(csr, [f"lf{j}" for j in range(m)], 2)
+    # indptr dominates (8 bytes per row); nothing scales with n*m = 2e8 cells
+    assert L.nbytes < 8 * (n + 1) + 5 * 5000 + 1
+
+
+def test_large_cardinality_uses_int16():
+    L = LabelMatrix.from_dense(np.array([[299, -1]]), ["a", "b"], 300)
+    assert L.csr.data.dtype == np.int16
+    assert L.to_dense().tolist() == [[299, -1]]
+
+
+def test_select_drop_and_replace_by_name():
+    L = LabelMatrix.from_dense(np.array([[0, 1, -1], [1, -1, 0]]), ["a", "b", "c"], 2)
+    assert L.select(["c", "a"]).to_dense().tolist() == [[-1, 0], [0, 1]]
+    assert L.drop(["b"]).lf_names == ("a", "c")
+    new = LabelMatrix.from_dense(np.array([[1, 0], [-1, 0]]), ["b", "d"], 2)
+    R = L.replace(new)
+    assert R.lf_names == ("a", "b", "c", "d")
+    assert R.to_dense().tolist() == [[0, 1, -1, 0], [1, -1, 0, 0]]
+
+
+def test_unknown_lf_name_is_named_in_error():
+    L = LabelMatrix.from_dense(np.array([[0]]), ["a"], 2)
+    with pytest.raises(KeyError, match="nope"):
+        L.select(["nope"])
+
+
+def test_vstack_keeps_row_order_and_merges_errors():
+    a = LabelMatrix(
+        sp.csr_matrix(np.array([[1, 0]])), ["x", "y"], 2, {"x": LFErrors("x", 1, 0, "r0", "E: a")}
+    )
+    b = LabelMatrix(
+        sp.csr_matrix(np.array([[0, 2], [1, 1]])), ["x", "y"], 2, {"x": LFErrors("x", 2, 1, "r2", "E: b")}
+    )
+    S = LabelMatrix.vstack([a, b])
+    assert S.to_dense().tolist() == [[0, -1], [-1, 1], [0, 0]]
+    err = S.errors["x"]
+    assert (err.n_failed, err.first_row, err.first_index, err.first_error) == (3, 0, "r0", "E: a")
+    err_b = LabelMatrix.vstack([b.select(["x", "y"]), a]).errors["x"]
+    assert err_b.first_row == 1 and err_b.n_failed == 3
+
+
+def test_vstack_rejects_different_lfs():
+    a = LabelMatrix.from_dense(np.array([[0]]), ["a"], 2)
+    b = LabelMatrix.from_dense(np.array([[0]]), ["b"], 2)
+    with pytest.raises(ValueError, match="LF names differ"):
+        LabelMatrix.vstack([a, b])
+
+
+def test_row_indexing():
+    L = LabelMatrix.from_dense(np.array([[0], [1], [-1]]), ["a"], 2)
+    assert L[1:].to_dense().tolist() == [[1], [-1]]
+    assert L[np.array([True, False, True])].to_dense().tolist() == [[0], [-1]]
+
+
+@pytest.mark.parametrize(
+    "arr, k, match",
+    [
+        (np.array([[2]]), 2, "outside"),
+        (np.array([[-2]]), 2, "outside"),
+        (np.array([[0.5]]), 2, "integers"),
+        (np.array([0, 1]), 2, "2-D"),
+    ],
+)
+def test_from_dense_rejects_bad_values(arr, k, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        LabelMatrix.from_dense(arr, None, k)
+
+
+def test_duplicate_names_rejected():
+    with pytest.raises(ValueError, match="duplicate"):
+        LabelMatrix.from_dense(np.zeros((1, 2), int), ["a", "a"], 2)
+
+
+def test_from_long_rejects_repeated_pairs():
+    votes = pd.DataFrame({"row": [0, 0], "lf": ["a", "a"], "label": [0, 1]})
+    with pytest.raises(ValueError, match="more than once"):
+        LabelMatrix.from_long(votes, 1, ["a"], 2)
+
+
+def test_save_load_round_trip_keeps_errors(tmp_path):
+    L = LabelMatrix(
+        sp.csr_matrix(np.array([[1, 0], [0, 2]])), ["x", "y"], 3, {"x": LFErrors("x", 4, 1, "row-7", "KeyError: 'a'")}
+    )
+    path = L.save(tmp_path / "votes")
+    back = LabelMatrix.load(path)
+    assert back == L and back.errors == L.errors and back.cardinality == 3
+
+
+def test_load_refuses_other_weaklab_files(tmp_path):
+    from weaklab.io import save_npz_json
+
+    path = save_npz_json(tmp_path / "m.npz", {"a": np.zeros(1)}, {"kind": "DawidSkene"})
+    with pytest.raises(ValueError, match="not a LabelMatrix"):
+        LabelMatrix.load(path)

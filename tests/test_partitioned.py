@@ -1,0 +1,67 @@
+"""PartitionedLabelMatrix: models fitted from per-partition statistics match in-memory fits."""
+
+from __future__ import annotations
+
+import warnings
+
+import dask
+import numpy as np
+import pytest
+
+from weaklab.datasets import make_synthetic_label_matrix
+from weaklab.models import DawidSkene, MajorityVote
+from weaklab.partitioned import PartitionedLabelMatrix
+
+from test_models_conformance import MODELS
+
+
+@pytest.fixture(scope="module")
+def votes():
+    return make_synthetic_label_matrix(600, 6, 3, coverage=(0.2, 0.6), seed=5)
+
+
+@pytest.mark.parametrize("model_cls", MODELS, ids=lambda c: c.__name__)
+def test_partitioned_fit_equals_in_memory_fit(model_cls, votes):
+    parts = PartitionedLabelMatrix.from_label_matrix(votes.L, n_blocks=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        memory = model_cls().fit(votes.L)
+        partitioned = model_cls().fit(parts)
+    np.testing.assert_allclose(partitioned.predict_proba(votes.L), memory.predict_proba(votes.L), atol=1e-8)
+    np.testing.assert_allclose(partitioned.accuracies_, memory.accuracies_, atol=1e-8)
+
+
+def test_predict_proba_runs_per_partition(votes):
+    parts = PartitionedLabelMatrix.from_label_matrix(votes.L, n_blocks=3)
+    model = MajorityVote().fit(votes.L)
+    proba = model.predict_proba(parts)
+    assert proba.numblocks == (3, 1)
+    np.testing.assert_array_equal(proba.compute(), model.predict_proba(votes.L))
+
+
+def test_compute_collects_the_original_matrix(votes):
+    parts = PartitionedLabelMatrix.from_label_matrix(votes.L, n_blocks=5)
+    assert parts.compute() == votes.L
+    assert parts.n_rows == votes.L.n_rows and parts.shape == votes.L.shape
+
+
+def test_block_with_other_lfs_is_rejected(votes):
+    other = make_synthetic_label_matrix(50, 4, 3, seed=1).L
+    parts = PartitionedLabelMatrix([dask.delayed(votes.L), dask.delayed(other)], votes.L.lf_names, 3)
+    with pytest.raises(ValueError, match="partition 1"):
+        parts.compute()
+
+
+def test_constructor_rejects_non_delayed_blocks(votes):
+    with pytest.raises(TypeError, match="block 0"):
+        PartitionedLabelMatrix([votes.L], votes.L.lf_names, 3)
+
+
+@pytest.mark.slow
+def test_fit_under_a_distributed_client(votes):
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None):
+        parts = PartitionedLabelMatrix.from_label_matrix(votes.L, n_blocks=3)
+        model = DawidSkene().fit(parts)
+        proba = model.predict_proba(parts).compute()
+    np.testing.assert_allclose(proba, DawidSkene().fit(votes.L).predict_proba(votes.L), atol=1e-8)

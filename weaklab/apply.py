@@ -1,0 +1,351 @@
+"""Apply labeling functions to pandas or Dask DataFrames, producing a :class:`LabelMatrix`.
+
+pandas data is labeled in-process. Dask data is labeled partition by partition on the
+workers of whatever scheduler is active (a ``distributed.Client`` included): each
+partition returns a small CSR block, and only the blocks travel back. Row ``i`` of
+the result is row ``i`` of the data, whatever the partitioning.
+
+Error policy: by default an exception inside an LF is re-raised as
+:class:`LFApplicationError` naming the LF and the row. With ``fault_tolerant=True``
+the vote becomes an abstain and :attr:`LabelMatrix.errors` records, per LF, how many
+rows failed and the first failure with its row. An LF that *returns* an invalid vote
+(not an int in ``[-1, k-1]``, or a batch array of the wrong length or dtype) is a bug
+in the LF and always fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+from .lf import LabelingFunction, Preprocessor, iter_rows
+from .matrix import ABSTAIN, LabelMatrix, LFErrors, _check_cardinality, _data_dtype
+
+__all__ = ["LFApplicationError", "apply_lfs"]
+
+_PROGRESS_EVERY = 4096
+
+
+class LFApplicationError(RuntimeError):
+    """An LF (or one of its preprocessors) raised, or returned an invalid vote."""
+
+
+def apply_lfs(
+    data: Any,
+    lfs: Sequence[LabelingFunction],
+    *,
+    cardinality: int,
+    fault_tolerant: bool = False,
+    progress: bool = True,
+    collect: bool = True,
+):
+    """Label ``data`` with ``lfs``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        The rows to label.
+    lfs : sequence of LabelingFunction
+        Unique names required; row-wise and batch LFs may be mixed.
+    cardinality : int
+        Number of classes k; every vote must lie in ``[-1, k-1]``.
+    fault_tolerant : bool
+        If True, an exception inside an LF turns that vote into an abstain and is
+        recorded in the result's ``errors``; if False (default) it is re-raised.
+    progress : bool
+        Show a tqdm progress bar (rows for pandas, partitions for Dask).
+    collect : bool
+        Dask data only: if False, return a
+        :class:`~weaklab.partitioned.PartitionedLabelMatrix` whose blocks stay on the
+        workers (for fitting label models from per-partition statistics).
+
+    Returns
+    -------
+    LabelMatrix
+        ``n_rows × len(lfs)``, columns in the order of ``lfs``.
+
+    Raises
+    ------
+    LFApplicationError
+        An LF raised (without ``fault_tolerant``) or returned an invalid vote.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaklab import labeling_function, apply_lfs
+    >>> @labeling_function()
+    ... def short(row):
+    ...     return 0 if len(row.text) < 5 else -1
+    >>> apply_lfs(pd.DataFrame({"text": ["hi", "hello there"]}), [short], cardinality=2,
+    ...           progress=False).to_dense().tolist()
+    [[0], [-1]]
+    """
+    k = _check_cardinality(cardinality)
+    lfs = _check_lfs(lfs)
+    if isinstance(data, pd.DataFrame):
+        if not collect:
+            raise ValueError("collect=False only applies to Dask DataFrames")
+        with tqdm(total=len(data), disable=not progress, unit="rows", desc="applying LFs") as bar:
+            return _label_frame(data, lfs, k, fault_tolerant, bar=bar, row_offset=0)
+    if _is_dask_dataframe(data):
+        return _apply_dask(data, lfs, k, fault_tolerant, progress, collect)
+    raise TypeError(
+        f"data must be a pandas or Dask DataFrame, got {type(data).__module__}.{type(data).__name__}"
+    )
+
+
+def _check_lfs(lfs: Sequence[LabelingFunction]) -> tuple[LabelingFunction, ...]:
+    if isinstance(lfs, LabelingFunction):
+        lfs = [lfs]
+    lfs = tuple(lfs)
+    if not lfs:
+        raise ValueError("lfs is empty: pass at least one LabelingFunction")
+    for lf in lfs:
+        if not isinstance(lf, LabelingFunction):
+            raise TypeError(
+                f"lfs must hold LabelingFunction objects (use @labeling_function()), got {lf!r}"
+            )
+    seen: set[str] = set()
+    dupes = sorted({lf.name for lf in lfs if lf.name in seen or seen.add(lf.name)})
+    if dupes:
+        raise ValueError(f"duplicate LF names: {dupes}; every LF needs a unique name")
+    return lfs
+
+
+def _is_dask_dataframe(data: Any) -> bool:
+    if not type(data).__module__.startswith("dask"):
+        return False
+    import dask.dataframe as dd
+
+    return isinstance(data, dd.DataFrame)
+
+
+# ----------------------------------------------------------- one pandas frame
+def _label_frame(
+    frame: pd.DataFrame,
+    lfs: tuple[LabelingFunction, ...],
+    k: int,
+    fault_tolerant: bool,
+    *,
+    bar: Any = None,
+    row_offset: int = 0,
+    where: str = "",
+) -> LabelMatrix:
+    """Label one pandas frame; error positions are reported as ``row_offset + i``."""
+    n, m = len(frame), len(lfs)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    failures: dict[int, list] = {}  # column -> [n_failed, first_pos, first_index, first_error]
+
+    def fail(j: int, i: int, exc: BaseException, what: str) -> None:
+        lf = lfs[j]
+        if not fault_tolerant:
+            raise LFApplicationError(
+                f"LF {lf.name!r}{what} raised {type(exc).__name__}: {exc} on row index "
+                f"{_label_at(frame, i)!r} (position {row_offset + i}{where})"
+            ) from exc
+        rec = failures.get(j)
+        if rec is None:
+            failures[j] = [1, i, _label_at(frame, i), f"{type(exc).__name__}: {exc}{what}"]
+        else:
+            rec[0] += 1
+
+    row_lfs = [j for j, lf in enumerate(lfs) if not lf.batch]
+    if row_lfs and n:
+        r, c, v = _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where)
+        rows.append(r), cols.append(c), vals.append(v)
+    elif bar is not None:
+        bar.update(n)
+    for j, lf in enumerate(lfs):
+        if lf.batch and n:
+            try:
+                out = lf(frame)
+            except Exception as exc:  # noqa: BLE001 - user code may raise anything
+                if not fault_tolerant:
+                    raise LFApplicationError(
+                        f"batch LF {lf.name!r} raised {type(exc).__name__}: {exc} on the rows at "
+                        f"positions {row_offset}..{row_offset + n - 1}{where} (first index "
+                        f"{_label_at(frame, 0)!r})"
+                    ) from exc
+                failures[j] = [n, 0, _label_at(frame, 0), f"{type(exc).__name__}: {exc} (batch LF: all rows of the frame)"]
+                continue
+            votes = _check_batch_output(lf, out, n, k, frame, row_offset, where)
+            hit = np.flatnonzero(votes != ABSTAIN)
+            rows.append(hit), cols.append(np.full(hit.size, j)), vals.append(votes[hit] + 1)
+    csr = _to_csr(rows, cols, vals, n, m, k)
+    errors = {
+        lfs[j].name: LFErrors(lfs[j].name, rec[0], rec[1] + row_offset, rec[2], rec[3])
+        for j, rec in sorted(failures.items())
+    }
+    return LabelMatrix(csr, [lf.name for lf in lfs], k, errors)
+
+
+def _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where):
+    """Row-major loop over row-wise LFs; each preprocessor chain runs once per row."""
+    # Distinct preprocessor chains, each computed from its longest computed prefix.
+    chains: list[tuple[Preprocessor, ...]] = [()]
+    for j in row_lfs:
+        pre = lfs[j].pre
+        for end in range(1, len(pre) + 1):
+            if pre[:end] not in chains:
+                chains.append(pre[:end])
+    chain_id = {c: i for i, c in enumerate(chains)}
+    steps = [(chain_id[c[:-1]], c[-1]) for c in chains[1:]]
+    calls = [(j, lfs[j].f, lfs[j].resources, chain_id[lfs[j].pre]) for j in row_lfs]
+
+    out_rows: list[list[int]] = [[] for _ in lfs]
+    out_vals: list[list[int]] = [[] for _ in lfs]
+    enriched: list[Any] = [None] * len(chains)
+    broken: list[tuple[BaseException, str] | None] = [None] * len(chains)
+    has_pre = len(chains) > 1
+    hi = k - 1
+    for i, row in enumerate(iter_rows(frame)):
+        if has_pre:
+            enriched[0] = row
+            for s, (parent, pre) in enumerate(steps, start=1):
+                if broken[parent] is not None:
+                    broken[s] = broken[parent]
+                    continue
+                try:
+                    enriched[s] = pre(enriched[parent])
+                    broken[s] = None
+                except Exception as exc:  # noqa: BLE001
+                    broken[s] = (exc, pre.name)
+        for j, f, res, cid in calls:
+            if has_pre:
+                if broken[cid] is not None:
+                    exc, pre_name = broken[cid]
+                    fail(j, i, exc, f" (in its preprocessor {pre_name!r})")
+                    continue
+                x = enriched[cid]
+            else:
+                x = row
+            try:
+                v = f(x, **res) if res else f(x)
+            except Exception as exc:  # noqa: BLE001
+                fail(j, i, exc, "")
+                continue
+            if v.__class__ is not int or v < -1 or v > hi:
+                v = _check_vote(lfs[j], v, k, frame, i, row_offset, where)
+            if v != ABSTAIN:
+                out_rows[j].append(i)
+                out_vals[j].append(v + 1)
+        if bar is not None and (i + 1) % _PROGRESS_EVERY == 0:
+            bar.update(_PROGRESS_EVERY)
+    if bar is not None:
+        bar.update(len(frame) % _PROGRESS_EVERY)
+    rows = np.concatenate([np.asarray(out_rows[j], dtype=np.int64) for j in row_lfs])
+    cols = np.concatenate([np.full(len(out_rows[j]), j, dtype=np.int64) for j in row_lfs])
+    vals = np.concatenate([np.asarray(out_vals[j], dtype=np.int64) for j in row_lfs])
+    return rows, cols, vals
+
+
+def _label_at(frame: pd.DataFrame, i: int) -> Any:
+    """The index label of row ``i`` as a plain Python value (for messages and records)."""
+    label = frame.index[i]
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _check_vote(lf: LabelingFunction, v: Any, k: int, frame: pd.DataFrame, i: int, offset: int, where: str) -> int:
+    """Slow path for votes that are not a plain in-range int: accept NumPy ints, else fail."""
+    if isinstance(v, (np.integer, int)) and not isinstance(v, (bool, np.bool_)) and -1 <= v < k:
+        return int(v)
+    hint = " (return ABSTAIN, i.e. -1, to abstain)" if v is None else ""
+    raise LFApplicationError(
+        f"LF {lf.name!r} returned {v!r} ({type(v).__name__}) on row index {_label_at(frame, i)!r} "
+        f"(position {offset + i}{where}); a vote must be an int in [-1, {k - 1}]{hint}"
+    )
+
+
+def _check_batch_output(lf, out, n, k, frame, offset, where) -> np.ndarray:
+    if isinstance(out, (pd.Series, pd.Index)):
+        if out.hasnans:
+            raise LFApplicationError(f"batch LF {lf.name!r} returned missing values{where}; use -1 to abstain")
+        out = out.to_numpy()
+    arr = np.asarray(out)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise LFApplicationError(
+            f"batch LF {lf.name!r} returned shape {arr.shape} for a partition of {n} rows{where}; "
+            f"it must return a 1-D array of length {n}"
+        )
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise LFApplicationError(
+            f"batch LF {lf.name!r} returned dtype {arr.dtype}{where}; it must return integers "
+            f"in [-1, {k - 1}]"
+        )
+    bad = np.flatnonzero((arr < -1) | (arr >= k))
+    if bad.size:
+        i = int(bad[0])
+        raise LFApplicationError(
+            f"batch LF {lf.name!r} returned {arr[i].item()!r} on row index {_label_at(frame, i)!r} "
+            f"(position {offset + i}{where}); votes must lie in [-1, {k - 1}]"
+        )
+    return arr.astype(np.int64, copy=False)
+
+
+def _to_csr(rows, cols, vals, n: int, m: int, k: int) -> sp.csr_matrix:
+    if not rows:
+        return sp.csr_matrix((n, m), dtype=_data_dtype(k))
+    r = np.concatenate(rows)
+    c = np.concatenate(cols)
+    v = np.concatenate(vals).astype(_data_dtype(k))
+    return sp.csr_matrix((v, (r, c)), shape=(n, m))
+
+
+# ------------------------------------------------------------------------ Dask
+def _label_partition(frame: pd.DataFrame, lfs, k: int, fault_tolerant: bool, number: int) -> LabelMatrix:
+    """Runs on a worker: one partition in, one CSR block out (positions are local)."""
+    return _label_frame(frame, tuple(lfs), k, fault_tolerant, where=f" in partition {number}")
+
+
+def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect: bool):
+    import dask
+
+    lfs_node = dask.delayed(list(lfs), traverse=False)
+    label = dask.delayed(_label_partition, pure=True)
+    blocks = [
+        label(part, lfs_node, k, fault_tolerant, number)
+        for number, part in enumerate(ddf.to_delayed(optimize_graph=True))
+    ]
+    names = tuple(lf.name for lf in lfs)
+    if not collect:
+        from .partitioned import PartitionedLabelMatrix
+
+        return PartitionedLabelMatrix(blocks, names, k)
+    results = _compute_with_progress(blocks, progress)
+    if not results:
+        return LabelMatrix(sp.csr_matrix((0, len(lfs))), names, k)
+    return LabelMatrix.vstack(results)
+
+
+def _compute_with_progress(blocks: list, progress: bool) -> list[LabelMatrix]:
+    """Compute delayed blocks on the active scheduler, in order, with a bar per partition."""
+    try:
+        from distributed import as_completed, default_client
+
+        client = default_client()
+    except (ImportError, ValueError):
+        client = None
+    with tqdm(total=len(blocks), disable=not progress, unit="partitions", desc="applying LFs") as bar:
+        if client is not None:
+            futures = client.compute(blocks)
+            for _ in as_completed(futures):
+                bar.update(1)
+            return client.gather(futures)
+        import dask
+        from dask.callbacks import Callback
+
+        keys = {b.key for b in blocks}
+
+        class _Bar(Callback):
+            def _posttask(self, key, result, dsk, state, worker_id):
+                if key in keys:
+                    bar.update(1)
+
+        with _Bar():
+            return list(dask.compute(*blocks))

@@ -1,0 +1,548 @@
+"""``EndModel``: a PyTorch classifier trained on probabilistic labels (noise-aware loss)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+from tqdm.auto import tqdm
+
+from ..matrix import LabelMatrix
+from .inputs import Features, as_features, check_labels, check_probs, n_rows, subset, take_rows
+from .text import TextFeaturizer, as_texts, is_text
+from .networks import BUILTIN_MODELS, DevicePlan, build_network, plan_device
+
+__all__ = ["EndModel"]
+
+FORMAT_VERSION = 1
+METRICS = ("accuracy", "f1", "f1_macro")
+_META_FILE, _WEIGHTS_FILE, _IDF_FILE = "endmodel.json", "weights.pt", "featurizer_idf.npz"
+
+
+class EndModel(BaseEstimator):
+    """A classifier trained on a label model's probabilistic labels.
+
+    The loss is the cross-entropy between the network's softmax and each row's label
+    distribution ``p_i`` (the "noise-aware" loss of data programming)::
+
+        loss = sum_i w_i * ( -sum_c p_ic * log softmax(f(x_i))_c ) / sum_i w_i
+
+    with ``w_i = 1`` or, when ``confidence_weighting=True``, ``w_i = 1 - H(p_i) / log k``
+    (1 for a one-hot label, 0 for a uniform one).
+
+    Parameters
+    ----------
+    model : {"logreg", "mlp"} or torch.nn.Module, default="logreg"
+        The network. A user module must map a float32 batch ``(b, n_features)`` to logits
+        ``(b, k)``; ``fit`` trains a copy of it (the instance you pass is left untouched).
+    hidden_dims : tuple of int, default=(256,)
+        Hidden layer widths of ``"mlp"``.
+    dropout : float, default=0.1
+        Dropout after each hidden layer of ``"mlp"``.
+    lr : float, default=1e-3
+        AdamW learning rate.
+    weight_decay : float, default=0.0
+        AdamW weight decay.
+    n_epochs : int, default=50
+        Most epochs to train.
+    batch_size : int or None, default=None
+        ``None`` picks one for the device (128 on CPU, 1024 on CUDA, smaller when rows are so
+        wide that one densified batch would pass 64 MiB).
+    patience : int or None, default=5
+        Stop after this many epochs without a better dev score and keep the best epoch's
+        weights; ``None`` trains all ``n_epochs`` and keeps the last weights.
+    dev_fraction : float, default=0.1
+        Without ``X_dev``/``y_dev``, the (seeded) share of training rows held out for early
+        stopping, which then watches the noise-aware loss on them.
+    metric : {"accuracy", "f1", "f1_macro"}, default="accuracy"
+        Dev score for early stopping and what :meth:`score` returns. ``"f1"`` is the F1 of
+        class 1 (binary tasks only).
+    confidence_weighting : bool, default=False
+        Weight rows by the label model's confidence (see above).
+    filter_unlabeled : bool, default=True
+        Leave out rows that no LF covered. Which rows those are comes from ``fit``'s
+        ``covered`` argument (pass the label matrix); without it, rows whose ``probs`` are
+        uniform (``1/k`` each) count as uncovered, as they carry no label information.
+    featurizer : TextFeaturizer or None, default=None
+        Featurizer for raw-text ``X`` (``None``: a default :class:`TextFeaturizer`). Fitted on
+        the training texts; ignored for numeric ``X``.
+    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device, default="auto"
+        ``"auto"`` uses CUDA when present, else the CPU. Asking for CUDA where there is none
+        raises ``ValueError``.
+    mixed_precision : bool, default=True
+        Autocast to bfloat16 (float16 with loss scaling on older GPUs) on CUDA; the CPU
+        always trains in float32.
+    seed : int, default=0
+        Seeds initialisation, shuffling, dropout and the held-out split; the same seed on the
+        same device gives the same predictions.
+    progress : bool, default=True
+        Show a tqdm bar with the training loss and dev score per epoch.
+
+    Attributes
+    ----------
+    network_ : torch.nn.Module
+        The trained network (on ``device_``).
+    device_ : torch.device
+    n_features_in_ : int
+    n_classes_ : int
+    classes_ : numpy.ndarray
+        ``0..k-1``.
+    featurizer_ : TextFeaturizer or None
+        The fitted featurizer when ``X`` was raw text.
+    history_ : dict of str to list
+        Per epoch: ``"train_loss"``, ``"dev_score"`` and ``"seconds"``.
+    dev_metric_ : str
+        What ``history_["dev_score"]`` holds: ``metric``, or ``"neg_heldout_loss"`` (minus the
+        noise-aware loss on the held-out slice; higher is better) without a dev set.
+    best_epoch_ : int
+        0-based epoch whose weights were kept.
+    n_train_rows_ : int
+        Rows trained on (after filtering and holding out).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0]] * 20)
+    >>> probs = np.array([[0.9, 0.1], [0.2, 0.8]] * 20)
+    >>> m = EndModel(lr=0.1, n_epochs=20, progress=False).fit(X, probs)
+    >>> m.predict(np.array([[0.0, 1.0], [1.0, 0.0]])).tolist()
+    [0, 1]
+    """
+
+    def __init__(
+        self,
+        model: str | nn.Module = "logreg",
+        *,
+        hidden_dims: tuple[int, ...] = (256,),
+        dropout: float = 0.1,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        n_epochs: int = 50,
+        batch_size: int | None = None,
+        patience: int | None = 5,
+        dev_fraction: float = 0.1,
+        metric: str = "accuracy",
+        confidence_weighting: bool = False,
+        filter_unlabeled: bool = True,
+        featurizer: TextFeaturizer | None = None,
+        device: str | torch.device = "auto",
+        mixed_precision: bool = True,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> None:
+        self.model = model
+        self.hidden_dims = hidden_dims
+        self.dropout = dropout
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.n_epochs = n_epochs
+        self.batch_size = batch_size
+        self.patience = patience
+        self.dev_fraction = dev_fraction
+        self.metric = metric
+        self.confidence_weighting = confidence_weighting
+        self.filter_unlabeled = filter_unlabeled
+        self.featurizer = featurizer
+        self.device = device
+        self.mixed_precision = mixed_precision
+        self.seed = seed
+        self.progress = progress
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        X: Any,
+        probs: Any,
+        X_dev: Any = None,
+        y_dev: Any = None,
+        *,
+        covered: LabelMatrix | np.ndarray | None = None,
+    ) -> "EndModel":
+        """Train on features ``X`` and probabilistic labels ``probs``.
+
+        Parameters
+        ----------
+        X : array-like (n, d), torch.Tensor, scipy.sparse matrix, or sequence of str (n,)
+            Training features, or raw text (featurized with ``featurizer``).
+        probs : array-like or torch.Tensor of shape (n, k)
+            Label distribution per row (non-negative, rows sum to 1), e.g. a label model's
+            ``predict_proba(L)``.
+        X_dev, y_dev : optional
+            Dev features (same kind as ``X``) and gold labels ``0..k-1`` for early stopping.
+            Give both or neither.
+        covered : LabelMatrix or bool array of shape (n,), optional
+            Which rows at least one LF voted on (a ``LabelMatrix``: its rows with a vote).
+            Used when ``filter_unlabeled=True``.
+
+        Returns
+        -------
+        EndModel
+            ``self``.
+        """
+        self._check_params()
+        plan = plan_device(self.device, self.mixed_precision)
+        if (X_dev is None) != (y_dev is None):
+            raise ValueError("X_dev and y_dev go together: pass both or neither")
+        featurizer = None
+        if is_text(X):
+            featurizer = copy.deepcopy(self.featurizer) if self.featurizer is not None else TextFeaturizer()
+            featurizer.fit(as_texts(X, "X"))
+        features = as_features(X, "X", featurizer)
+        n = n_rows(features)
+        target = check_probs(probs, n)
+        k = target.shape[1]
+        if self.metric == "f1" and k != 2:
+            raise ValueError(f"metric='f1' (F1 of class 1) needs a binary task, but probs has {k} classes")
+        keep = self._rows_to_keep(target, covered, n)
+
+        rng = np.random.default_rng(self.seed)
+        if X_dev is not None:
+            dev_x = as_features(X_dev, "X_dev", featurizer)
+            if dev_x.shape[1] != features.shape[1]:
+                raise ValueError(f"X_dev has {dev_x.shape[1]} features but X has {features.shape[1]}")
+            dev_y = check_labels(y_dev, "y_dev", n_rows(dev_x), k)
+            train_rows = keep
+            dev = (dev_x, dev_y, None)
+            dev_metric = self.metric
+        else:
+            shuffled = rng.permutation(keep)
+            n_held = int(round(self.dev_fraction * len(keep)))
+            if n_held < 1 or n_held >= len(keep):
+                raise ValueError(
+                    f"dev_fraction={self.dev_fraction} of {len(keep)} usable rows leaves no held-out or no training "
+                    "rows; pass X_dev/y_dev or change dev_fraction"
+                )
+            train_rows = np.sort(shuffled[n_held:])
+            held = np.sort(shuffled[:n_held])
+            dev = (subset(features, held), None, target[held])
+            dev_metric = "neg_heldout_loss"
+
+        self.featurizer_ = featurizer
+        self.n_features_in_ = int(features.shape[1])
+        self.n_classes_ = k
+        self.classes_ = np.arange(k)
+        self.device_ = plan.device
+        self.dev_metric_ = dev_metric
+        self.n_train_rows_ = len(train_rows)
+        weights = _confidence(target) if self.confidence_weighting else torch.ones(n)
+        cuda_rngs = [plan.device.index if plan.device.index is not None else torch.cuda.current_device()] if plan.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda_rngs):
+            torch.manual_seed(self.seed)
+            self.network_ = self._new_network().to(plan.device)
+            self._train(plan, features, target, weights, train_rows, dev, rng)
+        return self
+
+    def _check_params(self) -> None:
+        if isinstance(self.model, str):
+            if self.model not in BUILTIN_MODELS:
+                raise ValueError(f"model must be one of {BUILTIN_MODELS} or a torch.nn.Module, got {self.model!r}")
+        elif not isinstance(self.model, nn.Module):
+            raise TypeError(f"model must be one of {BUILTIN_MODELS} or a torch.nn.Module, got {type(self.model).__name__}")
+        dims = self.hidden_dims
+        if not isinstance(dims, (tuple, list)) or not all(_is_int(h) and h >= 1 for h in dims):
+            raise ValueError(f"hidden_dims must be a tuple of positive ints, got {dims!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout!r}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be positive, got {self.lr!r}")
+        if not self.weight_decay >= 0:
+            raise ValueError(f"weight_decay must be non-negative, got {self.weight_decay!r}")
+        for name in ("n_epochs", "batch_size", "patience"):
+            value = getattr(self, name)
+            if (value is not None or name == "n_epochs") and not (_is_int(value) and value >= 1):
+                raise ValueError(f"{name} must be a positive int{'' if name == 'n_epochs' else ' or None'}, got {value!r}")
+        if not 0.0 < self.dev_fraction < 1.0:
+            raise ValueError(f"dev_fraction must lie in (0, 1), got {self.dev_fraction!r}")
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
+        if self.featurizer is not None and not isinstance(self.featurizer, TextFeaturizer):
+            raise TypeError(f"featurizer must be a TextFeaturizer or None, got {type(self.featurizer).__name__}")
+        if not _is_int(self.seed):
+            raise TypeError(f"seed must be an int, got {self.seed!r}")
+
+    def _rows_to_keep(self, target: torch.Tensor, covered: Any, n: int) -> np.ndarray:
+        """Indices of the rows to learn from (all rows, or the covered ones)."""
+        if covered is not None:
+            if isinstance(covered, LabelMatrix):
+                if covered.n_rows != n:
+                    raise ValueError(f"covered (a LabelMatrix) has {covered.n_rows} rows but X has {n}")
+                mask = np.diff(covered.csr.indptr) > 0
+            else:
+                mask = np.asarray(covered)
+                if mask.dtype != bool or mask.shape != (n,):
+                    raise ValueError(f"covered must be a LabelMatrix or a bool array of shape ({n},), got {mask.dtype} {mask.shape}")
+        else:
+            k = target.shape[1]
+            mask = ~torch.isclose(target, torch.full_like(target, 1.0 / k), atol=1e-6, rtol=0).all(dim=1).numpy()
+        if not self.filter_unlabeled:
+            return np.arange(n)
+        keep = np.flatnonzero(mask)
+        if len(keep) < 2:
+            raise ValueError(
+                f"only {len(keep)} of {n} rows are covered by an LF; nothing to train on "
+                "(check `covered`, or set filter_unlabeled=False)"
+            )
+        return keep
+
+    def _new_network(self) -> nn.Module:
+        if isinstance(self.model, nn.Module):
+            return copy.deepcopy(self.model)
+        return build_network(self.model, self.n_features_in_, self.n_classes_, tuple(self.hidden_dims), self.dropout)
+
+    def _train(
+        self,
+        plan: DevicePlan,
+        features: Features,
+        target: torch.Tensor,
+        weights: torch.Tensor,
+        train_rows: np.ndarray,
+        dev: tuple[Features, np.ndarray | None, torch.Tensor | None],
+        rng: np.random.Generator,
+    ) -> None:
+        net = self.network_
+        optimizer = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        scaler = torch.amp.GradScaler(plan.device.type, enabled=plan.use_grad_scaler)
+        batch = plan.batch_size(self.batch_size, self.n_features_in_)
+        history: dict[str, list[float]] = {"train_loss": [], "dev_score": [], "seconds": []}
+        best_score, best_epoch, best_state = -np.inf, 0, None
+        bar = tqdm(range(self.n_epochs), desc="EndModel", unit="epoch", disable=not self.progress)
+        for epoch in bar:
+            start = time.perf_counter()
+            net.train()
+            order = rng.permutation(train_rows)
+            total, seen = 0.0, 0.0
+            for lo in range(0, len(order), batch):
+                rows = np.sort(order[lo : lo + batch])  # sorted rows slice a CSR faster
+                xb = plan.to_device(take_rows(features, rows))
+                pb = plan.to_device(target[rows])
+                wb = plan.to_device(weights[rows])
+                with torch.autocast(plan.device.type, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None):
+                    logits = net(xb)
+                self._check_logits(logits, len(rows))
+                loss = _soft_cross_entropy(logits, pb, wb)
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+                total += float(loss.detach()) * float(wb.sum())
+                seen += float(wb.sum())
+            score = self._dev_score(plan, dev)
+            history["train_loss"].append(total / max(seen, 1e-12))
+            history["dev_score"].append(score)
+            history["seconds"].append(time.perf_counter() - start)
+            bar.set_postfix(loss=f"{history['train_loss'][-1]:.4f}", dev=f"{score:.4f}")
+            if score > best_score:
+                best_score, best_epoch = score, epoch
+                if self.patience is not None:
+                    best_state = {key: value.detach().clone() for key, value in net.state_dict().items()}
+            elif self.patience is not None and epoch - best_epoch >= self.patience:
+                break
+        bar.close()
+        if best_state is not None:
+            net.load_state_dict(best_state)
+        else:
+            best_epoch = len(history["train_loss"]) - 1
+        net.eval()
+        self.history_ = history
+        self.best_epoch_ = best_epoch
+
+    def _check_logits(self, logits: torch.Tensor, rows: int) -> None:
+        if logits.shape != (rows, self.n_classes_):
+            raise ValueError(
+                f"model returned logits of shape {tuple(logits.shape)} for a batch of {rows} rows; "
+                f"expected ({rows}, {self.n_classes_}) (one logit per class of probs)"
+            )
+
+    def _dev_score(self, plan: DevicePlan, dev: tuple[Features, np.ndarray | None, torch.Tensor | None]) -> float:
+        dev_x, dev_y, dev_probs = dev
+        logits = self._logits(plan, dev_x)
+        if dev_y is not None:
+            return _metric(self.metric, dev_y, logits.argmax(dim=1).numpy())
+        ones = torch.ones(len(dev_probs))
+        return -float(_soft_cross_entropy(logits, dev_probs, ones))
+
+    @torch.no_grad()
+    def _logits(self, plan: DevicePlan, features: Features) -> torch.Tensor:
+        """Float32 CPU logits for every row, computed batch by batch."""
+        self.network_.eval()
+        batch = plan.batch_size(self.batch_size, self.n_features_in_)
+        out = []
+        for lo in range(0, n_rows(features), batch):
+            xb = plan.to_device(take_rows(features, slice(lo, lo + batch)))
+            with torch.autocast(plan.device.type, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None):
+                logits = self.network_(xb)
+            self._check_logits(logits, xb.shape[0])
+            out.append(logits.float().cpu())
+        return torch.cat(out) if out else torch.empty(0, self.n_classes_)
+
+    # -------------------------------------------------------------- predict
+    def _plan(self) -> DevicePlan:
+        check_is_fitted(self, "network_", msg="EndModel is not fitted; call fit(X, probs) first")
+        return plan_device(self.device_, self.mixed_precision)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape ``(n, k)`` (float64, rows sum to 1)."""
+        plan = self._plan()
+        features = as_features(X, "X", self.featurizer_)
+        if features.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {features.shape[1]} features but the model was fitted on {self.n_features_in_}")
+        return torch.softmax(self._logits(plan, features).double(), dim=1).numpy()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most likely class per row, shape ``(n,)``."""
+        return self.predict_proba(X).argmax(axis=1)
+
+    def score(self, X: Any, y: Any) -> float:
+        """``metric`` (accuracy by default) of :meth:`predict` against gold labels ``y``."""
+        self._plan()
+        pred = self.predict(X)
+        return _metric(self.metric, check_labels(y, "y", len(pred), self.n_classes_), pred)
+
+    # ---------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> Path:
+        """Save to the folder ``path``: weights (``state_dict``), JSON metadata, featurizer.
+
+        Nothing is pickled. A user-supplied ``model`` is saved as weights only; pass the
+        same kind of module to :meth:`load`.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder.
+        """
+        check_is_fitted(self, "network_", msg="EndModel is not fitted; nothing to save")
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        params = self.get_params(deep=False)
+        custom = isinstance(self.model, nn.Module)
+        params["model"] = type(self.model).__name__ if custom else self.model
+        params["hidden_dims"] = [int(h) for h in self.hidden_dims]
+        params["device"] = str(self.device)
+        given = params.pop("featurizer")
+        params["featurizer"] = None if given is None else {k: _to_json(v) for k, v in given.get_params().items()}
+        meta: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "estimator": "EndModel",
+            "custom_module": custom,
+            "params": params,
+            "n_features_in_": self.n_features_in_,
+            "n_classes_": self.n_classes_,
+            "dev_metric_": self.dev_metric_,
+            "best_epoch_": self.best_epoch_,
+            "n_train_rows_": self.n_train_rows_,
+            "history_": self.history_,
+            "featurizer": None,
+        }
+        if self.featurizer_ is not None:
+            meta["featurizer"], idf = self.featurizer_.to_state()
+            np.savez(folder / _IDF_FILE, idf=idf)
+        state = {key: value.detach().cpu() for key, value in self.network_.state_dict().items()}
+        torch.save(state, folder / _WEIGHTS_FILE)
+        (folder / _META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path, module: nn.Module | None = None, device: str | torch.device = "auto") -> "EndModel":
+        """Load a model saved with :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder :meth:`save` wrote.
+        module : torch.nn.Module, optional
+            Required when the model was trained with a user module: an instance of the same
+            architecture, into which the saved weights are loaded. Must be omitted otherwise.
+        device : str or torch.device, default="auto"
+            Where to put the network for prediction.
+
+        Returns
+        -------
+        EndModel
+        """
+        folder = Path(path)
+        meta_path = folder / _META_FILE
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"no saved EndModel at {folder} ({_META_FILE} missing)")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("estimator") != "EndModel" or meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{meta_path} is not an EndModel save of format {FORMAT_VERSION} "
+                f"(estimator={meta.get('estimator')!r}, format_version={meta.get('format_version')!r})"
+            )
+        params = dict(meta["params"])
+        params["hidden_dims"] = tuple(params["hidden_dims"])
+        params["device"] = device
+        if params["featurizer"] is not None:
+            params["featurizer"] = TextFeaturizer(**{**params["featurizer"], "ngram_range": tuple(params["featurizer"]["ngram_range"])})
+        if meta["custom_module"]:
+            if module is None:
+                raise ValueError(
+                    f"{folder} was trained with a user module ({params['model']}); pass an instance of it: "
+                    "EndModel.load(path, module=YourModule(...))"
+                )
+            if not isinstance(module, nn.Module):
+                raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+            params["model"] = module
+        elif module is not None:
+            raise ValueError(f"{folder} holds a built-in {params['model']!r} model; do not pass module")
+        self = cls(**params)
+        self._check_params()
+        plan = plan_device(device, self.mixed_precision)
+        self.n_features_in_ = int(meta["n_features_in_"])
+        self.n_classes_ = int(meta["n_classes_"])
+        self.classes_ = np.arange(self.n_classes_)
+        self.dev_metric_ = meta["dev_metric_"]
+        self.best_epoch_ = int(meta["best_epoch_"])
+        self.n_train_rows_ = int(meta["n_train_rows_"])
+        self.history_ = {key: list(values) for key, values in meta["history_"].items()}
+        self.featurizer_ = None
+        if meta["featurizer"] is not None:
+            with np.load(folder / _IDF_FILE, allow_pickle=False) as saved:
+                self.featurizer_ = TextFeaturizer.from_state(meta["featurizer"], saved["idf"])
+        network = self._new_network()
+        state = torch.load(folder / _WEIGHTS_FILE, map_location="cpu", weights_only=True)
+        try:
+            network.load_state_dict(state)
+        except RuntimeError as exc:
+            raise ValueError(f"the saved weights in {folder} do not fit the model's architecture: {exc}") from exc
+        self.network_ = network.to(plan.device).eval()
+        self.device_ = plan.device
+        return self
+
+
+# ------------------------------------------------------------------ helpers
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _to_json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _confidence(target: torch.Tensor) -> torch.Tensor:
+    """``1 - H(p) / log k`` per row: 1 for one-hot rows, 0 for uniform rows."""
+    entropy = -(target * torch.log(target.clamp_min(1e-12))).sum(dim=1)
+    return (1.0 - entropy / np.log(target.shape[1])).clamp(0.0, 1.0)
+
+
+def _soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Weighted mean over rows of the cross-entropy against soft labels (float32 maths)."""
+    per_row = -(target * torch.log_softmax(logits.float(), dim=1)).sum(dim=1)
+    return (weights * per_row).sum() / weights.sum().clamp_min(1e-12)
+
+
+def _metric(name: str, y: np.ndarray, pred: np.ndarray) -> float:
+    if name == "accuracy":
+        return float(accuracy_score(y, pred))
+    if name == "f1":
+        return float(f1_score(y, pred, pos_label=1, average="binary", zero_division=0))
+    return float(f1_score(y, pred, average="macro", zero_division=0))

@@ -1,0 +1,499 @@
+"""Labeling functions, preprocessors, rows, and their fingerprints.
+
+A labeling function (LF) votes a class ``0..k-1`` for a row or abstains with
+:data:`ABSTAIN` (``-1``). Two kinds exist:
+
+* row-wise: ``f(row, **resources) -> int`` called once per row; the row is a
+  :class:`Row` (a named tuple of the DataFrame's columns, readable as ``row.text``
+  or ``row["text"]``);
+* batch (``batch=True``): ``f(frame, **resources) -> 1-D int array`` called once per
+  pandas partition, the fast path for vectorised heuristics.
+
+Every LF has a :attr:`~LabelingFunction.fingerprint`, a SHA-256 over what determines
+its output: its code (the source text, plus the source of plain user functions and
+the values of plain constants it reads from globals or closures), its resources and
+its preprocessors. Its name is not part of it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import collections
+import hashlib
+import inspect
+import re
+import textwrap
+import types
+import warnings
+from functools import cached_property
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .matrix import ABSTAIN
+
+__all__ = [
+    "ABSTAIN",
+    "LabelingFunction",
+    "Preprocessor",
+    "Row",
+    "keyword_lf",
+    "labeling_function",
+    "preprocessor",
+    "regex_lf",
+]
+
+
+# ----------------------------------------------------------------------- rows
+class Row(tuple):
+    """One data row as LFs see it: a named tuple of the frame's columns.
+
+    Fields read as attributes (``row.text``) or by column name (``row["text"]``),
+    which also works for column names that are not Python identifiers. Rows are
+    immutable; a :class:`Preprocessor` adds fields with :meth:`with_fields`.
+    """
+
+    __slots__ = ()
+    _columns: tuple[str, ...] = ()
+    _pos: dict[str, int] = {}
+
+    def __getitem__(self, key):  # type: ignore[override]
+        if isinstance(key, str):
+            try:
+                return tuple.__getitem__(self, self._pos[key])
+            except KeyError:
+                raise KeyError(f"row has no column {key!r}; columns: {list(self._columns)}") from None
+        return tuple.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of column ``key``, or ``default`` when there is no such column."""
+        pos = self._pos.get(key)
+        return default if pos is None else tuple.__getitem__(self, pos)
+
+    def keys(self) -> tuple[str, ...]:
+        """Column names, in order."""
+        return self._columns
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as a ``{column: value}`` dict."""
+        return dict(zip(self._columns, self))
+
+    def with_fields(self, **fields: Any) -> "Row":
+        """A new row with ``fields`` added (or replaced)."""
+        values = self.to_dict()
+        values.update(fields)
+        return row_type(tuple(values))(values.values())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{c}={v!r}" for c, v in zip(self._columns, self))
+        return f"Row({inner})"
+
+    def __reduce__(self):
+        return (_rebuild_row, (self._columns, tuple(self)))
+
+
+_ROW_TYPES: dict[tuple[str, ...], type] = {}
+
+
+def row_type(columns: Sequence[str]) -> Callable[[Iterable[Any]], Row]:
+    """A constructor of :class:`Row` objects with the given columns (cached per columns)."""
+    columns = tuple(str(c) for c in columns)
+    cls = _ROW_TYPES.get(columns)
+    if cls is None:
+        # Columns that cannot be attributes (or would hide Row's methods) stay readable
+        # as row["name"]; namedtuple's rename turns them into positional "_i" fields.
+        fields = [c if c not in vars(Row) else "_" for c in columns]
+        base = collections.namedtuple("_RowBase", fields, rename=True)
+        cls = type(
+            "Row",
+            (Row, base),
+            {"__slots__": (), "_columns": columns, "_pos": {c: i for i, c in enumerate(columns)}},
+        )
+        _ROW_TYPES[columns] = cls
+    new = tuple.__new__
+    return lambda values: new(cls, values)
+
+
+def _rebuild_row(columns: tuple[str, ...], values: tuple) -> Row:
+    return row_type(columns)(values)
+
+
+def iter_rows(frame: pd.DataFrame) -> Iterable[Row]:
+    """Iterate over a DataFrame's rows as :class:`Row` objects (values as Python scalars)."""
+    make = row_type(frame.columns)
+    return map(make, zip(*(frame[c].tolist() for c in frame.columns))) if len(frame.columns) else (
+        make(()) for _ in range(len(frame))
+    )
+
+
+# ---------------------------------------------------------------- fingerprint
+_PLAIN = (type(None), bool, int, float, complex, str)
+
+
+def _canonical(obj: Any, seen: set[int]) -> str:
+    """A text that is equal for equal values, across processes and machines."""
+    if isinstance(obj, _PLAIN):
+        return f"{type(obj).__name__}:{obj!r}"
+    if isinstance(obj, bytes):
+        return "bytes:" + hashlib.sha256(obj).hexdigest()
+    if isinstance(obj, (list, tuple)):
+        return f"{type(obj).__name__}[" + ",".join(_canonical(x, seen) for x in obj) + "]"
+    if isinstance(obj, (set, frozenset)):
+        return "set{" + ",".join(sorted(_canonical(x, seen) for x in obj)) + "}"
+    if isinstance(obj, Mapping):
+        items = sorted((_canonical(k, seen), _canonical(v, seen)) for k, v in obj.items())
+        return "dict{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+    if isinstance(obj, np.generic):
+        return f"np.{obj.dtype}:{obj.item()!r}"
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            return f"ndarray[{obj.shape}](" + _canonical(obj.tolist(), seen) + ")"
+        data = np.ascontiguousarray(obj)
+        return f"ndarray[{obj.dtype.str},{obj.shape}]:" + hashlib.sha256(data.tobytes()).hexdigest()
+    if isinstance(obj, (pd.DataFrame, pd.Series, pd.Index)):
+        hashed = pd.util.hash_pandas_object(obj, index=not isinstance(obj, pd.Index)).to_numpy()
+        return f"{type(obj).__name__}:" + hashlib.sha256(hashed.tobytes()).hexdigest() + _canonical(
+            list(map(str, getattr(obj, "columns", []))), seen
+        )
+    if isinstance(obj, re.Pattern):
+        return f"re:{obj.pattern!r}/{obj.flags}"
+    if isinstance(obj, (LabelingFunction, Preprocessor)):
+        return f"{type(obj).__name__}:{obj.fingerprint}"
+    if isinstance(obj, types.FunctionType):
+        return _code_identity(obj, seen)
+    if isinstance(obj, types.ModuleType):
+        return f"module:{obj.__name__}"
+    text = repr(obj)
+    # Reprs that carry a memory address differ between processes: only the type counts then.
+    if re.search(r" at 0x[0-9a-fA-F]+", text):
+        return f"object:{type(obj).__module__}.{type(obj).__qualname__}"
+    return f"repr:{type(obj).__module__}.{type(obj).__qualname__}:{text}"
+
+
+def _referenced_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _referenced_names(const)
+    return names
+
+
+def _code_text(code: types.CodeType) -> str:
+    parts = [code.co_code.hex(), repr(code.co_names), repr(code.co_varnames)]
+    for const in code.co_consts:
+        parts.append(_code_text(const) if isinstance(const, types.CodeType) else repr(const))
+    return "|".join(parts)
+
+
+def _code_identity(fn: Callable, seen: set[int]) -> str:
+    """Source of ``fn`` plus plain values and user functions it reads from globals/closure."""
+    fn = inspect.unwrap(fn)
+    if id(fn) in seen:
+        return f"recursive:{getattr(fn, '__qualname__', '?')}"
+    seen = seen | {id(fn)}
+    if not isinstance(fn, types.FunctionType):
+        if callable(fn) and not isinstance(fn, type) and hasattr(type(fn), "__call__"):
+            return f"callable:{type(fn).__module__}.{type(fn).__qualname__}:" + _canonical(
+                getattr(fn, "__dict__", {}), seen
+            )
+        return f"callable:{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        # No source (e.g. code built with exec): the bytecode, stable for one Python version.
+        source = "bytecode:" + _code_text(fn.__code__)
+    parts = [source]
+    if fn.__defaults__:
+        parts.append("defaults=" + _canonical(fn.__defaults__, seen))
+    if fn.__kwdefaults__:
+        parts.append("kwdefaults=" + _canonical(fn.__kwdefaults__, seen))
+    if fn.__closure__:
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            parts.append(f"closure {name}=" + _canonical(value, seen))
+    for name in sorted(_referenced_names(fn.__code__)):
+        if name not in fn.__globals__ or name in builtins.__dict__ and fn.__globals__[name] is builtins.__dict__[name]:
+            continue
+        value = fn.__globals__[name]
+        if isinstance(value, types.ModuleType):
+            continue
+        parts.append(f"global {name}=" + _canonical(value, seen))
+    return "function{" + "\n".join(parts) + "}"
+
+
+def _fingerprint(kind: str, fn: Callable, resources: Mapping[str, Any], pre: Sequence["Preprocessor"]) -> str:
+    text = "\n".join(
+        [
+            f"weaklab-fingerprint-v1 {kind}",
+            _code_identity(fn, set()),
+            "resources=" + _canonical(dict(resources), set()),
+            "pre=" + ",".join(p.fingerprint for p in pre),
+        ]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -------------------------------------------------------------- preprocessors
+class Preprocessor:
+    """Enriches a row before LFs see it.
+
+    ``f(row, **resources)`` returns a mapping of fields to add to (or replace in) the
+    row, or a whole new :class:`Row`. During one application a preprocessor runs
+    once per row, however many LFs use it.
+
+    Parameters
+    ----------
+    name : str
+    f : callable
+    resources : mapping, optional
+        Extra keyword arguments passed to ``f``.
+    """
+
+    def __init__(self, name: str, f: Callable, resources: Mapping[str, Any] | None = None) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"preprocessor name must be a non-empty string, got {name!r}")
+        if not callable(f):
+            raise TypeError(f"preprocessor {name!r}: f must be callable, got {type(f).__name__}")
+        self.name = name
+        self.f = f
+        self.resources = dict(resources or {})
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the preprocessor's code and resources."""
+        return _fingerprint("preprocessor", self.f, self.resources, ())
+
+    def __call__(self, row: Row) -> Row:
+        out = self.f(row, **self.resources)
+        if isinstance(out, Row):
+            return out
+        if isinstance(out, Mapping):
+            return row.with_fields(**out)
+        raise TypeError(
+            f"preprocessor {self.name!r} must return a mapping of new fields or a Row, "
+            f"got {type(out).__name__}"
+        )
+
+    def __repr__(self) -> str:
+        return f"Preprocessor({self.name!r})"
+
+
+def preprocessor(name: str | None = None, *, resources: Mapping[str, Any] | None = None) -> Callable[[Callable], Preprocessor]:
+    """Decorator that turns ``f(row, **resources) -> dict of new fields`` into a :class:`Preprocessor`.
+
+    Examples
+    --------
+    >>> @preprocessor()
+    ... def lower(row):
+    ...     return {"text_lower": row.text.lower()}
+    """
+    if callable(name):
+        return Preprocessor(name.__name__, name)  # used bare: @preprocessor
+
+    def wrap(f: Callable) -> Preprocessor:
+        return Preprocessor(name or f.__name__, f, resources)
+
+    return wrap
+
+
+# ---------------------------------------------------------- labeling functions
+class LabelingFunction:
+    """A heuristic that votes a class ``0..k-1`` or abstains (``-1``).
+
+    Parameters
+    ----------
+    name : str
+        Unique name (the column name in the label matrix).
+    f : callable
+        ``f(row, **resources) -> int`` or, with ``batch=True``,
+        ``f(frame, **resources) -> 1-D int array`` of the frame's length.
+    resources : mapping, optional
+        Extra keyword arguments passed to ``f``; part of the fingerprint.
+    pre : sequence of Preprocessor, optional
+        Run in order on each row before ``f`` (row-wise LFs only).
+    batch : bool
+        Whether ``f`` labels a whole pandas partition at once.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        f: Callable,
+        *,
+        resources: Mapping[str, Any] | None = None,
+        pre: Sequence[Preprocessor] | None = None,
+        batch: bool = False,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"LF name must be a non-empty string, got {name!r}")
+        if not callable(f):
+            raise TypeError(f"LF {name!r}: f must be callable, got {type(f).__name__}")
+        if resources is not None and not isinstance(resources, Mapping):
+            raise TypeError(f"LF {name!r}: resources must be a mapping, got {type(resources).__name__}")
+        pre = tuple(pre or ())
+        for p in pre:
+            if not isinstance(p, Preprocessor):
+                raise TypeError(
+                    f"LF {name!r}: pre must hold Preprocessor objects (use @preprocessor()), got {p!r}"
+                )
+        if batch and pre:
+            raise ValueError(
+                f"LF {name!r}: batch LFs take no preprocessors; transform the frame inside the LF"
+            )
+        self.name = name
+        self.f = f
+        self.resources = dict(resources or {})
+        self.pre = pre
+        self.batch = bool(batch)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of what determines the LF's output: code, resources, preprocessors."""
+        return _fingerprint("batch" if self.batch else "row", self.f, self.resources, self.pre)
+
+    def __call__(self, x: Any) -> Any:
+        """Vote on one row (row-wise LF) or one frame (batch LF); preprocessors run first."""
+        if self.batch:
+            return self.f(x, **self.resources)
+        if not isinstance(x, Row):
+            x = _as_row(x)
+        for p in self.pre:
+            x = p(x)
+        return self.f(x, **self.resources)
+
+    def __repr__(self) -> str:
+        kind = "batch" if self.batch else "row-wise"
+        return f"LabelingFunction({self.name!r}, {kind})"
+
+
+def _as_row(x: Any) -> Row:
+    if isinstance(x, pd.Series):
+        return row_type(x.index)(x.tolist())
+    if isinstance(x, Mapping):
+        return row_type(tuple(x))(tuple(x.values()))
+    raise TypeError(f"expected a Row, pandas Series or mapping, got {type(x).__name__}")
+
+
+def labeling_function(
+    name: str | None = None,
+    *,
+    resources: Mapping[str, Any] | None = None,
+    pre: Sequence[Preprocessor] | None = None,
+    batch: bool = False,
+) -> Callable[[Callable], LabelingFunction]:
+    """Decorator that makes a :class:`LabelingFunction`; the name defaults to the function's.
+
+    Examples
+    --------
+    >>> @labeling_function()
+    ... def mentions_subscribe(row):
+    ...     return 1 if "subscribe" in row.text.lower() else ABSTAIN
+    >>> mentions_subscribe.name
+    'mentions_subscribe'
+    """
+    if callable(name):
+        return LabelingFunction(name.__name__, name)  # used bare: @labeling_function
+
+    def wrap(f: Callable) -> LabelingFunction:
+        return LabelingFunction(name or f.__name__, f, resources=resources, pre=pre, batch=batch)
+
+    return wrap
+
+
+# ------------------------------------------------------------ vectorised LFs
+def _regex_votes(frame: pd.DataFrame, *, column: str, pattern: str, flags: int, label: int) -> np.ndarray:
+    """Vote ``label`` where ``pattern`` matches ``frame[column]``, else abstain."""
+    if column not in frame.columns:
+        raise KeyError(f"no column {column!r}; columns: {list(frame.columns)}")
+    text = frame[column]
+    if not (pd.api.types.is_string_dtype(text.dtype) or text.dtype == object):
+        text = text.astype("str")
+    # Passing IGNORECASE as case=False (not as a flag) keeps pandas on pyarrow's fast
+    # RE2 path for Arrow-backed strings; other flags force Python's re.
+    case = not flags & re.IGNORECASE
+    flags &= ~re.IGNORECASE
+    with warnings.catch_warnings():
+        # pandas warns about capture groups in a contains() pattern; they are harmless here.
+        warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression")
+        hit = text.str.contains(pattern, case=case, flags=flags, regex=True, na=False).to_numpy(dtype=bool)
+    return np.where(hit, label, ABSTAIN).astype(np.int64)
+
+
+def _check_label_arg(name: str, label: object) -> int:
+    if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or label < 0:
+        raise ValueError(f"LF {name!r}: label must be a class index >= 0, got {label!r}")
+    return int(label)
+
+
+def regex_lf(
+    name: str, pattern: str | re.Pattern, label: int, *, column: str = "text", flags: int = re.IGNORECASE
+) -> LabelingFunction:
+    r"""A batch LF that votes ``label`` where ``pattern`` matches (``re.search``) in ``column``.
+
+    Parameters
+    ----------
+    name : str
+    pattern : str or compiled pattern
+    label : int
+        The class voted on a match; other rows abstain.
+    column : str
+        Text column to search.
+    flags : int
+        ``re`` flags; case-insensitive by default (ignored for a compiled pattern,
+        whose own flags are used).
+
+    Notes
+    -----
+    Matching runs through ``Series.str.contains``. On Arrow-backed string columns
+    (pandas' default ``str`` dtype) pandas evaluates patterns that RE2 supports with
+    RE2, where ``\b``, ``\w`` and ``\d`` are ASCII-only; other patterns and object
+    columns use Python's ``re``.
+    """
+    label = _check_label_arg(name, label)
+    if isinstance(pattern, re.Pattern):
+        pattern, flags = pattern.pattern, pattern.flags & ~re.UNICODE
+    if not isinstance(pattern, str):
+        raise TypeError(f"LF {name!r}: pattern must be a string, got {type(pattern).__name__}")
+    try:
+        re.compile(pattern, flags)
+    except re.error as e:
+        raise ValueError(f"LF {name!r}: invalid regular expression {pattern!r}: {e}") from None
+    return LabelingFunction(
+        name,
+        _regex_votes,
+        resources={"column": column, "pattern": pattern, "flags": int(flags), "label": label},
+        batch=True,
+    )
+
+
+def keyword_lf(
+    name: str,
+    keywords: str | Sequence[str],
+    label: int,
+    *,
+    column: str = "text",
+    case_sensitive: bool = False,
+) -> LabelingFunction:
+    """A batch LF that votes ``label`` when any keyword or phrase occurs as whole words.
+
+    Word boundaries apply at both ends of each keyword, so ``"free"`` matches
+    "Free gift" but not "carefree". Case-insensitive unless ``case_sensitive``.
+    """
+    if isinstance(keywords, str):
+        keywords = [keywords]
+    keywords = list(keywords)
+    if not keywords or not all(isinstance(k, str) and k for k in keywords):
+        raise ValueError(f"LF {name!r}: keywords must be non-empty strings, got {keywords!r}")
+    alternatives = []
+    for kw in keywords:
+        escaped = re.escape(kw)
+        # \b only works next to word characters; around other characters use look-arounds.
+        start = r"\b" if re.match(r"\w", kw[0]) else r"(?<!\w)"
+        end = r"\b" if re.match(r"\w", kw[-1]) else r"(?!\w)"
+        alternatives.append(start + escaped + end)
+    pattern = "(?:" + "|".join(alternatives) + ")"
+    return regex_lf(name, pattern, label, column=column, flags=0 if case_sensitive else re.IGNORECASE)

@@ -1,0 +1,323 @@
+"""Numba kernels: every pass over the votes of a label matrix.
+
+Each kernel takes the raw CSR arrays of a :class:`~weaklab.LabelMatrix` (``indptr``,
+``indices`` = LF column, ``data`` = label + 1) and returns dense per-row or per-LF arrays.
+Kernels that sum over rows split the rows into a fixed number of chunks (independent of
+the thread count), accumulate each chunk separately in parallel and add the chunks in
+order, so results are bit-identical on any machine. ``tests/test_kernels.py`` checks each
+kernel against a plain NumPy reference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+# Row sums use at most this many chunks, and at most _CHUNK_BUDGET floats of accumulators
+# in all; the count depends only on the data's shape, never on the number of threads.
+_MAX_CHUNKS = 16
+_CHUNK_BUDGET = 16_000_000
+
+
+@njit(cache=True)
+def n_chunks_for(n, per_chunk):
+    """Number of row chunks for an accumulator of ``per_chunk`` floats per chunk."""
+    c = _CHUNK_BUDGET // max(per_chunk, 1)
+    c = min(c, _MAX_CHUNKS)
+    c = min(c, n)
+    return max(c, 1)
+
+
+@njit(cache=True)
+def _chunk_bounds(n: int, n_chunks: int) -> np.ndarray:
+    bounds = np.empty(n_chunks + 1, dtype=np.int64)
+    for c in range(n_chunks + 1):
+        bounds[c] = (n * c) // n_chunks
+    return bounds
+
+
+@njit(cache=True, parallel=True)
+def weighted_vote_counts(indptr, indices, data, weights, k):
+    """Per-row sum of LF weights for each class: ``out[i, c] = sum_{j votes c} weights[j]``."""
+    n = indptr.shape[0] - 1
+    out = np.zeros((n, k), dtype=np.float64)
+    for i in prange(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            out[i, data[p] - 1] += weights[indices[p]]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def loglinear_scores(indptr, indices, data, table, base):
+    """Per-row log scores ``base[y] + sum_{votes (j, l)} table[j, l, y]``, shape (n, k)."""
+    n = indptr.shape[0] - 1
+    k = base.shape[0]
+    out = np.empty((n, k), dtype=np.float64)
+    for i in prange(n):
+        for y in range(k):
+            out[i, y] = base[y]
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            l = data[p] - 1
+            for y in range(k):
+                out[i, y] += table[j, l, y]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def em_pass(indptr, indices, data, table, base, m):
+    """One E-step plus the row sums the M-step needs, without storing the posteriors.
+
+    For each row the posterior is ``q = softmax(base + sum_votes table[j, l, :])``.
+
+    Returns
+    -------
+    counts : (m, k, k) float64
+        ``counts[j, l, y] = sum_i q[i, y] [LF j votes l on row i]``.
+    class_sums : (k,) float64
+        ``sum_i q[i, :]``.
+    loglik : float
+        ``sum_i logsumexp(scores_i)`` (the marginal log-likelihood up to constants).
+    """
+    n = indptr.shape[0] - 1
+    k = base.shape[0]
+    n_chunks = n_chunks_for(n, m * k * k + k)
+    bounds = _chunk_bounds(n, n_chunks)
+    counts = np.zeros((n_chunks, m, k, k), dtype=np.float64)
+    sums = np.zeros((n_chunks, k), dtype=np.float64)
+    ll = np.zeros(n_chunks, dtype=np.float64)
+    for c in prange(n_chunks):
+        # Thread-local accumulators: writing the shared arrays per row would make the
+        # threads fight over the same cache lines.
+        cnt = np.zeros((m, k, k), dtype=np.float64)
+        tot_q = np.zeros(k, dtype=np.float64)
+        ll_c = 0.0
+        s = np.empty(k, dtype=np.float64)
+        for i in range(bounds[c], bounds[c + 1]):
+            for y in range(k):
+                s[y] = base[y]
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                l = data[p] - 1
+                for y in range(k):
+                    s[y] += table[j, l, y]
+            mx = s[0]
+            for y in range(1, k):
+                if s[y] > mx:
+                    mx = s[y]
+            tot = 0.0
+            for y in range(k):
+                s[y] = np.exp(s[y] - mx)
+                tot += s[y]
+            for y in range(k):
+                s[y] /= tot
+                tot_q[y] += s[y]
+            ll_c += mx + np.log(tot)
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                l = data[p] - 1
+                for y in range(k):
+                    cnt[j, l, y] += s[y]
+        counts[c] = cnt
+        sums[c] = tot_q
+        ll[c] = ll_c
+    out_counts = np.zeros((m, k, k), dtype=np.float64)
+    out_sums = np.zeros(k, dtype=np.float64)
+    out_ll = 0.0
+    for c in range(n_chunks):
+        out_counts += counts[c]
+        out_sums += sums[c]
+        out_ll += ll[c]
+    return out_counts, out_sums, out_ll
+
+
+@njit(cache=True, parallel=True)
+def soft_vote_counts(indptr, indices, data, q, m):
+    """``counts[j, l, y] = sum_i q[i, y] [LF j votes l on row i]`` for given row weights q (n, k)."""
+    n = indptr.shape[0] - 1
+    k = q.shape[1]
+    n_chunks = n_chunks_for(n, m * k * k + k)
+    bounds = _chunk_bounds(n, n_chunks)
+    counts = np.zeros((n_chunks, m, k, k), dtype=np.float64)
+    for c in prange(n_chunks):
+        cnt = np.zeros((m, k, k), dtype=np.float64)
+        for i in range(bounds[c], bounds[c + 1]):
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                l = data[p] - 1
+                for y in range(k):
+                    cnt[j, l, y] += q[i, y]
+        counts[c] = cnt
+    out = np.zeros((m, k, k), dtype=np.float64)
+    for c in range(n_chunks):
+        out += counts[c]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def majority_vote_counts(indptr, indices, data, m, k):
+    """Soft majority-vote statistics in one pass, over rows that have votes.
+
+    Each covered row's majority distribution splits evenly over the tied top classes.
+
+    Returns
+    -------
+    counts : (m, k, k) float64
+        ``counts[j, l, y] = sum_i q_mv[i, y] [LF j votes l on row i]``.
+    class_sums : (k,) float64
+        Sum of the majority distributions (the number of covered rows in total).
+    lf_class : (m, k) float64
+        Votes of each LF for each class.
+    """
+    n = indptr.shape[0] - 1
+    n_chunks = n_chunks_for(n, m * k * k + m * k + k)
+    bounds = _chunk_bounds(n, n_chunks)
+    counts = np.zeros((n_chunks, m, k, k), dtype=np.float64)
+    sums = np.zeros((n_chunks, k), dtype=np.float64)
+    per_lf = np.zeros((n_chunks, m, k), dtype=np.float64)
+    for c in prange(n_chunks):
+        cnt = np.zeros((m, k, k), dtype=np.float64)
+        tot_q = np.zeros(k, dtype=np.float64)
+        lf = np.zeros((m, k), dtype=np.float64)
+        votes = np.zeros(k, dtype=np.float64)
+        q = np.zeros(k, dtype=np.float64)
+        for i in range(bounds[c], bounds[c + 1]):
+            if indptr[i + 1] == indptr[i]:
+                continue
+            for y in range(k):
+                votes[y] = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                votes[data[p] - 1] += 1.0
+                lf[indices[p], data[p] - 1] += 1.0
+            top = votes[0]
+            for y in range(1, k):
+                if votes[y] > top:
+                    top = votes[y]
+            n_top = 0.0
+            for y in range(k):
+                if votes[y] == top:
+                    n_top += 1.0
+            for y in range(k):
+                q[y] = 1.0 / n_top if votes[y] == top else 0.0
+                tot_q[y] += q[y]
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                l = data[p] - 1
+                for y in range(k):
+                    cnt[j, l, y] += q[y]
+        counts[c] = cnt
+        sums[c] = tot_q
+        per_lf[c] = lf
+    out_counts = np.zeros((m, k, k), dtype=np.float64)
+    out_sums = np.zeros(k, dtype=np.float64)
+    out_lf = np.zeros((m, k), dtype=np.float64)
+    for c in range(n_chunks):
+        out_counts += counts[c]
+        out_sums += sums[c]
+        out_lf += per_lf[c]
+    return out_counts, out_sums, out_lf
+
+
+@njit(cache=True, parallel=True)
+def majority_winner(indptr, indices, data, k):
+    """Per row: the unique majority class, or -1 for ties and rows without votes."""
+    n = indptr.shape[0] - 1
+    out = np.empty(n, dtype=np.int64)
+    for i in prange(n):
+        votes = np.zeros(k, dtype=np.int64)
+        for p in range(indptr[i], indptr[i + 1]):
+            votes[data[p] - 1] += 1
+        best = -1
+        top = 0
+        for y in range(k):
+            if votes[y] > top:
+                top = votes[y]
+                best = y
+            elif votes[y] == top and top > 0:
+                best = -2
+        out[i] = best if best >= 0 else -1
+    return out
+
+
+@njit(cache=True, parallel=True)
+def lf_agreement_with(indptr, indices, data, target, m):
+    """Per LF: votes on rows with ``target >= 0`` and how many of them equal ``target``."""
+    n = indptr.shape[0] - 1
+    n_chunks = n_chunks_for(n, 2 * m)
+    bounds = _chunk_bounds(n, n_chunks)
+    votes = np.zeros((n_chunks, m), dtype=np.float64)
+    agree = np.zeros((n_chunks, m), dtype=np.float64)
+    for c in prange(n_chunks):
+        v = np.zeros(m, dtype=np.float64)
+        a = np.zeros(m, dtype=np.float64)
+        for i in range(bounds[c], bounds[c + 1]):
+            t = target[i]
+            if t < 0:
+                continue
+            for p in range(indptr[i], indptr[i + 1]):
+                v[indices[p]] += 1.0
+                if data[p] - 1 == t:
+                    a[indices[p]] += 1.0
+        votes[c] = v
+        agree[c] = a
+    out_v = np.zeros(m, dtype=np.float64)
+    out_a = np.zeros(m, dtype=np.float64)
+    for c in range(n_chunks):
+        out_v += votes[c]
+        out_a += agree[c]
+    return out_v, out_a
+
+
+@njit(cache=True, parallel=True)
+def overlap_counts(indptr, indices, data, m, k):
+    """Sum over rows of the outer product of the one-hot vote vectors, shape (m*k, m*k).
+
+    Entry ``[j*k + l, j2*k + l2]`` counts rows where LF j votes l and LF j2 votes l2;
+    the diagonal blocks hold each LF's own vote counts.
+    """
+    n = indptr.shape[0] - 1
+    d = m * k
+    n_chunks = n_chunks_for(n, d * d)
+    bounds = _chunk_bounds(n, n_chunks)
+    acc = np.zeros((n_chunks, d, d), dtype=np.float64)
+    for c in prange(n_chunks):
+        local = np.zeros((d, d), dtype=np.float64)
+        for i in range(bounds[c], bounds[c + 1]):
+            for p in range(indptr[i], indptr[i + 1]):
+                a = indices[p] * k + data[p] - 1
+                for p2 in range(indptr[i], indptr[i + 1]):
+                    local[a, indices[p2] * k + data[p2] - 1] += 1.0
+        acc[c] = local
+    out = np.zeros((d, d), dtype=np.float64)
+    for c in range(n_chunks):
+        out += acc[c]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def pair_agreement_counts(indptr, indices, data, m):
+    """Per LF pair: rows where both vote (``both``) and rows where both vote the same (``agree``)."""
+    n = indptr.shape[0] - 1
+    n_chunks = n_chunks_for(n, 2 * m * m)
+    bounds = _chunk_bounds(n, n_chunks)
+    both = np.zeros((n_chunks, m, m), dtype=np.float64)
+    agree = np.zeros((n_chunks, m, m), dtype=np.float64)
+    for c in prange(n_chunks):
+        b = np.zeros((m, m), dtype=np.float64)
+        a = np.zeros((m, m), dtype=np.float64)
+        for i in range(bounds[c], bounds[c + 1]):
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                for p2 in range(indptr[i], indptr[i + 1]):
+                    j2 = indices[p2]
+                    b[j, j2] += 1.0
+                    if data[p] == data[p2]:
+                        a[j, j2] += 1.0
+        both[c] = b
+        agree[c] = a
+    out_both = np.zeros((m, m), dtype=np.float64)
+    out_agree = np.zeros((m, m), dtype=np.float64)
+    for c in range(n_chunks):
+        out_both += both[c]
+        out_agree += agree[c]
+    return out_both, out_agree

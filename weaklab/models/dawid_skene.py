@@ -1,0 +1,288 @@
+"""Dawid–Skene: EM over per-LF class-conditional confusion matrices."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from . import _kernels as K
+from .base import BaseLabelModel, DevSet, _mv_stats_full, csr_arrays
+
+__all__ = ["DawidSkene"]
+
+
+def _em_block(table: np.ndarray, base: np.ndarray, L) -> tuple:
+    counts, sums, ll = K.em_pass(*csr_arrays(L), table, base, L.n_lfs)
+    return counts, sums, ll
+
+
+def log_tables(
+    prior: np.ndarray, confusion: np.ndarray, coverage: np.ndarray | None, abstain_weight: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kernel tables ``(table[j, l, y], base[y])`` of a class-conditional LF model.
+
+    ``confusion[j, y, l] = P(LF j votes l | y, it votes)``; ``coverage[j, y] = P(LF j votes
+    | y)`` or ``None`` to ignore coverage. ``abstain_weight`` scales the evidence of the
+    abstains (1 = the full likelihood, 0 = only the votes count, each through
+    ``P(vote l | y) = coverage * confusion``).
+    """
+    table = np.log(np.transpose(confusion, (0, 2, 1)))
+    base = np.log(prior).copy()
+    if coverage is not None:
+        cov = np.clip(coverage, 1e-6, 1 - 1e-6)
+        table = table + (np.log(cov) - abstain_weight * np.log1p(-cov))[:, None, :]
+        base += abstain_weight * np.log1p(-cov).sum(axis=0)
+    return np.ascontiguousarray(table), base
+
+
+def softmax_scores(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of log scores, in place."""
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    return scores
+
+
+def lf_accuracies(prior: np.ndarray, confusion: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """P(LF correct | LF votes) from class prior, confusion (m, k, k) and coverage (m, k)."""
+    w = prior[None, :] * coverage
+    diag = np.einsum("jyy->jy", confusion)
+    return (w * diag).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-300)
+
+
+class DawidSkene(BaseLabelModel):
+    r"""Dawid–Skene EM with per-LF confusion matrices, abstains modelled.
+
+    Model: the true class :math:`y` has prior :math:`\pi`; given :math:`y`, each LF
+    independently votes with probability :math:`c_j(y)` (its class-conditional coverage)
+    and, when it votes, votes :math:`l` with probability :math:`C_j[y, l]`. Abstains are
+    evidence too: an LF that only ever votes "spam" and stays silent on most ham rows is
+    informative through :math:`c_j(y)` alone (``model_abstain=True``, the default). With
+    ``model_abstain=False`` abstains are ignored, as in crowd-sourcing Dawid–Skene.
+
+    EM: the E-step computes the posterior over :math:`y` per row (a Numba pass over the
+    votes that returns only the summed statistics), the M-step sets :math:`C_j`,
+    :math:`c_j` and :math:`\pi` to their MAP values under Dirichlet / Beta priors of
+    ``prior_strength`` pseudo-votes (confusion rows lean toward ``prior_accuracy`` on the
+    diagonal, which also keeps classes from swapping). Stops when the mean negative
+    log-likelihood per row changes by less than ``tol``. ``one_coin=True`` ties each LF's
+    confusion to one accuracy :math:`a_j` (off-diagonal mass spread evenly).
+
+    Gold dev rows (``L_dev``, ``Y_dev``) enter every M-step with their posteriors fixed
+    to the gold labels (semi-supervised EM), so they anchor the confusion matrices.
+
+    Parameters
+    ----------
+    one_coin : bool
+        One accuracy per LF instead of a full confusion matrix.
+    model_abstain : bool or "auto"
+        Model class-conditional coverage (abstains as evidence). ``"auto"`` does so only
+        for one-sided LFs (those that vote a single class on the training rows); LFs
+        voting several classes get one coverage for all classes.
+    prior_strength : float
+        Pseudo-votes of the smoothing priors (>= 0).
+    prior_accuracy : float
+        Diagonal mean of the confusion prior, in (1/k, 1).
+    better_than_random : bool
+        Constrain every LF to be better than random for each class it votes: a vote
+        for l is at least as likely under class l as under any other class (see
+        ``_project_better_than_random``).
+    init : {"majority", "random"}
+        Start from majority-vote posteriors, or from random accuracies drawn with ``seed``.
+    max_iter : int
+    tol : float
+    seed : int
+
+    Attributes
+    ----------
+    confusion_ : ndarray (m, k, k)
+        ``confusion_[j, y, l] = P(LF j votes l | true class y, LF j votes)``.
+    coverage_ : ndarray (m, k)
+        ``P(LF j votes | y)``.
+    class_balance_ : ndarray (k,)
+    accuracies_ : ndarray (m,)
+    loss_history_ : list of float
+        Mean negative log-likelihood per row after each iteration.
+    n_iter_ : int
+    converged_ : bool
+    """
+
+    def __init__(
+        self,
+        *,
+        one_coin: bool = False,
+        model_abstain: bool | str = True,
+        prior_strength: float = 2.0,
+        prior_accuracy: float = 0.7,
+        better_than_random: bool = True,
+        init: str = "majority",
+        max_iter: int = 200,
+        tol: float = 1e-6,
+        seed: int = 0,
+    ) -> None:
+        self.one_coin = one_coin
+        self.model_abstain = model_abstain
+        self.prior_strength = prior_strength
+        self.prior_accuracy = prior_accuracy
+        self.better_than_random = better_than_random
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.seed = seed
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self, k: int) -> None:
+        if self.init not in ("majority", "random"):
+            raise ValueError(f"init must be 'majority' or 'random', got {self.init!r}")
+        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
+            raise ValueError(f"max_iter must be an int >= 1, got {self.max_iter!r}")
+        if not (self.tol >= 0):
+            raise ValueError(f"tol must be >= 0, got {self.tol!r}")
+        if self.model_abstain not in (True, False, "auto"):
+            raise ValueError(f"model_abstain must be True, False or 'auto', got {self.model_abstain!r}")
+        if not (self.prior_strength >= 0):
+            raise ValueError(f"prior_strength must be >= 0, got {self.prior_strength!r}")
+        if not (1.0 / k < self.prior_accuracy < 1.0):
+            raise ValueError(f"prior_accuracy must lie in (1/k, 1) = ({1 / k:.3g}, 1), got {self.prior_accuracy!r}")
+
+    # ------------------------------------------------------------------ M-step
+    def _m_step(
+        self,
+        counts: np.ndarray,
+        class_sums: np.ndarray,
+        votes_per_lf: np.ndarray,
+        n_rows: float,
+        class_balance: np.ndarray | None,
+        tied: np.ndarray | None = None,
+        emitted: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        m, k, _ = counts.shape
+        s = float(self.prior_strength)
+        pa = float(self.prior_accuracy)
+        pseudo = np.full((k, k), s * (1 - pa) / (k - 1))
+        np.fill_diagonal(pseudo, s * pa)
+        tyl = np.transpose(counts, (0, 2, 1))  # [j, y, l]
+        if self.one_coin:
+            correct = np.einsum("jyy->j", tyl) + s * pa
+            total = tyl.sum(axis=(1, 2)) + s
+            low = 1.0 / k + 1e-6 if self.better_than_random else 1e-6
+            a = np.clip(correct / np.maximum(total, 1e-300), low, 1 - 1e-6)
+            conf = np.repeat(((1 - a) / (k - 1))[:, None, None], k, axis=1).repeat(k, axis=2)
+            idx = np.arange(k)
+            conf[:, idx, idx] = a[:, None]
+        else:
+            # Pseudo-votes only for labels an LF ever emits: a one-sided LF's confusion
+            # stays degenerate (it always votes its class), its evidence is its coverage.
+            conf = tyl + (pseudo[None] if emitted is None else pseudo[None] * emitted[:, None, :])
+            conf = np.maximum(conf, 1e-300)
+            conf /= conf.sum(axis=2, keepdims=True)
+        conf = np.clip(conf, 1e-9, None)
+        conf /= conf.sum(axis=2, keepdims=True)
+        mean_cov = votes_per_lf / max(n_rows, 1.0)
+        cov = (tyl.sum(axis=2) + s * mean_cov[:, None]) / (class_sums[None, :] + s)
+        if tied is not None:
+            cov[tied] = mean_cov[tied, None]
+        cov = np.clip(cov, 1e-6, 1 - 1e-6)
+        if self.better_than_random and not self.one_coin:
+            conf, cov = self._project_better_than_random(conf, cov, class_sums, tied)
+        if class_balance is not None:
+            prior = class_balance
+        else:
+            prior = (class_sums + 1.0) / (class_sums.sum() + k)
+        return prior, conf, cov
+
+    def _project_better_than_random(
+        self, conf: np.ndarray, cov: np.ndarray, class_sums: np.ndarray, tied: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pool ``P(vote l | y)`` over the classes y where it exceeds ``P(vote l | y = l)``.
+
+        The usual assumption of weak supervision (each LF is better than random) written
+        for class-conditional LFs: a vote for l is at least as likely on rows of class l
+        as on rows of any other class. Violating entries and the diagonal are replaced
+        by their class-weighted mean, which makes the vote uninformative between those
+        classes instead of evidence for the wrong one.
+        """
+        k = conf.shape[1]
+        abstain = self.model_abstain is not False
+        mu = cov[:, :, None] * conf if abstain else conf.copy()
+        w = np.maximum(class_sums, 1e-9)[None, :]
+        for l in range(k):
+            col = mu[:, :, l]
+            viol = col > col[:, l : l + 1] * (1 + 1e-12)
+            rows = viol.any(axis=1)
+            if not rows.any():
+                continue
+            grp = viol[rows]
+            grp[:, l] = True
+            sub = col[rows]
+            pooled = (sub * grp * w).sum(axis=1) / (grp * w).sum(axis=1)
+            col[rows] = np.where(grp, pooled[:, None], sub)
+        total = mu.sum(axis=2)
+        conf = mu / total[:, :, None]
+        if abstain:
+            cov = np.clip(total, 1e-6, 1 - 1e-6)
+            if tied is not None:
+                cov[tied] = (cov[tied] * w).sum(axis=1, keepdims=True) / w.sum()
+        return conf, cov
+
+    # --------------------------------------------------------------------- fit
+    def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
+        k, m = source.cardinality, source.n_lfs
+        self._check_params(k)
+        mv_counts, mv_sums, classes_voted, n_rows = source.map_sum(_mv_stats_full)
+        votes_per_lf = classes_voted.sum(axis=1)
+        emitted = (classes_voted > 0).astype(np.float64)
+        emitted[emitted.sum(axis=1) == 0] = 1.0
+        if self.model_abstain == "auto":
+            # LFs that vote several classes (crowd workers) fire independently of the class;
+            # only one-sided LFs (keyword rules) carry evidence in their abstains.
+            tied = (classes_voted > 0).sum(axis=1) > 1
+        else:
+            tied = None
+        dev_counts = np.zeros((m, k, k))
+        dev_sums = np.zeros(k)
+        if dev is not None:
+            dev_counts = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
+            dev_sums = dev.onehot.sum(axis=0)
+        if self.init == "majority":
+            counts, sums = mv_counts, mv_sums
+            covered = sums.sum()
+            share = (sums + 1.0) / (covered + k)
+            sums = sums + (n_rows - covered) * share
+            prior, conf, cov = self._m_step(
+                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied, emitted
+            )
+        else:
+            rng = np.random.default_rng(self.seed)
+            a = rng.uniform(0.55, 0.95, size=m)
+            conf = np.repeat(((1 - a) / (k - 1))[:, None, None], k, axis=1).repeat(k, axis=2)
+            conf[:, np.arange(k), np.arange(k)] = a[:, None]
+            cov = np.repeat(np.clip(votes_per_lf / n_rows, 1e-6, 1 - 1e-6)[:, None], k, axis=1)
+            prior = class_balance if class_balance is not None else np.full(k, 1.0 / k)
+        history: list[float] = []
+        converged = False
+        n_iter = 0
+        for n_iter in range(1, int(self.max_iter) + 1):
+            table, base = log_tables(prior, conf, cov if self.model_abstain is not False else None)
+            counts, sums, ll = source.map_sum(partial(_em_block, table, base))
+            history.append(-ll / n_rows)
+            prior, conf, cov = self._m_step(
+                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied, emitted
+            )
+            if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
+                converged = True
+                break
+        self.class_balance_ = np.asarray(prior, dtype=np.float64)
+        self.confusion_ = conf
+        self.coverage_ = cov
+        self.accuracies_ = lf_accuracies(self.class_balance_, conf, cov)
+        self.loss_history_ = history
+        self.n_iter_ = n_iter
+        self.converged_ = converged
+
+    def _predict_proba_covered(self, L):
+        cov = self.coverage_ if self.model_abstain is not False else None
+        table, base = log_tables(self.class_balance_, self.confusion_, cov)
+        return softmax_scores(K.loglinear_scores(*csr_arrays(L), table, base))

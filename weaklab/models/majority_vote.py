@@ -1,0 +1,139 @@
+"""Majority vote and weighted majority vote: the baselines every label model must beat."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _kernels as K
+from .base import BaseLabelModel, DevSet, _mv_stats, csr_arrays
+
+__all__ = ["MajorityVote", "WeightedMajorityVote"]
+
+
+def _mv_class_balance(counts: np.ndarray, class_sums: np.ndarray, dev: DevSet | None) -> np.ndarray:
+    """Prior from the dev gold labels when given, else from majority-vote shares (+1 smoothing)."""
+    k = class_sums.shape[0]
+    if dev is not None:
+        freq = np.bincount(dev.y, minlength=k) + 1.0
+    else:
+        freq = class_sums + 1.0
+    return freq / freq.sum()
+
+
+def _accuracies(counts: np.ndarray, smoothing: float) -> np.ndarray:
+    """P(vote == label | LF votes) from soft counts ``counts[j, vote, label]``, smoothed toward 1/2."""
+    correct = np.einsum("jll->j", counts)
+    total = counts.sum(axis=(1, 2))
+    return (correct + smoothing) / (total + 2.0 * smoothing)
+
+
+class MajorityVote(BaseLabelModel):
+    """Each row's label is the class most LFs vote for.
+
+    ``predict_proba`` returns the vote shares of each row (ties therefore split evenly);
+    rows without votes get ``class_balance_``.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of ``predict(tie_break="random")``.
+
+    Attributes
+    ----------
+    class_balance_ : ndarray (k,)
+        Given, else the class shares of the dev gold labels when a dev set is passed, else
+        the shares of the majority-vote labels on the training rows (smoothed).
+    accuracies_ : ndarray (m,)
+        Each LF's accuracy on the dev set when given (shrunk toward the next estimate),
+        else its agreement with the majority vote.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0, 1], [1, 1, -1], [-1, -1, -1]]))
+    >>> MajorityVote().fit(L, class_balance=[0.6, 0.4]).predict_proba(L).round(2).tolist()
+    [[0.67, 0.33], [0.0, 1.0], [0.6, 0.4]]
+    """
+
+    def __init__(self, *, seed: int = 0) -> None:
+        self.seed = seed
+
+    def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
+        counts, class_sums = source.map_sum(_mv_stats)
+        self.class_balance_ = class_balance if class_balance is not None else _mv_class_balance(
+            counts, class_sums, dev
+        )
+        acc = _accuracies(counts, 1.0)
+        if dev is not None:
+            dev_counts = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, dev.L.n_lfs)
+            correct = np.einsum("jll->j", dev_counts)
+            acc = (correct + 2.0 * acc) / (dev_counts.sum(axis=(1, 2)) + 2.0)
+        self.accuracies_ = acc
+
+    def _predict_proba_covered(self, L):
+        counts = K.weighted_vote_counts(*csr_arrays(L), np.ones(L.n_lfs), L.cardinality)
+        return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+
+
+class WeightedMajorityVote(BaseLabelModel):
+    """Majority vote where each LF's vote counts with a weight.
+
+    The score of class ``c`` on a row is the sum of the weights of the LFs voting ``c``;
+    ``predict_proba`` is the softmax of these scores, which makes the model a naive Bayes
+    classifier when the weights are ``log((k - 1) a / (1 - a))`` for LF accuracy ``a``.
+
+    Parameters
+    ----------
+    weights : sequence of float, optional
+        Fixed per-LF weights (length m). When omitted the weights come from estimated
+        accuracies: each LF's agreement with the majority vote, or, with a dev set, its
+        dev-set accuracy shrunk toward that agreement by ``smoothing`` pseudo-votes.
+    smoothing : float
+        Pseudo-counts added to each LF's correct / wrong tallies (> 0).
+    seed : int
+        Seed of ``predict(tie_break="random")``.
+
+    Attributes
+    ----------
+    weights_ : ndarray (m,)
+    accuracies_ : ndarray (m,)
+    class_balance_ : ndarray (k,)
+    """
+
+    def __init__(self, *, weights: Sequence[float] | None = None, smoothing: float = 2.0, seed: int = 0) -> None:
+        self.weights = weights
+        self.smoothing = smoothing
+        self.seed = seed
+
+    def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
+        if not (isinstance(self.smoothing, (int, float)) and self.smoothing > 0):
+            raise ValueError(f"smoothing must be a positive number, got {self.smoothing!r}")
+        k, m = source.cardinality, source.n_lfs
+        counts, class_sums = source.map_sum(_mv_stats)
+        self.class_balance_ = class_balance if class_balance is not None else _mv_class_balance(
+            counts, class_sums, dev
+        )
+        acc = _accuracies(counts, self.smoothing)
+        if dev is not None:
+            dev_counts = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
+            correct = np.einsum("jll->j", dev_counts)
+            total = dev_counts.sum(axis=(1, 2))
+            acc = (correct + self.smoothing * acc) / (total + self.smoothing)
+        self.accuracies_ = np.clip(acc, 1e-3, 1 - 1e-3)
+        if self.weights is not None:
+            w = np.asarray(self.weights, dtype=np.float64)
+            if w.shape != (m,) or not np.all(np.isfinite(w)):
+                raise ValueError(f"weights must be {m} finite numbers (one per LF), got shape {w.shape}")
+            self.weights_ = w
+        else:
+            a = self.accuracies_
+            self.weights_ = np.log((k - 1) * a / (1 - a))
+
+    def _predict_proba_covered(self, L):
+        s = K.weighted_vote_counts(*csr_arrays(L), self.weights_, L.cardinality)
+        s -= s.max(axis=1, keepdims=True)
+        p = np.exp(s)
+        return p / p.sum(axis=1, keepdims=True)

@@ -1,0 +1,161 @@
+"""A matrix-completion label model in the spirit of Snorkel's LabelModel / MeTaL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from . import _kernels as K
+from .base import BaseLabelModel, DevSet, _mv_stats, csr_arrays
+from .dawid_skene import lf_accuracies, log_tables, softmax_scores
+
+__all__ = ["MatrixCompletion"]
+
+
+def _overlap_block(L) -> tuple:
+    return K.overlap_counts(*csr_arrays(L), L.n_lfs, L.cardinality), float(L.n_rows)
+
+
+class MatrixCompletion(BaseLabelModel):
+    r"""Learn LF conditionals from the LFs' pairwise agreement statistics.
+
+    With one-hot votes :math:`\lambda_j \in \{0,1\}^k` (all zero when LF j abstains) and
+    :math:`\mu_j[l, y] = P(\lambda_j = l \mid y)`, conditional independence of the LFs
+    given :math:`y` implies, for LFs :math:`j \ne j'`,
+
+    .. math:: E[\lambda_j \lambda_{j'}^\top] = \mu_j \,\mathrm{diag}(\pi)\, \mu_{j'}^\top ,
+              \qquad E[\lambda_j] = \mu_j \pi .
+
+    The model fits :math:`\mu` to the observed overlap matrix :math:`O` (a sum over
+    rows, so it is computed per partition and added) by least squares on the
+    off-diagonal blocks plus the first moments, with L-BFGS-B inside :math:`[0, 1]`,
+    started from the majority-vote estimate of :math:`\mu` (which also fixes which class
+    is which). It stops when the relative loss decrease is below ``tol`` or after
+    ``max_iter`` iterations. The class balance :math:`\pi` is fixed: given, from the
+    dev labels, or the smoothed majority-vote shares.
+
+    Prediction is naive Bayes on the learned conditionals: the votes enter through
+    :math:`\mu_j[l, y]` normalised over votes, and, with ``model_abstain=True``, the
+    abstains through :math:`1 - \sum_l \mu_j[l, y]`.
+
+    A dev set adds a penalty pulling :math:`\mu` toward the dev estimate, weighted by
+    the number of dev votes of each LF.
+
+    Parameters
+    ----------
+    model_abstain : bool
+        Use abstains as evidence in prediction.
+    l2 : float
+        Ridge penalty toward the majority-vote start (per unit of O, >= 0).
+    max_iter : int
+    tol : float
+    seed : int
+        Seed of ``predict(tie_break="random")`` (fitting is deterministic).
+
+    Attributes
+    ----------
+    mu_ : ndarray (m, k, k)
+        ``mu_[j, l, y] = P(LF j votes l | y)``.
+    confusion_ : ndarray (m, k, k)
+        ``confusion_[j, y, l] = P(LF j votes l | y, LF j votes)``.
+    coverage_ : ndarray (m, k)
+    class_balance_, accuracies_, loss_history_, n_iter_, converged_
+    """
+
+    def __init__(
+        self,
+        *,
+        model_abstain: bool = False,
+        l2: float = 0.0,
+        max_iter: int = 500,
+        tol: float = 1e-10,
+        seed: int = 0,
+    ) -> None:
+        self.model_abstain = model_abstain
+        self.l2 = l2
+        self.max_iter = max_iter
+        self.tol = tol
+        self.seed = seed
+
+    def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
+        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
+            raise ValueError(f"max_iter must be an int >= 1, got {self.max_iter!r}")
+        if not self.l2 >= 0:
+            raise ValueError(f"l2 must be >= 0, got {self.l2!r}")
+        k, m = source.cardinality, source.n_lfs
+        d = m * k
+        overlap, n_rows = source.map_sum(_overlap_block)
+        O = overlap / n_rows
+        first = np.diag(O).copy()
+        counts, sums = source.map_sum(_mv_stats)
+        if class_balance is not None:
+            prior = class_balance
+        elif dev is not None:
+            prior = (np.bincount(dev.y, minlength=k) + 1.0) / (dev.y.size + k)
+        else:
+            prior = (sums + 1.0) / (sums.sum() + k)
+        # Start: mu from majority-vote posteriors over all rows (uncovered rows share the prior).
+        mu0 = (counts + 0.01) / (prior[None, None, :] * n_rows + 0.01 * k)
+        mu0 = mu0 / np.maximum(mu0.sum(axis=1, keepdims=True), 1.0)
+        anchor, anchor_w = mu0.copy(), np.full((m, 1, 1), float(self.l2))
+        if dev is not None:
+            dc = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
+            n_y = np.maximum(dev.onehot.sum(axis=0), 1.0)
+            votes = dc.sum(axis=(1, 2))
+            anchor = (dc + mu0 * 2.0) / (n_y[None, None, :] + 2.0)
+            anchor_w = (votes / max(n_rows, 1.0))[:, None, None] + float(self.l2)
+            mu0 = anchor.copy()
+        mask = np.ones((d, d))
+        for j in range(m):
+            mask[j * k:(j + 1) * k, j * k:(j + 1) * k] = 0.0
+        Ow = O * mask
+        history: list[float] = []
+
+        def loss_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
+            mu = x.reshape(m, k, k)
+            M = mu.reshape(d, k)
+            MP = M * prior[None, :]
+            R = (MP @ M.T) * mask - Ow
+            r1 = MP.sum(axis=1) - first
+            A = mu - anchor
+            loss = float(np.sum(R * R) + np.sum(r1 * r1) + np.sum(anchor_w * A * A))
+            g = 4.0 * (R @ MP) + 2.0 * r1[:, None] * prior[None, :]
+            g = g.reshape(m, k, k) + 2.0 * anchor_w * A
+            return loss, g.ravel()
+
+        def record(x: np.ndarray) -> None:
+            history.append(loss_grad(x)[0])
+
+        res = minimize(
+            loss_grad,
+            np.clip(mu0, 1e-6, 1.0).ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(1e-6, 1.0)] * (m * k * k),
+            callback=record,
+            options={"maxiter": int(self.max_iter), "ftol": float(self.tol), "gtol": 1e-12},
+        )
+        mu = res.x.reshape(m, k, k)
+        col = mu.sum(axis=1)  # (m, k): P(vote | y)
+        over = np.maximum(col, 1.0)
+        mu = mu / over[:, None, :]
+        self.mu_ = mu
+        self.coverage_ = np.clip(mu.sum(axis=1), 1e-6, 1 - 1e-6)
+        conf = np.transpose(mu, (0, 2, 1)) + 1e-9
+        self.confusion_ = conf / conf.sum(axis=2, keepdims=True)
+        self.class_balance_ = np.asarray(prior, dtype=np.float64)
+        self.accuracies_ = lf_accuracies(self.class_balance_, self.confusion_, self.coverage_)
+        self.loss_history_ = history
+        self.n_iter_ = int(res.nit)
+        self.converged_ = bool(res.success) or res.nit < int(self.max_iter)
+
+    def _predict_proba_covered(self, L):
+        cov = self.coverage_ if self.model_abstain else None
+        conf = self.confusion_
+        if not self.model_abstain:
+            # Votes only: P(vote l | y) relative across classes, as in Snorkel's predict.
+            conf = np.transpose(self.mu_, (0, 2, 1)) + 1e-9
+        table, base = log_tables(self.class_balance_, conf, cov)
+        return softmax_scores(K.loglinear_scores(*csr_arrays(L), table, base))

@@ -1,0 +1,140 @@
+"""A closed-form triplet label model in the spirit of FlyingSquid, for any k >= 2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _kernels as K
+from .base import BaseLabelModel, DevSet, _mv_stats, csr_arrays
+from .dawid_skene import log_tables, softmax_scores
+
+__all__ = ["TripletModel"]
+
+
+def _pair_block(L) -> tuple:
+    both, agree = K.pair_agreement_counts(*csr_arrays(L), L.n_lfs)
+    return both, agree
+
+
+def one_coin_confusion(acc: np.ndarray, k: int) -> np.ndarray:
+    """(m, k, k) confusion with ``acc`` on the diagonal and the rest spread evenly."""
+    conf = np.repeat(((1 - acc) / (k - 1))[:, None, None], k, axis=1).repeat(k, axis=2)
+    idx = np.arange(k)
+    conf[:, idx, idx] = acc[:, None]
+    return conf
+
+
+class TripletModel(BaseLabelModel):
+    r"""Closed-form LF accuracies from triples of LFs (FlyingSquid's method, multi-class).
+
+    Under the one-coin model (LF j, when it votes, is right with probability
+    :math:`a_j` and otherwise votes a uniformly drawn wrong class) the centred agreement
+    of two conditionally independent LFs, on rows where both vote, factorises:
+
+    .. math:: M_{ij} = \frac{P(\lambda_i = \lambda_j) - 1/k}{1 - 1/k} = s_i s_j,
+              \qquad s_j = \frac{k a_j - 1}{k - 1},
+
+    for any class balance (with :math:`k = 2` this is FlyingSquid's
+    :math:`E[\lambda_i\lambda_j] = E[\lambda_i Y] E[\lambda_j Y]`). For every triple
+    :math:`s_i^2 = M_{ij} M_{ik} / M_{jk}`; the model takes the median over the triples
+    of each LF (its ``n_partners`` most-overlapping partners, pairs with at least
+    ``min_overlap`` shared votes) and assumes LFs are better than random
+    (:math:`s_i > 0`). No iteration: the statistics are two m × m count matrices
+    (sums over rows). LFs without a usable triple get the accuracy implied by their
+    agreement with the other LFs' majority, or ``default_accuracy``.
+
+    A dev set refines each accuracy with the LF's dev-set hits (``dev_strength``
+    pseudo-votes of the closed-form estimate). Predictions are naive Bayes with the
+    one-coin confusion and the class balance.
+
+    Parameters
+    ----------
+    n_partners : int
+    min_overlap : int
+    default_accuracy : float
+    dev_strength : float
+    seed : int
+        Seed of ``predict(tie_break="random")``.
+
+    Attributes
+    ----------
+    accuracies_ : ndarray (m,)
+    confusion_ : ndarray (m, k, k)
+    class_balance_ : ndarray (k,)
+    n_triplets_ : ndarray (m,) of int
+        Triples behind each LF's estimate (0 = fallback used).
+    """
+
+    _needs_three_lfs = True
+
+    def __init__(
+        self,
+        *,
+        n_partners: int = 20,
+        min_overlap: int = 5,
+        default_accuracy: float = 0.7,
+        dev_strength: float = 10.0,
+        seed: int = 0,
+    ) -> None:
+        self.n_partners = n_partners
+        self.min_overlap = min_overlap
+        self.default_accuracy = default_accuracy
+        self.dev_strength = dev_strength
+        self.seed = seed
+
+    def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
+        k, m = source.cardinality, source.n_lfs
+        if not (isinstance(self.n_partners, (int, np.integer)) and self.n_partners >= 2):
+            raise ValueError(f"n_partners must be an int >= 2, got {self.n_partners!r}")
+        if not (1.0 / k < self.default_accuracy < 1.0):
+            raise ValueError(f"default_accuracy must lie in (1/k, 1), got {self.default_accuracy!r}")
+        both, agree = source.map_sum(_pair_block)
+        counts, sums = source.map_sum(_mv_stats)
+        valid = both >= self.min_overlap
+        np.fill_diagonal(valid, False)
+        M = np.zeros((m, m))
+        M[valid] = (agree[valid] / both[valid] - 1.0 / k) / (1.0 - 1.0 / k)
+        s2 = np.full(m, np.nan)
+        n_trip = np.zeros(m, dtype=np.int64)
+        for i in range(m):
+            partners = np.flatnonzero(valid[i])
+            if partners.size < 2:
+                continue
+            partners = partners[np.argsort(-both[i, partners], kind="stable")[: self.n_partners]]
+            mi = M[i, partners]
+            mjk = M[np.ix_(partners, partners)]
+            ok = valid[np.ix_(partners, partners)] & (np.abs(mjk) > 1e-3)
+            ok = np.triu(ok, 1)
+            if not ok.any():
+                continue
+            a_idx, b_idx = np.nonzero(ok)
+            est = mi[a_idx] * mi[b_idx] / mjk[a_idx, b_idx]
+            s2[i] = np.median(est)
+            n_trip[i] = est.size
+        s = np.sqrt(np.clip(np.nan_to_num(s2, nan=-1.0), 0.0, 0.98))
+        acc = (s * (k - 1) + 1) / k
+        # Fallback: agreement with the soft majority vote (leave nothing at chance level).
+        mv_acc = (np.einsum("jll->j", counts) + 1.0) / (counts.sum(axis=(1, 2)) + 2.0)
+        fallback = np.where(counts.sum(axis=(1, 2)) > 0, np.minimum(mv_acc, 0.95), self.default_accuracy)
+        acc = np.where(n_trip > 0, acc, fallback)
+        acc = np.clip(acc, 1.0 / k + 1e-3, 0.99)
+        if dev is not None:
+            dc = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
+            acc = (np.einsum("jll->j", dc) + self.dev_strength * acc) / (dc.sum(axis=(1, 2)) + self.dev_strength)
+            acc = np.clip(acc, 1e-3, 0.999)
+        if class_balance is not None:
+            prior = class_balance
+        elif dev is not None:
+            prior = (np.bincount(dev.y, minlength=k) + 1.0) / (dev.y.size + k)
+        else:
+            prior = (sums + 1.0) / (sums.sum() + k)
+        self.class_balance_ = np.asarray(prior, dtype=np.float64)
+        self.accuracies_ = acc
+        self.confusion_ = one_coin_confusion(acc, k)
+        self.n_triplets_ = n_trip
+
+    def _predict_proba_covered(self, L):
+        table, base = log_tables(self.class_balance_, self.confusion_, None)
+        return softmax_scores(K.loglinear_scores(*csr_arrays(L), table, base))

@@ -1,0 +1,184 @@
+"""A label matrix held as Dask partitions: fit label models from summed statistics.
+
+:func:`weaklab.apply_lfs` with ``collect=False`` returns a :class:`PartitionedLabelMatrix`:
+one small CSR block per partition of the data, computed where the data lives. Label models
+never see Dask: they read votes through :meth:`PartitionedLabelMatrix.map_sum`, which runs
+a statistics function on every block and adds the results (per-LF vote counts, overlap
+matrices, one EM step's expected counts), so only m × m × k × k numbers travel, never the
+rows. Prediction runs per partition (:meth:`PartitionedLabelMatrix.map_blocks`).
+
+Examples
+--------
+>>> import numpy as np
+>>> from weaklab import LabelMatrix
+>>> from weaklab.models import MajorityVote
+>>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, -1], [1, 1], [-1, 0]]))
+>>> parts = PartitionedLabelMatrix.from_label_matrix(L, n_blocks=2)
+>>> model = MajorityVote().fit(parts)
+>>> model.predict_proba(parts).compute().shape
+(4, 2)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import dask
+import dask.array as da
+import numpy as np
+from dask.delayed import Delayed
+
+from .matrix import LabelMatrix
+from .models.base import add_stats
+
+__all__ = ["PartitionedLabelMatrix"]
+
+
+def _check_block(block: Any, lf_names: tuple[str, ...], cardinality: int, position: int) -> LabelMatrix:
+    if not isinstance(block, LabelMatrix):
+        raise TypeError(f"partition {position} computed to {type(block).__name__}, not a LabelMatrix")
+    if block.lf_names != lf_names or block.cardinality != cardinality:
+        raise ValueError(
+            f"partition {position} has LFs {list(block.lf_names)[:5]}... / cardinality "
+            f"{block.cardinality}; expected {list(lf_names)[:5]}... / {cardinality}"
+        )
+    return block
+
+
+def _n_rows(block: LabelMatrix) -> int:
+    return block.n_rows
+
+
+def _apply_checked(fn: Callable, lf_names: tuple[str, ...], cardinality: int, position: int, block: Any) -> Any:
+    return fn(_check_block(block, lf_names, cardinality, position))
+
+
+class PartitionedLabelMatrix:
+    """Votes of m LFs on rows split over Dask partitions, one LabelMatrix per partition.
+
+    Parameters
+    ----------
+    blocks : list of dask.delayed.Delayed
+        Each computes to a :class:`~weaklab.LabelMatrix` with these LFs and cardinality;
+        together, in order, they are the rows of the matrix.
+    lf_names : tuple of str
+    cardinality : int
+
+    Notes
+    -----
+    The first pass over the blocks persists them (``dask.persist``; on a
+    ``distributed.Client`` they stay in the workers' memory), so iterative fitting does
+    not recompute the labeling functions on every pass.
+    """
+
+    def __init__(self, blocks: Sequence[Delayed], lf_names: tuple[str, ...], cardinality: int) -> None:
+        blocks = list(blocks)
+        if not blocks:
+            raise ValueError("PartitionedLabelMatrix needs at least one block")
+        for i, b in enumerate(blocks):
+            if not isinstance(b, Delayed):
+                raise TypeError(f"block {i} is a {type(b).__name__}, not a dask.delayed.Delayed")
+        names = tuple(lf_names)
+        if not all(isinstance(n, str) for n in names):
+            raise TypeError("lf_names must be strings")
+        if isinstance(cardinality, bool) or not isinstance(cardinality, (int, np.integer)) or cardinality < 2:
+            raise ValueError(f"cardinality must be an int >= 2, got {cardinality!r}")
+        self.blocks = blocks
+        self.lf_names = names
+        self.cardinality = int(cardinality)
+        self._persisted = False
+        self._block_rows: np.ndarray | None = None
+
+    @classmethod
+    def from_label_matrix(cls, L: LabelMatrix, n_blocks: int) -> "PartitionedLabelMatrix":
+        """Split an in-memory matrix into ``n_blocks`` consecutive row blocks (for tests)."""
+        if not isinstance(L, LabelMatrix):
+            raise TypeError(f"L must be a LabelMatrix, got {type(L).__name__}")
+        if isinstance(n_blocks, bool) or not isinstance(n_blocks, (int, np.integer)) or n_blocks < 1:
+            raise ValueError(f"n_blocks must be an int >= 1, got {n_blocks!r}")
+        edges = np.linspace(0, L.n_rows, int(n_blocks) + 1).astype(np.int64)
+        blocks = [dask.delayed(L[int(a):int(b)], pure=True) for a, b in zip(edges[:-1], edges[1:])]
+        return cls(blocks, L.lf_names, L.cardinality)
+
+    # ----------------------------------------------------------------- shape
+    @property
+    def n_lfs(self) -> int:
+        """Number of labeling functions m."""
+        return len(self.lf_names)
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of partitions."""
+        return len(self.blocks)
+
+    @property
+    def block_rows(self) -> np.ndarray:
+        """Rows in each partition (computed on first use)."""
+        if self._block_rows is None:
+            self._persist()
+            rows = dask.compute(*[dask.delayed(_n_rows)(b) for b in self.blocks])
+            self._block_rows = np.asarray(rows, dtype=np.int64)
+        return self._block_rows
+
+    @property
+    def n_rows(self) -> int:
+        """Total number of rows n."""
+        return int(self.block_rows.sum())
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n_rows, n_lfs)``."""
+        return self.n_rows, self.n_lfs
+
+    def __repr__(self) -> str:
+        return (
+            f"PartitionedLabelMatrix(n_blocks={self.n_blocks}, n_lfs={self.n_lfs}, "
+            f"cardinality={self.cardinality})"
+        )
+
+    # ------------------------------------------------------------ execution
+    def _persist(self) -> None:
+        if not self._persisted:
+            self.blocks = list(dask.persist(*self.blocks))
+            self._persisted = True
+
+    def map_sum(self, fn: Callable[[LabelMatrix], Any]) -> Any:
+        """Apply ``fn`` to every partition's LabelMatrix and add the results.
+
+        ``fn`` returns an array, a number, or a tuple / dict of them; results are added
+        element-wise in a tree, partition order fixed. This is how label models compute
+        their sufficient statistics.
+        """
+        self._persist()
+        parts = [
+            dask.delayed(_apply_checked)(fn, self.lf_names, self.cardinality, i, b)
+            for i, b in enumerate(self.blocks)
+        ]
+        while len(parts) > 1:
+            paired = [dask.delayed(add_stats)(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+            if len(parts) % 2:
+                paired.append(parts[-1])
+            parts = paired
+        (total,) = dask.compute(parts[0])
+        return total
+
+    def map_blocks(self, fn: Callable[[LabelMatrix], np.ndarray], n_columns: int) -> da.Array:
+        """Apply ``fn`` (returning an (rows, n_columns) array) per partition; a Dask array."""
+        rows = self.block_rows
+        arrays = [
+            da.from_delayed(
+                dask.delayed(_apply_checked)(fn, self.lf_names, self.cardinality, i, b),
+                shape=(int(r), int(n_columns)),
+                dtype=np.float64,
+            )
+            for i, (b, r) in enumerate(zip(self.blocks, rows))
+        ]
+        return da.concatenate(arrays, axis=0)
+
+    def compute(self) -> LabelMatrix:
+        """Collect every partition into one in-memory :class:`~weaklab.LabelMatrix`."""
+        self._persist()
+        blocks = dask.compute(*self.blocks)
+        return LabelMatrix.vstack(
+            [_check_block(b, self.lf_names, self.cardinality, i) for i, b in enumerate(blocks)]
+        )

@@ -9,8 +9,13 @@ from .analysis import (
     prediction_confusion,
 )
 from .apply import LFApplicationError, apply_lfs
-from .datasets import load_wrench, make_demo_corpus
-from .endmodel import EndModel, TextFeaturizer
+from .datasets import (
+    load_crowd,
+    load_lf_matrix_csv,
+    load_wrench,
+    make_demo_corpus,
+    make_synthetic_label_matrix,
+)
 from .lf import (
     LabelingFunction,
     Preprocessor,
@@ -21,19 +26,57 @@ from .lf import (
     regex_lf,
 )
 from .matrix import ABSTAIN, LabelMatrix, LFErrors
+from .models import (
+    DawidSkene,
+    LabelModel,
+    MajorityVote,
+    MatrixCompletion,
+    TripletModel,
+    WeightedMajorityVote,
+    load_model,
+)
+from .partitioned import PartitionedLabelMatrix
+
+# torch and matplotlib load only when these are first used.
+_LAZY = {
+    "EndModel": ("weaklab.endmodel", "EndModel"),
+    "TextFeaturizer": ("weaklab.endmodel", "TextFeaturizer"),
+    "build_report": ("weaklab.report", "build_report"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'weaklab' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ABSTAIN",
+    "DawidSkene",
     "EndModel",
+    "LabelModel",
+    "MajorityVote",
+    "MatrixCompletion",
+    "PartitionedLabelMatrix",
+    "TextFeaturizer",
+    "TripletModel",
+    "WeightedMajorityVote",
+    "build_report",
+    "load_crowd",
+    "load_lf_matrix_csv",
+    "load_model",
+    "make_synthetic_label_matrix",
     "LFApplicationError",
     "LFErrors",
     "LabelMatrix",
     "LabelingFunction",
     "Preprocessor",
     "Row",
-    "TextFeaturizer",
     "apply_lfs",
     "keyword_lf",
     "label_stats",

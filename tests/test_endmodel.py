@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import tracemalloc
 
 import numpy as np
@@ -12,9 +11,6 @@ import torch
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
-import weaklab.endmodel.inputs
-import weaklab.endmodel.text
-import weaklab.endmodel.model
 from weaklab import EndModel, LabelMatrix, TextFeaturizer, make_demo_corpus
 from weaklab.endmodel.model import _confidence
 from weaklab.endmodel.networks import DevicePlan
@@ -132,6 +128,7 @@ def test_sparse_input_is_densified_one_batch_at_a_time(monkeypatch):
     assert densified and max(rows for rows, _ in densified) <= 100
 
 
+@pytest.mark.slow
 def test_wide_sparse_input_trains_without_allocating_the_dense_matrix():
     X, probs = wide_sparse(8000, 100_000)  # dense float32 would take 3.2 GB
     tracemalloc.start()
@@ -405,9 +402,3 @@ def test_predict_with_wrong_width_is_rejected(problem):
     m = EndModel(**FAST).fit(problem["X"], problem["probs"])
     with pytest.raises(ValueError, match="X has 5 features"):
         m.predict(problem["X_test"][:, :5])
-
-
-# --------------------------------------------------------------- doctests
-@pytest.mark.parametrize("module", [weaklab.endmodel.model, weaklab.endmodel.text])
-def test_docstring_examples_run(module):
-    assert doctest.testmod(module).failed == 0

@@ -4,7 +4,8 @@ Sub-commands
 ------------
 ``weaklab demo``
     The end-to-end demo on the built-in comment-spam corpus: apply LFs over a local
-    Dask cluster, print LF statistics, fit the label model, write the HTML report.
+    Dask cluster, print LF statistics, fit the label model, write the HTML report,
+    train the end model and score it on unseen comments.
 ``weaklab apply DATA --lfs FILE --cardinality K --out L.npz``
     Apply the LFs defined in a Python file (or module) to Parquet/CSV data, on a local
     cluster or on the scheduler given with ``--scheduler``; only sparse blocks come back.
@@ -84,7 +85,10 @@ def run_demo(rows: int, workers: int, partitions: int, out: Path, seed: int, pro
           f"({time.perf_counter() - started:.1f} s including cluster start-up)")
     L.save(out / "label_matrix.npz")
 
-    model = label_models.LabelModel(seed=seed).fit(L)
+    # Like most projects, the demo has a small hand-labelled dev set (the first rows):
+    # the label model uses it to choose among its estimators.
+    n_dev = min(200, rows)
+    model = label_models.LabelModel(seed=seed).fit(L, L_dev=L[:n_dev], Y_dev=gold[:n_dev])
     summary = lf_summary(L, y=gold, model=model)
     print("\nLF statistics (gold labels are known for the demo corpus):")
     _print_table(summary[[c for c in _SUMMARY_COLUMNS if c in summary.columns]])
@@ -108,6 +112,20 @@ def run_demo(rows: int, workers: int, partitions: int, out: Path, seed: int, pro
     report = build_report(L, data=corpus.drop(columns="label"), y=gold, model=model,
                           path=out / "report.html", class_names=["ham", "spam"], seed=seed)
     print(f"LF report (open in a browser): {report.path.resolve()}")
+
+    # The end model learns from the text, so it also labels comments no LF covers.
+    from .endmodel import EndModel
+
+    test = make_demo_corpus(max(rows // 5, 100), seed=seed + 1)
+    end_model = EndModel("logreg", lr=0.05, n_epochs=20, seed=seed, progress=progress)
+    end_model.fit(corpus["text"], model.predict_proba(L), covered=L)
+    L_test = apply_lfs(test.drop(columns="label"), lfs, cardinality=2, progress=False)
+    scores["end_model_test_accuracy"] = end_model.score(test["text"], test["label"].to_numpy())
+    scores["label_model_test_accuracy"] = model.score(L_test, test["label"].to_numpy())["accuracy"]
+    print(f"\nEnd model (TF-IDF + logistic regression on the probabilistic labels, {end_model.device_}): "
+          f"test accuracy {scores['end_model_test_accuracy']:.3f} on {len(test):,} unseen comments "
+          f"(label model {scores['label_model_test_accuracy']:.3f})")
+    end_model.save(out / "end_model")
     return scores
 
 
@@ -188,7 +206,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the end-to-end demo on the built-in corpus")
-    demo.add_argument("--rows", type=int, default=50_000, help="comments to generate (default 50000)")
+    demo.add_argument("--rows", type=int, default=20_000, help="comments to generate (default 20000)")
     demo.add_argument("--workers", type=int, default=2, help="local Dask process workers (default 2)")
     demo.add_argument("--partitions", type=int, default=8, help="Dask partitions (default 8)")
     demo.add_argument("--out", type=Path, default=Path("weaklab-output"), help="output folder")

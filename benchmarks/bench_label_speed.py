@@ -42,6 +42,7 @@ import gc
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -420,28 +421,20 @@ class Result:
 def run_child(method: str, path: Path, rows: int, repeats: int, timeout: float,
               mem_cap_mb: float, python: str) -> tuple[list[dict], str]:
     """Run one measurement in a fresh process under a time and memory watchdog."""
-    import psutil
-
     cmd = [python, os.path.abspath(__file__), "--child", method, "--matrix", str(path),
            "--rows", str(rows), "--repeats", str(repeats)]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        import psutil
+
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=os.environ.copy())
         ps = psutil.Process(proc.pid)
         start, killed = time.time(), ""
-        while proc.poll() is None:
-            time.sleep(0.1)
-            try:
-                rss_mb = ps.memory_info().rss / 2**20
-            except psutil.NoSuchProcess:
-                break
-            if rss_mb > mem_cap_mb:
-                killed = f"killed at {rss_mb / 1024:.1f} GB (cap {mem_cap_mb / 1024:.0f} GB)"
-            elif time.time() - start > timeout:
-                killed = f"timeout > {timeout:.0f} s"
-            if killed:
+        try:
+            killed = _watch(proc, ps, start, timeout, mem_cap_mb)
+        finally:  # never leave a child running when the parent is interrupted
+            if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-                break
         out.seek(0)
         err.seek(0)
         lines = [json.loads(x) for x in out.read().splitlines() if x.startswith("{")]
@@ -449,6 +442,28 @@ def run_child(method: str, path: Path, rows: int, repeats: int, timeout: float,
             tail = err.read().strip().splitlines()[-3:]
             killed = "failed: " + " | ".join(tail)
     return lines, killed
+
+
+def _watch(proc, ps, start: float, timeout: float, mem_cap_mb: float) -> str:
+    """Poll a child until it exits; kill it past the memory cap or the time limit."""
+    import psutil
+
+    killed = ""
+    while proc.poll() is None:
+        time.sleep(0.1)
+        try:
+            rss_mb = ps.memory_info().rss / 2**20
+        except psutil.NoSuchProcess:
+            break
+        if rss_mb > mem_cap_mb:
+            killed = f"killed at {rss_mb / 1024:.1f} GB (cap {mem_cap_mb / 1024:.0f} GB)"
+        elif time.time() - start > timeout:
+            killed = f"timeout > {timeout:.0f} s"
+        if killed:
+            proc.kill()
+            proc.wait()
+            break
+    return killed
 
 
 def summarise(res: Result, lines: list[dict]) -> Result:
@@ -648,6 +663,8 @@ def main(argv=None) -> None:
         child_main(args.child, args.matrix, args.rows, args.repeats)
         return
 
+    # SIGTERM becomes SystemExit so run_child's cleanup kills the running child too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     wl = [f"weaklab.{c}" for c in weaklab_model_names()]

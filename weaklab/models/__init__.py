@@ -6,13 +6,14 @@ recommended default.
 
 from .base import BaseLabelModel, LabelModelWarning, NotFittedError, load_model
 from .dawid_skene import DawidSkene
-from .label_model import LabelModel
+from .label_model import ClassBalancedVote, LabelModel
 from .majority_vote import MajorityVote, WeightedMajorityVote
 from .matrix_completion import MatrixCompletion
 from .triplet import TripletModel
 
 __all__ = [
     "BaseLabelModel",
+    "ClassBalancedVote",
     "DawidSkene",
     "LabelModel",
     "LabelModelWarning",

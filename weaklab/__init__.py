@@ -27,6 +27,7 @@ from .lf import (
 )
 from .matrix import ABSTAIN, LabelMatrix, LFErrors
 from .models import (
+    ClassBalancedVote,
     DawidSkene,
     LabelModel,
     MajorityVote,
@@ -57,6 +58,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABSTAIN",
+    "ClassBalancedVote",
     "DawidSkene",
     "EndModel",
     "LabelModel",

@@ -164,3 +164,12 @@ def test_fused_kernels_accept_a_matrix_without_rows():
     assert K.loglinear_proba(*empty, table, base, np.full(2, 0.5)).shape == (0, 2)
     agree, n_unique, pred_counts, *_ = K.agreement_stats(*empty, table, base, 3)
     assert agree == 0.0 and n_unique == 0.0 and pred_counts.shape == (2,)
+
+
+def test_vote_share_proba_matches_numpy(votes):
+    csr, dense, k = votes
+    prior = np.random.default_rng(6).dirichlet(np.ones(k))
+    counts = _onehot(dense, k).sum(axis=1)
+    total = counts.sum(axis=1, keepdims=True)
+    expected = np.where(total > 0, counts / np.maximum(total, 1), prior)
+    np.testing.assert_allclose(K.vote_share_proba(*csr, k, prior), expected, rtol=1e-15)

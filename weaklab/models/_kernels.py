@@ -109,6 +109,30 @@ def loglinear_proba(indptr, indices, data, table, base, prior):
 
 
 @njit(cache=True, parallel=True)
+def vote_share_proba(indptr, indices, data, k, prior):
+    """Majority-vote probabilities in one pass: each row's vote shares per class.
+
+    Rows without votes get ``prior`` (already normalised by the caller).
+    """
+    n = indptr.shape[0] - 1
+    out = np.empty((n, k), dtype=np.float64)
+    for i in prange(n):
+        start, stop = indptr[i], indptr[i + 1]
+        if stop == start:
+            for y in range(k):
+                out[i, y] = prior[y]
+            continue
+        for y in range(k):
+            out[i, y] = 0.0
+        for p in range(start, stop):
+            out[i, data[p] - 1] += 1.0
+        total = float(stop - start)
+        for y in range(k):
+            out[i, y] /= total
+    return out
+
+
+@njit(cache=True, parallel=True)
 def agreement_stats(indptr, indices, data, table, base, m):
     """Guardrail statistics of a log-linear model against majority vote, in one pass.
 
@@ -454,18 +478,27 @@ def pair_agreement_counts(indptr, indices, data, m):
         b = np.zeros((m, m), dtype=np.float64)
         a = np.zeros((m, m), dtype=np.float64)
         for i in range(bounds[c], bounds[c + 1]):
+            # Each unordered pair once (the matrices are symmetric): half the updates.
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
-                for p2 in range(indptr[i], indptr[i + 1]):
+                b[j, j] += 1.0
+                a[j, j] += 1.0
+                for p2 in range(p + 1, indptr[i + 1]):
                     j2 = indices[p2]
                     b[j, j2] += 1.0
                     if data[p] == data[p2]:
                         a[j, j2] += 1.0
         both[c] = b
         agree[c] = a
-    out_both = np.zeros((m, m), dtype=np.float64)
-    out_agree = np.zeros((m, m), dtype=np.float64)
+    half_both = np.zeros((m, m), dtype=np.float64)
+    half_agree = np.zeros((m, m), dtype=np.float64)
     for c in range(n_chunks):
-        out_both += both[c]
-        out_agree += agree[c]
+        half_both += both[c]
+        half_agree += agree[c]
+    # Counts are integers, so mirroring is exact; the diagonal was counted once.
+    out_both = half_both + half_both.T
+    out_agree = half_agree + half_agree.T
+    for j in range(m):
+        out_both[j, j] = half_both[j, j]
+        out_agree[j, j] = half_agree[j, j]
     return out_both, out_agree

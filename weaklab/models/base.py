@@ -183,6 +183,9 @@ class BaseLabelModel:
         Guardrail messages (also emitted with :func:`warnings.warn`).
     """
 
+    #: ``_predict_proba_covered`` already gives rows without votes the prior and sums to 1.
+    _proba_is_final: ClassVar[bool] = False
+
     #: Methods that identify LFs from three-way statistics warn when given fewer LFs.
     _needs_three_lfs: ClassVar[bool] = False
 
@@ -346,6 +349,8 @@ class BaseLabelModel:
             prior = np.asarray(self.class_balance_, dtype=np.float64)
             return K.loglinear_proba(*csr_arrays(L), tables[0], tables[1], prior / prior.sum())
         proba = np.asarray(self._predict_proba_covered(L), dtype=np.float64)
+        if self._proba_is_final:
+            return proba
         empty = np.diff(L.csr.indptr) == 0
         proba[empty] = self.class_balance_
         proba /= proba.sum(axis=1, keepdims=True)

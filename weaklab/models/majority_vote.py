@@ -79,9 +79,11 @@ class MajorityVote(BaseLabelModel):
             acc = (correct + 2.0 * acc) / (dev_counts.sum(axis=(1, 2)) + 2.0)
         self.accuracies_ = acc
 
+    _proba_is_final = True
+
     def _predict_proba_covered(self, L):
-        counts = K.weighted_vote_counts(*csr_arrays(L), np.ones(L.n_lfs), L.cardinality)
-        return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+        prior = np.asarray(self.class_balance_, dtype=np.float64)
+        return K.vote_share_proba(*csr_arrays(L), L.cardinality, prior / prior.sum())
 
     def _argmax_tables(self):
         # Vote shares and the softmax of vote counts have the same first maximum.

@@ -16,7 +16,9 @@ import os
 # shared machine the spinning thread steals the time slice of the one still working and
 # a 2-thread pass ran 3-4x slower than one thread (benchmarks, finding F1). Passive
 # waiting keeps the parallel speed-up on an idle machine and costs nothing on a busy
-# one. libgomp reads this once, when it is first loaded (an explicit user setting wins).
+# one. libgomp reads this once, when it is first loaded (an explicit user setting wins);
+# numba's copy loads at the first parallel kernel launch, after this line, while the
+# copies bundled with torch and scikit-learn are already loaded by ``import weaklab``.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402

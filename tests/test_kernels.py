@@ -116,3 +116,60 @@ def test_lf_agreement_with_matches_numpy(votes):
     n_votes, n_agree = K.lf_agreement_with(*csr, target, dense.shape[1])
     np.testing.assert_allclose(n_votes, voted.sum(0))
     np.testing.assert_allclose(n_agree, (voted & (dense == target[:, None])).sum(0))
+
+
+def _numpy_softmax(scores: np.ndarray) -> np.ndarray:
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_loglinear_proba_matches_numpy(votes):
+    csr, dense, k = votes
+    rng = np.random.default_rng(4)
+    table = rng.normal(size=(dense.shape[1], k, k))
+    base = rng.normal(size=k)
+    prior = rng.dirichlet(np.ones(k))
+    expected = _numpy_softmax(base + np.einsum("iml,mly->iy", _onehot(dense, k), table))
+    empty = (dense < 0).all(axis=1)
+    assert empty.any() and not empty.all()  # the fixture exercises both branches
+    expected[empty] = prior
+    np.testing.assert_allclose(K.loglinear_proba(*csr, table, base, prior), expected, rtol=1e-12)
+
+
+def test_agreement_stats_match_numpy(votes):
+    csr, dense, k = votes
+    m = dense.shape[1]
+    rng = np.random.default_rng(5)
+    table = rng.normal(size=(m, k, k))
+    base = rng.normal(size=k)
+    covered = (dense >= 0).any(axis=1)
+    pred = _numpy_softmax(base + np.einsum("iml,mly->iy", _onehot(dense, k), table)).argmax(1)
+    q = _numpy_majority(dense, k)
+    winner = np.where((q > 0).sum(1) == 1, q.argmax(1), -1)
+    unique = winner >= 0
+    voted = (dense >= 0) & unique[:, None]
+    agree, n_unique, pred_counts, mv_counts, lf_votes, lf_agree = K.agreement_stats(*csr, table, base, m)
+    assert agree == np.count_nonzero(pred[unique] == winner[unique])
+    assert n_unique == unique.sum()
+    np.testing.assert_array_equal(pred_counts, np.bincount(pred[covered], minlength=k))
+    np.testing.assert_array_equal(mv_counts, np.bincount(winner[unique], minlength=k))
+    np.testing.assert_array_equal(lf_votes, voted.sum(0))
+    np.testing.assert_array_equal(lf_agree, (voted & (dense == winner[:, None])).sum(0))
+
+
+def test_fused_kernels_accept_a_matrix_without_rows():
+    indptr = np.zeros(1, dtype=np.int64)
+    empty = (indptr, np.zeros(0, np.int32), np.zeros(0, np.int8))
+    table, base = np.zeros((3, 2, 2)), np.zeros(2)
+    assert K.loglinear_proba(*empty, table, base, np.full(2, 0.5)).shape == (0, 2)
+    agree, n_unique, pred_counts, *_ = K.agreement_stats(*empty, table, base, 3)
+    assert agree == 0.0 and n_unique == 0.0 and pred_counts.shape == (2,)
+
+
+def test_vote_share_proba_matches_numpy(votes):
+    csr, dense, k = votes
+    prior = np.random.default_rng(6).dirichlet(np.ones(k))
+    counts = _onehot(dense, k).sum(axis=1)
+    total = counts.sum(axis=1, keepdims=True)
+    expected = np.where(total > 0, counts / np.maximum(total, 1), prior)
+    np.testing.assert_allclose(K.vote_share_proba(*csr, k, prior), expected, rtol=1e-15)

@@ -106,3 +106,49 @@ def test_load_refuses_a_file_of_another_model(syn, tmp_path):
     path = MajorityVote().fit(syn.L).save(tmp_path / "mv")
     with pytest.raises(ValueError, match="not a DawidSkene"):
         DawidSkene.load(path)
+
+
+_LOGLINEAR = ["DawidSkene", "LabelModel", "WeightedMajorityVote", "TripletModel", "MatrixCompletion"]
+
+
+@pytest.mark.parametrize("name", _LOGLINEAR)
+def test_fused_predict_proba_matches_the_unfused_path(name):
+    from weaklab import models
+
+    syn3 = make_synthetic_label_matrix(400, 6, 3, coverage=(0.1, 0.5), seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabelModelWarning)
+        model = getattr(models, name)().fit(syn3.L)
+    assert model._loglinear_tables() is not None
+    proba = model.predict_proba(syn3.L)
+    reference = model._predict_proba_covered(syn3.L).copy()
+    empty = np.diff(syn3.L.csr.indptr) == 0
+    assert empty.any()
+    reference[empty] = model.class_balance_
+    reference /= reference.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(proba, reference, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", _LOGLINEAR + ["MajorityVote"])
+def test_one_pass_guardrail_statistics_match_the_unfused_path(name, monkeypatch):
+    from weaklab import models
+    from weaklab.models import base
+
+    syn3 = make_synthetic_label_matrix(400, 6, 3, coverage=(0.1, 0.5), seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabelModelWarning)
+        model = getattr(models, name)().fit(syn3.L)
+    fused = base._agreement_stats(model, syn3.L)
+    monkeypatch.setattr(type(model), "_argmax_tables", lambda self: None)
+    unfused = base._agreement_stats(model, syn3.L)
+    for a, b in zip(fused, unfused):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_does_not_keep_the_training_matrix(syn):
+    from weaklab.models import LabelModel
+
+    model = DawidSkene().fit(syn.L)
+    assert "_agreement_memo" not in vars(model)
+    wrapper = LabelModel().fit(syn.L)
+    assert "_agreement_memo" not in vars(wrapper) and "_agreement_memo" not in vars(wrapper._model)

@@ -10,8 +10,19 @@ kernel against a plain NumPy reference.
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+import os
+
+# GNU OpenMP's default wait policy spin-waits at the end of every parallel region; on a
+# shared machine the spinning thread steals the time slice of the one still working and
+# a 2-thread pass ran 3-4x slower than one thread (benchmarks, finding F1). Passive
+# waiting keeps the parallel speed-up on an idle machine and costs nothing on a busy
+# one. libgomp reads this once, when it is first loaded (an explicit user setting wins);
+# numba's copy loads at the first parallel kernel launch, after this line, while the
+# copies bundled with torch and scikit-learn are already loaded by ``import weaklab``.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
 
 # Row sums use at most this many chunks, and at most _CHUNK_BUDGET floats of accumulators
 # in all; the count depends only on the data's shape, never on the number of threads.
@@ -62,6 +73,169 @@ def loglinear_scores(indptr, indices, data, table, base):
             for y in range(k):
                 out[i, y] += table[j, l, y]
     return out
+
+
+@njit(cache=True, parallel=True)
+def loglinear_proba(indptr, indices, data, table, base, prior):
+    """Normalised probabilities in one pass: ``softmax(base + sum_votes table[j, l, :])``.
+
+    Rows without votes get ``prior`` (already normalised by the caller). This is the
+    whole of ``predict_proba`` for the log-linear models: no (n, k) temporaries.
+    """
+    n = indptr.shape[0] - 1
+    k = base.shape[0]
+    out = np.empty((n, k), dtype=np.float64)
+    for i in prange(n):
+        if indptr[i + 1] == indptr[i]:
+            for y in range(k):
+                out[i, y] = prior[y]
+            continue
+        for y in range(k):
+            out[i, y] = base[y]
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            l = data[p] - 1
+            for y in range(k):
+                out[i, y] += table[j, l, y]
+        mx = out[i, 0]
+        for y in range(1, k):
+            if out[i, y] > mx:
+                mx = out[i, y]
+        tot = 0.0
+        for y in range(k):
+            out[i, y] = np.exp(out[i, y] - mx)
+            tot += out[i, y]
+        for y in range(k):
+            out[i, y] /= tot
+    return out
+
+
+@njit(cache=True, parallel=True)
+def vote_share_proba(indptr, indices, data, k, prior):
+    """Majority-vote probabilities in one pass: each row's vote shares per class.
+
+    Rows without votes get ``prior`` (already normalised by the caller).
+    """
+    n = indptr.shape[0] - 1
+    out = np.empty((n, k), dtype=np.float64)
+    for i in prange(n):
+        start, stop = indptr[i], indptr[i + 1]
+        if stop == start:
+            for y in range(k):
+                out[i, y] = prior[y]
+            continue
+        for y in range(k):
+            out[i, y] = 0.0
+        for p in range(start, stop):
+            out[i, data[p] - 1] += 1.0
+        total = float(stop - start)
+        for y in range(k):
+            out[i, y] /= total
+    return out
+
+
+@njit(cache=True, parallel=True)
+def agreement_stats(indptr, indices, data, table, base, m):
+    """Guardrail statistics of a log-linear model against majority vote, in one pass.
+
+    Per covered row: the model's argmax of ``softmax(base + sum_votes table[j, l, :])``
+    (first maximum) and the unique majority class (none on ties).
+
+    Returns
+    -------
+    agree : float
+        Rows with a unique majority where the model's argmax equals it.
+    n_unique : float
+        Rows with a unique majority.
+    pred_counts : (k,) float64
+        The model's argmax counts over covered rows.
+    mv_counts : (k,) float64
+        Unique-majority counts.
+    lf_votes, lf_agree : (m,) float64
+        Per LF: votes on rows with a unique majority, and how many equal it.
+    """
+    n = indptr.shape[0] - 1
+    k = base.shape[0]
+    n_chunks = n_chunks_for(n, 2 * m + 2 * k + 2)
+    bounds = _chunk_bounds(n, n_chunks)
+    scal = np.zeros((n_chunks, 2), dtype=np.float64)
+    pc = np.zeros((n_chunks, k), dtype=np.float64)
+    mc = np.zeros((n_chunks, k), dtype=np.float64)
+    lv = np.zeros((n_chunks, m), dtype=np.float64)
+    la = np.zeros((n_chunks, m), dtype=np.float64)
+    for c in prange(n_chunks):
+        s = np.empty(k, dtype=np.float64)
+        votes = np.empty(k, dtype=np.int64)
+        agree = 0.0
+        n_unique = 0.0
+        pcc = np.zeros(k, dtype=np.float64)
+        mcc = np.zeros(k, dtype=np.float64)
+        lvc = np.zeros(m, dtype=np.float64)
+        lac = np.zeros(m, dtype=np.float64)
+        for i in range(bounds[c], bounds[c + 1]):
+            if indptr[i + 1] == indptr[i]:
+                continue
+            for y in range(k):
+                s[y] = base[y]
+                votes[y] = 0
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                l = data[p] - 1
+                votes[l] += 1
+                for y in range(k):
+                    s[y] += table[j, l, y]
+            mx = s[0]
+            for y in range(1, k):
+                if s[y] > mx:
+                    mx = s[y]
+            tot = 0.0
+            for y in range(k):
+                s[y] = np.exp(s[y] - mx)
+                tot += s[y]
+            pred = 0
+            for y in range(k):
+                s[y] /= tot
+                if s[y] > s[pred]:
+                    pred = y
+            pcc[pred] += 1.0
+            best = -1
+            top = 0
+            for y in range(k):
+                if votes[y] > top:
+                    top = votes[y]
+                    best = y
+                elif votes[y] == top and top > 0:
+                    best = -2
+            if best < 0:
+                continue
+            n_unique += 1.0
+            mcc[best] += 1.0
+            if pred == best:
+                agree += 1.0
+            for p in range(indptr[i], indptr[i + 1]):
+                lvc[indices[p]] += 1.0
+                if data[p] - 1 == best:
+                    lac[indices[p]] += 1.0
+        scal[c, 0] = agree
+        scal[c, 1] = n_unique
+        pc[c] = pcc
+        mc[c] = mcc
+        lv[c] = lvc
+        la[c] = lac
+    agree_t = 0.0
+    unique_t = 0.0
+    out_pc = np.zeros(k, dtype=np.float64)
+    out_mc = np.zeros(k, dtype=np.float64)
+    out_lv = np.zeros(m, dtype=np.float64)
+    out_la = np.zeros(m, dtype=np.float64)
+    for c in range(n_chunks):
+        agree_t += scal[c, 0]
+        unique_t += scal[c, 1]
+        out_pc += pc[c]
+        out_mc += mc[c]
+        out_lv += lv[c]
+        out_la += la[c]
+    return agree_t, unique_t, out_pc, out_mc, out_lv, out_la
 
 
 @njit(cache=True, parallel=True)
@@ -306,18 +480,27 @@ def pair_agreement_counts(indptr, indices, data, m):
         b = np.zeros((m, m), dtype=np.float64)
         a = np.zeros((m, m), dtype=np.float64)
         for i in range(bounds[c], bounds[c + 1]):
+            # Each unordered pair once (the matrices are symmetric): half the updates.
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
-                for p2 in range(indptr[i], indptr[i + 1]):
+                b[j, j] += 1.0
+                a[j, j] += 1.0
+                for p2 in range(p + 1, indptr[i + 1]):
                     j2 = indices[p2]
                     b[j, j2] += 1.0
                     if data[p] == data[p2]:
                         a[j, j2] += 1.0
         both[c] = b
         agree[c] = a
-    out_both = np.zeros((m, m), dtype=np.float64)
-    out_agree = np.zeros((m, m), dtype=np.float64)
+    half_both = np.zeros((m, m), dtype=np.float64)
+    half_agree = np.zeros((m, m), dtype=np.float64)
     for c in range(n_chunks):
-        out_both += both[c]
-        out_agree += agree[c]
+        half_both += both[c]
+        half_agree += agree[c]
+    # Counts are integers, so mirroring is exact; the diagonal was counted once.
+    out_both = half_both + half_both.T
+    out_agree = half_agree + half_agree.T
+    for j in range(m):
+        out_both[j, j] = half_both[j, j]
+        out_agree[j, j] = half_agree[j, j]
     return out_both, out_agree

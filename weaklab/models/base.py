@@ -134,6 +134,9 @@ def _agreement_stats(model: "BaseLabelModel", L: LabelMatrix):
     """Counts comparing the model's argmax with majority vote on rows that have votes."""
     k, m = L.cardinality, L.n_lfs
     arrays = csr_arrays(L)
+    tables = model._argmax_tables()
+    if tables is not None:
+        return K.agreement_stats(*arrays, tables[0], tables[1], m)
     covered = np.diff(L.csr.indptr) > 0
     winner = K.majority_winner(*arrays, k)
     unique = winner >= 0
@@ -143,6 +146,21 @@ def _agreement_stats(model: "BaseLabelModel", L: LabelMatrix):
     mv_counts = np.bincount(winner[unique], minlength=k).astype(np.float64)
     lf_votes, lf_agree = K.lf_agreement_with(*arrays, winner, m)
     return agree, float(unique.sum()), pred_counts, mv_counts, lf_votes, lf_agree
+
+
+def agreement_totals(model: "BaseLabelModel", source: Any):
+    """:func:`_agreement_stats` summed over ``source``, computed once per fit.
+
+    The result is remembered on ``model`` for this ``source`` (``fit`` forgets it), so a
+    check made inside ``_fit`` (e.g. LabelModel's prior guard) and the guardrails share
+    one pass over the votes.
+    """
+    memo = model.__dict__.get("_agreement_memo")
+    if memo is not None and memo[0] is source:
+        return memo[1]
+    stats = source.map_sum(partial(_agreement_stats, model))
+    model._agreement_memo = (source, stats)
+    return stats
 
 
 class BaseLabelModel:
@@ -164,6 +182,9 @@ class BaseLabelModel:
     warnings_ : list of str
         Guardrail messages (also emitted with :func:`warnings.warn`).
     """
+
+    #: ``_predict_proba_covered`` already gives rows without votes the prior and sums to 1.
+    _proba_is_final: ClassVar[bool] = False
 
     #: Methods that identify LFs from three-way statistics warn when given fewer LFs.
     _needs_three_lfs: ClassVar[bool] = False
@@ -246,8 +267,14 @@ class BaseLabelModel:
                 f"{type(self).__name__} identifies LF accuracies from triples of LFs but got {m}; "
                 "estimates fall back to a default accuracy and may be poor"
             )
+        self.__dict__.pop("_agreement_memo", None)
         self._fit(source, cb, dev)
-        self._guardrails(source)
+        try:
+            self._guardrails(source)
+        finally:
+            # The memo holds the training matrix: never keep it beyond fit.
+            self.__dict__.pop("_agreement_memo", None)
+            self._guard_model().__dict__.pop("_agreement_memo", None)
         return self
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
@@ -286,6 +313,20 @@ class BaseLabelModel:
         """Probabilities for every row (rows without votes are overwritten by the base)."""
         raise NotImplementedError
 
+    def _loglinear_tables(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(table (m, k, k), base (k,))`` when covered rows get ``softmax(base + sum_votes
+        table[j, l, :])``, else ``None``. Such models predict in one fused kernel pass."""
+        return None
+
+    def _argmax_tables(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Tables whose softmax has the same per-row argmax as ``_predict_proba_covered``
+        (for the one-pass guardrail statistics), else ``None``."""
+        return self._loglinear_tables()
+
+    def _guard_model(self) -> "BaseLabelModel":
+        """The model whose predictions the guardrails check (a wrapper returns its inner one)."""
+        return self
+
     def predict_proba(self, L: Any) -> Any:
         """Probabilistic labels.
 
@@ -303,7 +344,13 @@ class BaseLabelModel:
             self._check_fitted()
             return L.map_blocks(self.predict_proba, self.cardinality_)
         L = self._check_L(L)
+        tables = self._loglinear_tables()
+        if tables is not None:
+            prior = np.asarray(self.class_balance_, dtype=np.float64)
+            return K.loglinear_proba(*csr_arrays(L), tables[0], tables[1], prior / prior.sum())
         proba = np.asarray(self._predict_proba_covered(L), dtype=np.float64)
+        if self._proba_is_final:
+            return proba
         empty = np.diff(L.csr.indptr) == 0
         proba[empty] = self.class_balance_
         proba /= proba.sum(axis=1, keepdims=True)
@@ -392,8 +439,8 @@ class BaseLabelModel:
 
     def _guardrails(self, source: Any) -> None:
         k = self.cardinality_
-        agree, n_unique, pred_counts, mv_counts, lf_votes, lf_agree = source.map_sum(
-            partial(_agreement_stats, self)
+        agree, n_unique, pred_counts, mv_counts, lf_votes, lf_agree = agreement_totals(
+            self._guard_model(), source
         )
         self.agreement_with_majority_ = float(agree / n_unique) if n_unique else float("nan")
         if n_unique and self.agreement_with_majority_ < 0.5:

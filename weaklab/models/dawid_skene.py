@@ -289,7 +289,10 @@ class DawidSkene(BaseLabelModel):
         self.n_iter_ = n_iter
         self.converged_ = converged
 
-    def _predict_proba_covered(self, L):
+    def _loglinear_tables(self):
         cov = self.coverage_ if self.model_abstain is not False else None
-        table, base = log_tables(self.class_balance_, self.confusion_, cov)
+        return log_tables(self.class_balance_, self.confusion_, cov)
+
+    def _predict_proba_covered(self, L):
+        table, base = self._loglinear_tables()
         return softmax_scores(K.loglinear_scores(*csr_arrays(L), table, base))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from . import _kernels as K
-from .base import METRICS, BaseLabelModel, DevSet, _agreement_stats, _mv_stats_full, csr_arrays
+from .base import METRICS, BaseLabelModel, DevSet, _mv_stats_full, agreement_totals, csr_arrays
 from .dawid_skene import DawidSkene
 from .majority_vote import MajorityVote, _accuracies, _mv_class_balance
 from .matrix_completion import MatrixCompletion
@@ -192,7 +191,7 @@ class LabelModel(BaseLabelModel):
         self.prior_fallback_ = False
         if class_balance is not None or self.prior_shrink == 0:
             return model
-        agree, n_unique = source.map_sum(partial(_agreement_stats, model))[:2]
+        agree, n_unique = agreement_totals(model, source)[:2]
         if not n_unique or agree / n_unique >= 0.5:
             return model
         params = model.get_params()
@@ -200,17 +199,26 @@ class LabelModel(BaseLabelModel):
         plain = DawidSkene(**params)
         plain._bind(self)
         plain._fit(source, None, None)
-        agree_plain = source.map_sum(partial(_agreement_stats, plain))[0]
+        agree_plain = agreement_totals(plain, source)[0]
         if agree_plain > agree:
             self.prior_fallback_ = True
             return plain
         return model
 
-    def _predict_proba_covered(self, L):
+    def _guard_model(self) -> BaseLabelModel:
         model = getattr(self, "_model", None)
         if model is None:  # loaded from disk: rebuild the selected model from the saved state
             model = self._rebuild()
-        return model._predict_proba_covered(L)
+        return model
+
+    def _loglinear_tables(self):
+        return self._guard_model()._loglinear_tables()
+
+    def _argmax_tables(self):
+        return self._guard_model()._argmax_tables()
+
+    def _predict_proba_covered(self, L):
+        return self._guard_model()._predict_proba_covered(L)
 
     def _rebuild(self) -> BaseLabelModel:
         model = self._candidates()[self.selected_.split("+")[0]]

@@ -29,6 +29,12 @@ def _accuracies(counts: np.ndarray, smoothing: float) -> np.ndarray:
     return (correct + smoothing) / (total + 2.0 * smoothing)
 
 
+def _vote_tables(weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Log-linear tables of a weighted vote: ``table[j, l, y] = weights[j] * (l == y)``."""
+    table = np.asarray(weights, dtype=np.float64)[:, None, None] * np.eye(k)[None]
+    return np.ascontiguousarray(table), np.zeros(k)
+
+
 class MajorityVote(BaseLabelModel):
     """Each row's label is the class most LFs vote for.
 
@@ -73,9 +79,15 @@ class MajorityVote(BaseLabelModel):
             acc = (correct + 2.0 * acc) / (dev_counts.sum(axis=(1, 2)) + 2.0)
         self.accuracies_ = acc
 
+    _proba_is_final = True
+
     def _predict_proba_covered(self, L):
-        counts = K.weighted_vote_counts(*csr_arrays(L), np.ones(L.n_lfs), L.cardinality)
-        return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+        prior = np.asarray(self.class_balance_, dtype=np.float64)
+        return K.vote_share_proba(*csr_arrays(L), L.cardinality, prior / prior.sum())
+
+    def _argmax_tables(self):
+        # Vote shares and the softmax of vote counts have the same first maximum.
+        return _vote_tables(np.ones(self.n_lfs_), self.cardinality_)
 
 
 class WeightedMajorityVote(BaseLabelModel):
@@ -131,6 +143,9 @@ class WeightedMajorityVote(BaseLabelModel):
         else:
             a = self.accuracies_
             self.weights_ = np.log((k - 1) * a / (1 - a))
+
+    def _loglinear_tables(self):
+        return _vote_tables(self.weights_, self.cardinality_)
 
     def _predict_proba_covered(self, L):
         s = K.weighted_vote_counts(*csr_arrays(L), self.weights_, L.cardinality)

@@ -151,11 +151,14 @@ class MatrixCompletion(BaseLabelModel):
         self.n_iter_ = int(res.nit)
         self.converged_ = bool(res.success) or res.nit < int(self.max_iter)
 
-    def _predict_proba_covered(self, L):
+    def _loglinear_tables(self):
         cov = self.coverage_ if self.model_abstain else None
         conf = self.confusion_
         if not self.model_abstain:
             # Votes only: P(vote l | y) relative across classes, as in Snorkel's predict.
             conf = np.transpose(self.mu_, (0, 2, 1)) + 1e-9
-        table, base = log_tables(self.class_balance_, conf, cov)
+        return log_tables(self.class_balance_, conf, cov)
+
+    def _predict_proba_covered(self, L):
+        table, base = self._loglinear_tables()
         return softmax_scores(K.loglinear_scores(*csr_arrays(L), table, base))

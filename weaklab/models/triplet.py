@@ -142,6 +142,9 @@ class TripletModel(BaseLabelModel):
         self.n_triplets_ = n_trip
         self.solved_ = solved
 
+    def _loglinear_tables(self):
+        return log_tables(self.class_balance_, self.confusion_, None)
+
     def _predict_proba_covered(self, L):
-        table, base = log_tables(self.class_balance_, self.confusion_, None)
+        table, base = self._loglinear_tables()
         return softmax_scores(K.loglinear_scores(*csr_arrays(L), table, base))

@@ -173,7 +173,7 @@ def timed(fn, repeats):
 def run_size(n, args, client, workdir):
     df = make_demo_corpus(n, seed=42)[["text", "author"]]
     parquet = Path(workdir) / f"corpus_{n}"
-    dd.from_pandas(df, npartitions=args.partitions).to_parquet(parquet, write_index=True)
+    dd.from_pandas(df, npartitions=args.partitions).to_parquet(parquet, write_index=True, compute_kwargs={"scheduler": "sync"})
     # Read back through Dask: pandas orders "part.10" before "part.2", Dask by partition number.
     df = dd.read_parquet(parquet).compute(scheduler="sync")
     rows, batch = row_lfs(), batch_lfs()

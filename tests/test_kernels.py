@@ -136,6 +136,21 @@ def test_loglinear_proba_matches_numpy(votes):
     np.testing.assert_allclose(K.loglinear_proba(*csr, table, base, prior), expected, rtol=1e-12)
 
 
+def test_binary_loglinear_proba_matches_numpy(votes):
+    csr, dense, k = votes
+    if k != 2:
+        pytest.skip("the log-odds kernel is for k = 2")
+    rng = np.random.default_rng(5)
+    table = rng.normal(size=(dense.shape[1], 2, 2)) * 20  # large scores: both logistic branches
+    base = rng.normal(size=2)
+    prior = np.array([0.3, 0.7])
+    expected = _numpy_softmax(base + np.einsum("iml,mly->iy", _onehot(dense, 2), table))
+    expected[(dense < 0).all(axis=1)] = prior
+    delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
+    got = K.loglinear_proba_binary(*csr, delta, base[1] - base[0], prior)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+
+
 def test_agreement_stats_match_numpy(votes):
     csr, dense, k = votes
     m = dense.shape[1]

@@ -111,6 +111,34 @@ def loglinear_proba(indptr, indices, data, table, base, prior):
 
 
 @njit(cache=True, parallel=True)
+def loglinear_proba_binary(indptr, indices, data, delta, base_delta, prior):
+    """:func:`loglinear_proba` for k = 2, on log-odds: one addition per vote, one exp per row.
+
+    ``delta[j, l] = table[j, l, 1] - table[j, l, 0]`` and ``base_delta = base[1] - base[0]``.
+    """
+    n = indptr.shape[0] - 1
+    out = np.empty((n, 2), dtype=np.float64)
+    for i in prange(n):
+        if indptr[i + 1] == indptr[i]:
+            out[i, 0] = prior[0]
+            out[i, 1] = prior[1]
+            continue
+        z = base_delta
+        for p in range(indptr[i], indptr[i + 1]):
+            z += delta[indices[p], data[p] - 1]
+        # A numerically stable logistic function of the log-odds z.
+        if z >= 0:
+            e = np.exp(-z)
+            out[i, 1] = 1.0 / (1.0 + e)
+            out[i, 0] = e / (1.0 + e)
+        else:
+            e = np.exp(z)
+            out[i, 0] = 1.0 / (1.0 + e)
+            out[i, 1] = e / (1.0 + e)
+    return out
+
+
+@njit(cache=True, parallel=True)
 def vote_share_proba(indptr, indices, data, k, prior):
     """Majority-vote probabilities in one pass: each row's vote shares per class.
 

@@ -347,7 +347,12 @@ class BaseLabelModel:
         tables = self._loglinear_tables()
         if tables is not None:
             prior = np.asarray(self.class_balance_, dtype=np.float64)
-            return K.loglinear_proba(*csr_arrays(L), tables[0], tables[1], prior / prior.sum())
+            prior = prior / prior.sum()
+            table, base = tables
+            if self.cardinality_ == 2:
+                delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
+                return K.loglinear_proba_binary(*csr_arrays(L), delta, float(base[1] - base[0]), prior)
+            return K.loglinear_proba(*csr_arrays(L), table, base, prior)
         proba = np.asarray(self._predict_proba_covered(L), dtype=np.float64)
         if self._proba_is_final:
             return proba

@@ -75,6 +75,34 @@ def loglinear_scores(indptr, indices, data, table, base):
     return out
 
 
+@njit(cache=True, inline="always")
+def _row_posterior(indptr, indices, data, table, base, i, s):
+    """Write ``softmax(base + sum_votes table[j, l, :])`` of row ``i`` into ``s``.
+
+    Returns the row's log-partition ``logsumexp(scores)``. Shared by every kernel that
+    needs a log-linear model's posterior, so they all compute it the same way.
+    """
+    k = base.shape[0]
+    for y in range(k):
+        s[y] = base[y]
+    for p in range(indptr[i], indptr[i + 1]):
+        j = indices[p]
+        l = data[p] - 1
+        for y in range(k):
+            s[y] += table[j, l, y]
+    mx = s[0]
+    for y in range(1, k):
+        if s[y] > mx:
+            mx = s[y]
+    tot = 0.0
+    for y in range(k):
+        s[y] = np.exp(s[y] - mx)
+        tot += s[y]
+    for y in range(k):
+        s[y] /= tot
+    return mx + np.log(tot)
+
+
 @njit(cache=True, parallel=True)
 def loglinear_proba(indptr, indices, data, table, base, prior):
     """Normalised probabilities in one pass: ``softmax(base + sum_votes table[j, l, :])``.
@@ -90,23 +118,7 @@ def loglinear_proba(indptr, indices, data, table, base, prior):
             for y in range(k):
                 out[i, y] = prior[y]
             continue
-        for y in range(k):
-            out[i, y] = base[y]
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            l = data[p] - 1
-            for y in range(k):
-                out[i, y] += table[j, l, y]
-        mx = out[i, 0]
-        for y in range(1, k):
-            if out[i, y] > mx:
-                mx = out[i, y]
-        tot = 0.0
-        for y in range(k):
-            out[i, y] = np.exp(out[i, y] - mx)
-            tot += out[i, y]
-        for y in range(k):
-            out[i, y] /= tot
+        _row_posterior(indptr, indices, data, table, base, i, out[i])
     return out
 
 
@@ -203,28 +215,14 @@ def agreement_stats(indptr, indices, data, table, base, m):
         for i in range(bounds[c], bounds[c + 1]):
             if indptr[i + 1] == indptr[i]:
                 continue
-            for y in range(k):
-                s[y] = base[y]
-                votes[y] = 0
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                l = data[p] - 1
-                votes[l] += 1
-                for y in range(k):
-                    s[y] += table[j, l, y]
-            mx = s[0]
-            for y in range(1, k):
-                if s[y] > mx:
-                    mx = s[y]
-            tot = 0.0
-            for y in range(k):
-                s[y] = np.exp(s[y] - mx)
-                tot += s[y]
+            _row_posterior(indptr, indices, data, table, base, i, s)
             pred = 0
             for y in range(k):
-                s[y] /= tot
+                votes[y] = 0
                 if s[y] > s[pred]:
                     pred = y
+            for p in range(indptr[i], indptr[i + 1]):
+                votes[data[p] - 1] += 1
             pcc[pred] += 1.0
             best = -1
             top = 0
@@ -296,25 +294,9 @@ def em_pass(indptr, indices, data, table, base, m):
         ll_c = 0.0
         s = np.empty(k, dtype=np.float64)
         for i in range(bounds[c], bounds[c + 1]):
+            ll_c += _row_posterior(indptr, indices, data, table, base, i, s)
             for y in range(k):
-                s[y] = base[y]
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                l = data[p] - 1
-                for y in range(k):
-                    s[y] += table[j, l, y]
-            mx = s[0]
-            for y in range(1, k):
-                if s[y] > mx:
-                    mx = s[y]
-            tot = 0.0
-            for y in range(k):
-                s[y] = np.exp(s[y] - mx)
-                tot += s[y]
-            for y in range(k):
-                s[y] /= tot
                 tot_q[y] += s[y]
-            ll_c += mx + np.log(tot)
             for p in range(indptr[i], indptr[i + 1]):
                 j = indices[p]
                 l = data[p] - 1

@@ -278,7 +278,7 @@ class BaseLabelModel:
         return self
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _fit (each model's own estimation)")
 
     def _bind(self, parent: "BaseLabelModel") -> None:
         """Take the data description of ``parent`` (for models fitted inside another)."""
@@ -311,7 +311,7 @@ class BaseLabelModel:
 
     def _predict_proba_covered(self, L: LabelMatrix) -> np.ndarray:
         """Probabilities for every row (rows without votes are overwritten by the base)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _predict_proba_covered")
 
     def _loglinear_tables(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(table (m, k, k), base (k,))`` when covered rows get ``softmax(base + sum_votes

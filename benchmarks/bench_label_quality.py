@@ -208,6 +208,7 @@ WEAKLAB = {
     "DS-1coin": lambda: wm.DawidSkene(one_coin=True, model_abstain="auto"),
     "MC": lambda: wm.MatrixCompletion(model_abstain=True),
     "Triplet": lambda: wm.TripletModel(),
+    "CBV": lambda: wm.ClassBalancedVote(),
     "LabelModel": lambda: wm.LabelModel(),
 }
 def _label_model_on_valid(task: Task):

@@ -151,6 +151,22 @@ def test_binary_loglinear_proba_matches_numpy(votes):
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
 
 
+def test_binary_em_pass_matches_general_em_pass(votes):
+    csr, dense, k = votes
+    if k != 2:
+        pytest.skip("the unrolled EM pass is for k = 2")
+    rng = np.random.default_rng(6)
+    table = rng.normal(size=(dense.shape[1], 2, 2)) * 20
+    base = rng.normal(size=2)
+    general = K.em_pass(*csr, table, base, dense.shape[1])
+    binary = K.em_pass_binary(
+        *csr, np.ascontiguousarray(table[:, :, 0]), np.ascontiguousarray(table[:, :, 1]), base[0], base[1],
+        dense.shape[1],
+    )
+    for a, b in zip(general, binary):
+        np.testing.assert_allclose(b, a, rtol=1e-12)
+
+
 def test_agreement_stats_match_numpy(votes):
     csr, dense, k = votes
     m = dense.shape[1]

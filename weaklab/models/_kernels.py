@@ -316,6 +316,64 @@ def em_pass(indptr, indices, data, table, base, m):
 
 
 @njit(cache=True, parallel=True)
+def em_pass_binary(indptr, indices, data, table0, table1, base0, base1, m):
+    """:func:`em_pass` for k = 2 with the two score columns unrolled (same results).
+
+    ``table0[j, l] = table[j, l, 0]``, ``table1[j, l] = table[j, l, 1]``.
+    """
+    n = indptr.shape[0] - 1
+    n_chunks = n_chunks_for(n, m * 4 + 2)
+    bounds = _chunk_bounds(n, n_chunks)
+    counts = np.zeros((n_chunks, m, 2, 2), dtype=np.float64)
+    sums = np.zeros((n_chunks, 2), dtype=np.float64)
+    ll = np.zeros(n_chunks, dtype=np.float64)
+    for c in prange(n_chunks):
+        cnt = np.zeros((m, 2, 2), dtype=np.float64)
+        q0_sum = 0.0
+        q1_sum = 0.0
+        ll_c = 0.0
+        for i in range(bounds[c], bounds[c + 1]):
+            s0 = base0
+            s1 = base1
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                l = data[p] - 1
+                s0 += table0[j, l]
+                s1 += table1[j, l]
+            if s0 >= s1:
+                e = np.exp(s1 - s0)
+                tot = 1.0 + e
+                q0 = 1.0 / tot
+                q1 = e / tot
+                ll_c += s0 + np.log(tot)
+            else:
+                e = np.exp(s0 - s1)
+                tot = 1.0 + e
+                q1 = 1.0 / tot
+                q0 = e / tot
+                ll_c += s1 + np.log(tot)
+            q0_sum += q0
+            q1_sum += q1
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                l = data[p] - 1
+                cnt[j, l, 0] += q0
+                cnt[j, l, 1] += q1
+        counts[c] = cnt
+        sums[c, 0] = q0_sum
+        sums[c, 1] = q1_sum
+        ll[c] = ll_c
+    out_counts = np.zeros((m, 2, 2), dtype=np.float64)
+    out_sums = np.zeros(2, dtype=np.float64)
+    out_ll = 0.0
+    for c in range(n_chunks):
+        out_counts += counts[c]
+        out_sums += sums[c]
+        out_ll += ll[c]
+    return out_counts, out_sums, out_ll
+
+
+@njit(cache=True, parallel=True)
 def soft_vote_counts(indptr, indices, data, q, m):
     """``counts[j, l, y] = sum_i q[i, y] [LF j votes l on row i]`` for given row weights q (n, k)."""
     n = indptr.shape[0] - 1

@@ -14,8 +14,12 @@ __all__ = ["DawidSkene"]
 
 
 def _em_block(table: np.ndarray, base: np.ndarray, L) -> tuple:
-    counts, sums, ll = K.em_pass(*csr_arrays(L), table, base, L.n_lfs)
-    return counts, sums, ll
+    if base.shape[0] == 2:
+        return K.em_pass_binary(
+            *csr_arrays(L), np.ascontiguousarray(table[:, :, 0]), np.ascontiguousarray(table[:, :, 1]),
+            float(base[0]), float(base[1]), L.n_lfs,
+        )
+    return K.em_pass(*csr_arrays(L), table, base, L.n_lfs)
 
 
 def log_tables(

@@ -1,4 +1,4 @@
-"""Input checks shared by :mod:`weaklab.analysis`, the drill-down helpers and the report."""
+"""Input checks shared by the label models, :mod:`weaklab.analysis`, the drill-down helpers and the report."""
 
 from __future__ import annotations
 
@@ -14,28 +14,36 @@ def check_matrix(L: object) -> LabelMatrix:
     return L
 
 
-def check_gold(y: object, L: LabelMatrix) -> np.ndarray:
-    """Gold labels as int64 with -1 for unknown; checks length and range."""
+def check_labels(y: object, n: int, k: int, name: str = "y", allow_missing: bool = False) -> np.ndarray:
+    """Check gold labels: 1-D ints in ``0..k-1`` (``-1`` allowed when ``allow_missing``)."""
     arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
     if arr.ndim != 1:
-        raise ValueError(f"y must be 1-D (one gold label per row), got shape {arr.shape}")
-    if arr.shape[0] != L.n_rows:
-        raise ValueError(f"y has {arr.shape[0]} labels but L has {L.n_rows} rows")
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} has {arr.shape[0]} labels for {n} rows")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
         if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)
         else:
-            raise TypeError(f"y must hold integer class labels (-1 = unknown), got dtype {arr.dtype}")
+            raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
     arr = arr.astype(np.int64, copy=False)
-    bad = np.flatnonzero((arr < -1) | (arr >= L.cardinality))
+    low = -1 if allow_missing else 0
+    bad = np.flatnonzero((arr < low) | (arr >= k))
     if bad.size:
         raise ValueError(
-            f"y[{bad[0]}] = {arr[bad[0]]} is outside [-1, {L.cardinality - 1}] "
-            f"for cardinality {L.cardinality}"
+            f"{name}[{bad[0]}] = {arr[bad[0]]} is outside [{low}, {k - 1}] for cardinality {k}"
         )
     return arr
+
+
+def check_gold(y: object, L: LabelMatrix) -> np.ndarray:
+    """Gold labels for the rows of ``L`` as int64, -1 for unknown (a column vector is accepted)."""
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim == 1 and arr.shape[0] != L.n_rows:
+        raise ValueError(f"y has {arr.shape[0]} labels but L has {L.n_rows} rows")
+    return check_labels(arr, L.n_rows, L.cardinality, allow_missing=True)
 
 
 class ModelView(NamedTuple):

@@ -20,6 +20,7 @@ from typing import Any, Callable, ClassVar, Sequence
 import numpy as np
 
 from ..io import load_npz_json, save_npz_json
+from .._checks import check_labels
 from ..matrix import LabelMatrix
 from . import _kernels as K
 
@@ -106,28 +107,6 @@ def _check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
     if abs(cb.sum() - 1.0) > 1e-6:
         raise ValueError(f"class_balance must sum to 1, sums to {cb.sum():.6g}")
     return cb / cb.sum()
-
-
-def check_labels(y: Any, n: int, k: int, name: str = "y", allow_missing: bool = False) -> np.ndarray:
-    """Check gold labels: 1-D ints in ``0..k-1`` (``-1`` allowed when ``allow_missing``)."""
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
-    if arr.shape[0] != n:
-        raise ValueError(f"{name} has {arr.shape[0]} labels for {n} rows")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64, copy=False)
-    low = -1 if allow_missing else 0
-    bad = np.flatnonzero((arr < low) | (arr >= k))
-    if bad.size:
-        raise ValueError(
-            f"{name}[{bad[0]}] = {arr[bad[0]]} is outside [{low}, {k - 1}] for cardinality {k}"
-        )
-    return arr
 
 
 def _agreement_stats(model: "BaseLabelModel", L: LabelMatrix):

@@ -159,12 +159,10 @@ def _load_lfs(spec: str) -> list[LabelingFunction]:
 def _read_data(path: str, columns: Sequence[str] | None):
     import dask.dataframe as dd
 
-    kwargs = {"columns": list(columns)} if columns else {}
-    if path.endswith(".csv") or "*.csv" in path:
-        frame = dd.read_csv(path, **({"usecols": list(columns)} if columns else {}))
-    else:
-        frame = dd.read_parquet(path, **kwargs)
-    return frame
+    columns = list(columns) if columns else None
+    if path.endswith(".csv"):
+        return dd.read_csv(path, usecols=columns)
+    return dd.read_parquet(path, columns=columns)
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import _kernels as K
-from .base import METRICS, BaseLabelModel, DevSet, _mv_stats_full, agreement_totals, csr_arrays
+from .base import METRICS, BaseLabelModel, DevSet, agreement_totals, csr_arrays
 from .dawid_skene import DawidSkene
 from .majority_vote import MajorityVote, _accuracies, _mv_class_balance
 from .matrix_completion import MatrixCompletion
@@ -271,7 +271,7 @@ class ClassBalancedVote(BaseLabelModel):
         self.seed = seed
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        counts, class_sums, per_lf, _ = source.map_sum(_mv_stats_full)
+        counts, class_sums, per_lf = source.majority()[:3]
         votes = per_lf.sum(axis=0)
         k = source.cardinality
         self.vote_share_ = (votes + 1.0) / (votes.sum() + k)

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from . import _kernels as K
-from .base import BaseLabelModel, DevSet, _mv_stats, csr_arrays
+from .base import BaseLabelModel, DevSet, csr_arrays
 from .dawid_skene import lf_accuracies, log_tables, softmax_scores
 
 __all__ = ["MatrixCompletion"]
@@ -89,7 +89,7 @@ class MatrixCompletion(BaseLabelModel):
         overlap, n_rows = source.map_sum(_overlap_block)
         O = overlap / n_rows
         first = np.diag(O).copy()
-        counts, sums = source.map_sum(_mv_stats)
+        counts, sums = source.majority()[:2]
         if class_balance is not None:
             prior = class_balance
         elif dev is not None:

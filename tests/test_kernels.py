@@ -211,4 +211,8 @@ def test_vote_share_proba_matches_numpy(votes):
     counts = _onehot(dense, k).sum(axis=1)
     total = counts.sum(axis=1, keepdims=True)
     expected = np.where(total > 0, counts / np.maximum(total, 1), prior)
-    np.testing.assert_allclose(K.vote_share_proba(*csr, k, prior), expected, rtol=1e-15)
+    np.testing.assert_allclose(K.vote_share_proba(*csr, np.ones(k), prior), expected, rtol=1e-15)
+    weights = np.linspace(0.5, 3.0, k)
+    scaled = counts * weights
+    expected = np.where(total > 0, scaled / np.maximum(scaled.sum(axis=1, keepdims=True), 1e-300), prior)
+    np.testing.assert_allclose(K.vote_share_proba(*csr, weights, prior), expected, rtol=1e-14)

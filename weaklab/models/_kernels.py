@@ -151,12 +151,14 @@ def loglinear_proba_binary(indptr, indices, data, delta, base_delta, prior):
 
 
 @njit(cache=True, parallel=True)
-def vote_share_proba(indptr, indices, data, k, prior):
-    """Majority-vote probabilities in one pass: each row's vote shares per class.
+def vote_share_proba(indptr, indices, data, class_weights, prior):
+    """Vote-count probabilities in one pass: ``out[i, c] ∝ votes_c(i) * class_weights[c]``.
 
+    With unit weights these are each row's vote shares (majority vote's probabilities).
     Rows without votes get ``prior`` (already normalised by the caller).
     """
     n = indptr.shape[0] - 1
+    k = class_weights.shape[0]
     out = np.empty((n, k), dtype=np.float64)
     for i in prange(n):
         start, stop = indptr[i], indptr[i + 1]
@@ -168,7 +170,10 @@ def vote_share_proba(indptr, indices, data, k, prior):
             out[i, y] = 0.0
         for p in range(start, stop):
             out[i, data[p] - 1] += 1.0
-        total = float(stop - start)
+        total = 0.0
+        for y in range(k):
+            out[i, y] *= class_weights[y]
+            total += out[i, y]
         for y in range(k):
             out[i, y] /= total
     return out

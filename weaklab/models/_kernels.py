@@ -58,6 +58,19 @@ def weighted_vote_counts(indptr, indices, data, weights, k):
     return out
 
 
+@njit(cache=True, inline="always")
+def _row_scores(indptr, indices, data, table, base, i, s):
+    """Write the log-linear scores ``base + sum_votes table[j, l, :]`` of row ``i`` into ``s``."""
+    k = base.shape[0]
+    for y in range(k):
+        s[y] = base[y]
+    for p in range(indptr[i], indptr[i + 1]):
+        j = indices[p]
+        l = data[p] - 1
+        for y in range(k):
+            s[y] += table[j, l, y]
+
+
 @njit(cache=True, parallel=True)
 def loglinear_scores(indptr, indices, data, table, base):
     """Per-row log scores ``base[y] + sum_{votes (j, l)} table[j, l, y]``, shape (n, k)."""
@@ -65,13 +78,7 @@ def loglinear_scores(indptr, indices, data, table, base):
     k = base.shape[0]
     out = np.empty((n, k), dtype=np.float64)
     for i in prange(n):
-        for y in range(k):
-            out[i, y] = base[y]
-        for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            l = data[p] - 1
-            for y in range(k):
-                out[i, y] += table[j, l, y]
+        _row_scores(indptr, indices, data, table, base, i, out[i])
     return out
 
 
@@ -83,13 +90,7 @@ def _row_posterior(indptr, indices, data, table, base, i, s):
     needs a log-linear model's posterior, so they all compute it the same way.
     """
     k = base.shape[0]
-    for y in range(k):
-        s[y] = base[y]
-    for p in range(indptr[i], indptr[i + 1]):
-        j = indices[p]
-        l = data[p] - 1
-        for y in range(k):
-            s[y] += table[j, l, y]
+    _row_scores(indptr, indices, data, table, base, i, s)
     mx = s[0]
     for y in range(1, k):
         if s[y] > mx:
@@ -238,13 +239,7 @@ def argmax_vs_majority(indptr, indices, data, table, base):
         for i in range(bounds[c], bounds[c + 1]):
             if indptr[i + 1] == indptr[i]:
                 continue
-            for y in range(k):
-                s[y] = base[y]
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                l = data[p] - 1
-                for y in range(k):
-                    s[y] += table[j, l, y]
+            _row_scores(indptr, indices, data, table, base, i, s)
             pred = 0
             for y in range(1, k):
                 if s[y] > s[pred]:

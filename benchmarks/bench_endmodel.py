@@ -43,6 +43,8 @@ DATASETS = {
 CONFIGS = {
     "logreg": dict(model="logreg", lr=3e-2),
     "mlp": dict(model="mlp", lr=1e-3, hidden_dims=(128,)),
+    "logreg+balanced": dict(model="logreg", lr=3e-2, class_weight="balanced"),
+    "mlp+balanced": dict(model="mlp", lr=1e-3, hidden_dims=(128,), class_weight="balanced"),
 }
 
 
@@ -79,7 +81,7 @@ def run_dataset(name: str, folder: Path, device: str, n_epochs: int, seed: int) 
         model.fit(X_train, probs, X_valid, valid.y, covered=train.L)
         valid_score = max(model.history_["dev_score"])
         print(
-            f"  {name:8s} {config_name:7s} valid {valid_score:.4f}  epochs {len(model.history_['seconds'])}  "
+            f"  {name:8s} {config_name:15s} valid {valid_score:.4f}  epochs {len(model.history_['seconds'])}  "
             f"({time.perf_counter() - t0:.1f}s)",
             file=sys.stderr,
             flush=True,

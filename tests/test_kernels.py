@@ -92,14 +92,21 @@ def _numpy_majority(dense: np.ndarray, k: int) -> np.ndarray:
     return winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
 
 
-def test_majority_vote_counts_match_numpy(votes):
+def test_majority_vote_stats_match_numpy(votes):
     csr, dense, k = votes
     m = dense.shape[1]
     q = _numpy_majority(dense, k)
-    counts, sums, per_lf = K.majority_vote_counts(*csr, m, k)
+    n_top = (q > 0).sum(1)
+    assert (n_top == 1).any() and (n_top >= 2).any()  # both the unique and the tied branch
+    winner = np.where(n_top == 1, q.argmax(1), -1)
+    voted = (dense >= 0) & (winner[:, None] >= 0)
+    counts, sums, per_lf, winner_counts, lf_votes, lf_agree = K.majority_vote_stats(*csr, m, k)
     np.testing.assert_allclose(counts, np.einsum("iml,iy->mly", _onehot(dense, k), q))
     np.testing.assert_allclose(sums, q.sum(0))
-    np.testing.assert_allclose(per_lf, _onehot(dense, k).sum(0))
+    np.testing.assert_array_equal(per_lf, _onehot(dense, k).sum(0))
+    np.testing.assert_array_equal(winner_counts, np.bincount(winner[winner >= 0], minlength=k))
+    np.testing.assert_array_equal(lf_votes, voted.sum(0))
+    np.testing.assert_array_equal(lf_agree, (voted & (dense == winner[:, None])).sum(0))
 
 
 def test_majority_winner_matches_numpy(votes):
@@ -107,15 +114,6 @@ def test_majority_winner_matches_numpy(votes):
     q = _numpy_majority(dense, k)
     expected = np.where((q > 0).sum(1) == 1, q.argmax(1), -1)
     np.testing.assert_array_equal(K.majority_winner(*csr, k), expected)
-
-
-def test_lf_agreement_with_matches_numpy(votes):
-    csr, dense, k = votes
-    target = np.random.default_rng(3).integers(-1, k, dense.shape[0])
-    voted = (dense >= 0) & (target[:, None] >= 0)
-    n_votes, n_agree = K.lf_agreement_with(*csr, target, dense.shape[1])
-    np.testing.assert_allclose(n_votes, voted.sum(0))
-    np.testing.assert_allclose(n_agree, (voted & (dense == target[:, None])).sum(0))
 
 
 def _numpy_softmax(scores: np.ndarray) -> np.ndarray:
@@ -152,22 +150,26 @@ def test_binary_loglinear_proba_matches_numpy(votes):
 
 
 def test_binary_em_pass_matches_general_em_pass(votes):
+    from weaklab.models.dawid_skene import em_totals
+
     csr, dense, k = votes
     if k != 2:
-        pytest.skip("the unrolled EM pass is for k = 2")
+        pytest.skip("the log-odds EM pass is for k = 2")
+    m = dense.shape[1]
     rng = np.random.default_rng(6)
-    table = rng.normal(size=(dense.shape[1], 2, 2)) * 20
-    base = rng.normal(size=2)
-    general = K.em_pass(*csr, table, base, dense.shape[1])
-    binary = K.em_pass_binary(
-        *csr, np.ascontiguousarray(table[:, :, 0]), np.ascontiguousarray(table[:, :, 1]), base[0], base[1],
-        dense.shape[1],
-    )
-    for a, b in zip(general, binary):
-        np.testing.assert_allclose(b, a, rtol=1e-12)
+    for scale in (1.0, 20.0):  # large scores: both branches of the stable sigmoid
+        table = rng.normal(size=(m, 2, 2)) * scale
+        base = rng.normal(size=2)
+        general = K.em_pass(*csr, table, base, m)
+        delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
+        stats = K.em_pass_binary(*csr, delta, base[1] - base[0], m)
+        lf_class = _onehot(dense, 2).sum(axis=0)
+        binary = em_totals(stats, table, base, lf_class, float(dense.shape[0]))
+        for a, b in zip(general, binary):
+            np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-9)
 
 
-def test_agreement_stats_match_numpy(votes):
+def test_argmax_vs_majority_matches_numpy(votes):
     csr, dense, k = votes
     m = dense.shape[1]
     rng = np.random.default_rng(5)
@@ -178,14 +180,16 @@ def test_agreement_stats_match_numpy(votes):
     q = _numpy_majority(dense, k)
     winner = np.where((q > 0).sum(1) == 1, q.argmax(1), -1)
     unique = winner >= 0
-    voted = (dense >= 0) & unique[:, None]
-    agree, n_unique, pred_counts, mv_counts, lf_votes, lf_agree = K.agreement_stats(*csr, table, base, m)
-    assert agree == np.count_nonzero(pred[unique] == winner[unique])
-    assert n_unique == unique.sum()
-    np.testing.assert_array_equal(pred_counts, np.bincount(pred[covered], minlength=k))
-    np.testing.assert_array_equal(mv_counts, np.bincount(winner[unique], minlength=k))
-    np.testing.assert_array_equal(lf_votes, voted.sum(0))
-    np.testing.assert_array_equal(lf_agree, (voted & (dense == winner[:, None])).sum(0))
+    expected_agree = np.count_nonzero(pred[unique] == winner[unique])
+    expected_counts = np.bincount(pred[covered], minlength=k)
+    agree, pred_counts = K.argmax_vs_majority(*csr, table, base)
+    assert agree == expected_agree
+    np.testing.assert_array_equal(pred_counts, expected_counts)
+    if k == 2:
+        delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
+        agree, pred_counts = K.argmax_vs_majority_binary(*csr, delta, base[1] - base[0])
+        assert agree == expected_agree
+        np.testing.assert_array_equal(pred_counts, expected_counts)
 
 
 def test_fused_kernels_accept_a_matrix_without_rows():
@@ -193,8 +197,12 @@ def test_fused_kernels_accept_a_matrix_without_rows():
     empty = (indptr, np.zeros(0, np.int32), np.zeros(0, np.int8))
     table, base = np.zeros((3, 2, 2)), np.zeros(2)
     assert K.loglinear_proba(*empty, table, base, np.full(2, 0.5)).shape == (0, 2)
-    agree, n_unique, pred_counts, *_ = K.agreement_stats(*empty, table, base, 3)
-    assert agree == 0.0 and n_unique == 0.0 and pred_counts.shape == (2,)
+    agree, pred_counts = K.argmax_vs_majority(*empty, table, base)
+    assert agree == 0.0 and pred_counts.shape == (2,)
+    agree, pred_counts = K.argmax_vs_majority_binary(*empty, table[:, :, 1], 0.0)
+    assert agree == 0.0 and pred_counts.tolist() == [0.0, 0.0]
+    stats = K.majority_vote_stats(*empty, 3, 2)
+    assert stats[0].shape == (3, 2, 2) and stats[3].sum() == 0.0
 
 
 def test_vote_share_proba_matches_numpy(votes):
@@ -203,4 +211,8 @@ def test_vote_share_proba_matches_numpy(votes):
     counts = _onehot(dense, k).sum(axis=1)
     total = counts.sum(axis=1, keepdims=True)
     expected = np.where(total > 0, counts / np.maximum(total, 1), prior)
-    np.testing.assert_allclose(K.vote_share_proba(*csr, k, prior), expected, rtol=1e-15)
+    np.testing.assert_allclose(K.vote_share_proba(*csr, np.ones(k), prior), expected, rtol=1e-15)
+    weights = np.linspace(0.5, 3.0, k)
+    scaled = counts * weights
+    expected = np.where(total > 0, scaled / np.maximum(scaled.sum(axis=1, keepdims=True), 1e-300), prior)
+    np.testing.assert_allclose(K.vote_share_proba(*csr, weights, prior), expected, rtol=1e-14)

@@ -128,6 +128,18 @@ def test_from_long_rejects_repeated_pairs():
         LabelMatrix.from_long(votes, 1, ["a"], 2)
 
 
+def test_csr_with_two_entries_for_one_row_and_lf_is_rejected():
+    # (row 0, LF 0) stored twice: scipy would add 1 + 2 into label 2, silently.
+    csr = sp.csr_matrix((np.array([1, 2, 1]), np.array([0, 0, 1]), np.array([0, 2, 3])), shape=(2, 2))
+    with pytest.raises(ValueError, match="more than one entry"):
+        LabelMatrix(csr, ["a", "b"], 3)
+
+
+def test_unsorted_csr_columns_are_accepted_and_sorted():
+    csr = sp.csr_matrix((np.array([1, 2, 1]), np.array([1, 0, 1]), np.array([0, 2, 3])), shape=(2, 2))
+    assert LabelMatrix(csr, ["a", "b"], 2).to_dense().tolist() == [[1, 0], [-1, 0]]
+
+
 def test_save_load_round_trip_keeps_errors(tmp_path):
     L = LabelMatrix(
         sp.csr_matrix(np.array([[1, 0], [0, 2]])), ["x", "y"], 3, {"x": LFErrors("x", 4, 1, "row-7", "KeyError: 'a'")}

@@ -129,18 +129,19 @@ def test_fused_predict_proba_matches_the_unfused_path(name):
     np.testing.assert_allclose(proba, reference, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("k", [2, 3])
 @pytest.mark.parametrize("name", _LOGLINEAR + ["MajorityVote"])
-def test_one_pass_guardrail_statistics_match_the_unfused_path(name, monkeypatch):
+def test_one_pass_guardrail_statistics_match_the_unfused_path(name, k, monkeypatch):
     from weaklab import models
     from weaklab.models import base
 
-    syn3 = make_synthetic_label_matrix(400, 6, 3, coverage=(0.1, 0.5), seed=2)
+    syn = make_synthetic_label_matrix(400, 6, k, coverage=(0.1, 0.5), seed=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LabelModelWarning)
-        model = getattr(models, name)().fit(syn3.L)
-    fused = base._agreement_stats(model, syn3.L)
+        model = getattr(models, name)().fit(syn.L)
+    fused = base._model_vs_majority(model, syn.L)
     monkeypatch.setattr(type(model), "_argmax_tables", lambda self: None)
-    unfused = base._agreement_stats(model, syn3.L)
+    unfused = base._model_vs_majority(model, syn.L)
     for a, b in zip(fused, unfused):
         np.testing.assert_array_equal(a, b)
 

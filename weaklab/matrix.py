@@ -128,6 +128,11 @@ class LabelMatrix:
             )
         csr.eliminate_zeros()
         csr.sort_indices()
+        if not csr.has_canonical_format:  # sorted, so only repeated (row, LF) entries remain
+            raise ValueError(
+                "the CSR holds more than one entry for some (row, LF) pair; an LF casts one "
+                "vote per row (scipy would add the duplicates into a different label)"
+            )
         csr = sp.csr_matrix(
             (
                 csr.data.astype(_data_dtype(k), copy=False),

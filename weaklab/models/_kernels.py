@@ -151,12 +151,14 @@ def loglinear_proba_binary(indptr, indices, data, delta, base_delta, prior):
 
 
 @njit(cache=True, parallel=True)
-def vote_share_proba(indptr, indices, data, k, prior):
-    """Majority-vote probabilities in one pass: each row's vote shares per class.
+def vote_share_proba(indptr, indices, data, class_weights, prior):
+    """Vote-count probabilities in one pass: ``out[i, c] ∝ votes_c(i) * class_weights[c]``.
 
+    With unit weights these are each row's vote shares (majority vote's probabilities).
     Rows without votes get ``prior`` (already normalised by the caller).
     """
     n = indptr.shape[0] - 1
+    k = class_weights.shape[0]
     out = np.empty((n, k), dtype=np.float64)
     for i in prange(n):
         start, stop = indptr[i], indptr[i + 1]
@@ -168,100 +170,135 @@ def vote_share_proba(indptr, indices, data, k, prior):
             out[i, y] = 0.0
         for p in range(start, stop):
             out[i, data[p] - 1] += 1.0
-        total = float(stop - start)
+        total = 0.0
+        for y in range(k):
+            out[i, y] *= class_weights[y]
+            total += out[i, y]
         for y in range(k):
             out[i, y] /= total
     return out
 
 
-@njit(cache=True, parallel=True)
-def agreement_stats(indptr, indices, data, table, base, m):
-    """Guardrail statistics of a log-linear model against majority vote, in one pass.
+@njit(cache=True, inline="always")
+def _majority_of_row(indptr, indices, data, i, votes):
+    """Unique majority class of row ``i`` (its vote counts are left in ``votes``), -1 on a tie.
 
-    Per covered row: the model's argmax of ``softmax(base + sum_votes table[j, l, :])``
-    (first maximum) and the unique majority class (none on ties).
+    For k = 2 the votes are counted without touching memory (a sum of labels).
+    """
+    k = votes.shape[0]
+    start = indptr[i]
+    stop = indptr[i + 1]
+    if k == 2:
+        n1 = 0
+        for p in range(start, stop):
+            n1 += data[p] - 1
+        votes[1] = n1
+        votes[0] = (stop - start) - n1
+    else:
+        for y in range(k):
+            votes[y] = 0
+        for p in range(start, stop):
+            votes[data[p] - 1] += 1
+    best = -1
+    top = 0
+    for y in range(k):
+        if votes[y] > top:
+            top = votes[y]
+            best = y
+        elif votes[y] == top and top > 0:
+            best = -1
+    return best
+
+
+@njit(cache=True, parallel=True)
+def argmax_vs_majority(indptr, indices, data, table, base):
+    """The model-dependent guardrail statistics of a log-linear model, in one gather pass.
+
+    Per covered row: the model's argmax of ``base + sum_votes table[j, l, :]`` (first
+    maximum) and the row's unique majority class (none on ties).
 
     Returns
     -------
     agree : float
         Rows with a unique majority where the model's argmax equals it.
-    n_unique : float
-        Rows with a unique majority.
     pred_counts : (k,) float64
         The model's argmax counts over covered rows.
-    mv_counts : (k,) float64
-        Unique-majority counts.
-    lf_votes, lf_agree : (m,) float64
-        Per LF: votes on rows with a unique majority, and how many equal it.
     """
     n = indptr.shape[0] - 1
     k = base.shape[0]
-    n_chunks = n_chunks_for(n, 2 * m + 2 * k + 2)
+    n_chunks = n_chunks_for(n, k + 1)
     bounds = _chunk_bounds(n, n_chunks)
-    scal = np.zeros((n_chunks, 2), dtype=np.float64)
+    agree = np.zeros(n_chunks, dtype=np.float64)
     pc = np.zeros((n_chunks, k), dtype=np.float64)
-    mc = np.zeros((n_chunks, k), dtype=np.float64)
-    lv = np.zeros((n_chunks, m), dtype=np.float64)
-    la = np.zeros((n_chunks, m), dtype=np.float64)
     for c in prange(n_chunks):
         s = np.empty(k, dtype=np.float64)
         votes = np.empty(k, dtype=np.int64)
-        agree = 0.0
-        n_unique = 0.0
+        agree_c = 0.0
         pcc = np.zeros(k, dtype=np.float64)
-        mcc = np.zeros(k, dtype=np.float64)
-        lvc = np.zeros(m, dtype=np.float64)
-        lac = np.zeros(m, dtype=np.float64)
         for i in range(bounds[c], bounds[c + 1]):
             if indptr[i + 1] == indptr[i]:
                 continue
-            _row_posterior(indptr, indices, data, table, base, i, s)
-            pred = 0
             for y in range(k):
-                votes[y] = 0
+                s[y] = base[y]
+            for p in range(indptr[i], indptr[i + 1]):
+                j = indices[p]
+                l = data[p] - 1
+                for y in range(k):
+                    s[y] += table[j, l, y]
+            pred = 0
+            for y in range(1, k):
                 if s[y] > s[pred]:
                     pred = y
-            for p in range(indptr[i], indptr[i + 1]):
-                votes[data[p] - 1] += 1
             pcc[pred] += 1.0
-            best = -1
-            top = 0
-            for y in range(k):
-                if votes[y] > top:
-                    top = votes[y]
-                    best = y
-                elif votes[y] == top and top > 0:
-                    best = -2
-            if best < 0:
-                continue
-            n_unique += 1.0
-            mcc[best] += 1.0
-            if pred == best:
-                agree += 1.0
-            for p in range(indptr[i], indptr[i + 1]):
-                lvc[indices[p]] += 1.0
-                if data[p] - 1 == best:
-                    lac[indices[p]] += 1.0
-        scal[c, 0] = agree
-        scal[c, 1] = n_unique
+            if _majority_of_row(indptr, indices, data, i, votes) == pred:
+                agree_c += 1.0
+        agree[c] = agree_c
         pc[c] = pcc
-        mc[c] = mcc
-        lv[c] = lvc
-        la[c] = lac
-    agree_t = 0.0
-    unique_t = 0.0
+    out_agree = 0.0
     out_pc = np.zeros(k, dtype=np.float64)
-    out_mc = np.zeros(k, dtype=np.float64)
-    out_lv = np.zeros(m, dtype=np.float64)
-    out_la = np.zeros(m, dtype=np.float64)
     for c in range(n_chunks):
-        agree_t += scal[c, 0]
-        unique_t += scal[c, 1]
+        out_agree += agree[c]
         out_pc += pc[c]
-        out_mc += mc[c]
-        out_lv += lv[c]
-        out_la += la[c]
-    return agree_t, unique_t, out_pc, out_mc, out_lv, out_la
+    return out_agree, out_pc
+
+
+@njit(cache=True, parallel=True)
+def argmax_vs_majority_binary(indptr, indices, data, delta, base_delta):
+    """:func:`argmax_vs_majority` for k = 2 on log-odds (``delta`` as in
+    :func:`loglinear_proba_binary`); a tie in the scores predicts class 0."""
+    n = indptr.shape[0] - 1
+    n_chunks = n_chunks_for(n, 3)
+    bounds = _chunk_bounds(n, n_chunks)
+    acc = np.zeros((n_chunks, 3), dtype=np.float64)
+    for c in prange(n_chunks):
+        agree_c = 0.0
+        pred1 = 0.0
+        covered = 0.0
+        for i in range(bounds[c], bounds[c + 1]):
+            start = indptr[i]
+            stop = indptr[i + 1]
+            if stop == start:
+                continue
+            z = base_delta
+            n1 = 0
+            for p in range(start, stop):
+                l = data[p] - 1
+                z += delta[indices[p], l]
+                n1 += l
+            pred = 1 if z > 0 else 0
+            covered += 1.0
+            pred1 += pred
+            twice = 2 * n1
+            nv = stop - start
+            if (twice > nv and pred == 1) or (twice < nv and pred == 0):
+                agree_c += 1.0
+        acc[c, 0] = agree_c
+        acc[c, 1] = covered - pred1
+        acc[c, 2] = pred1
+    out = np.zeros(3, dtype=np.float64)
+    for c in range(n_chunks):
+        out += acc[c]
+    return out[0], out[1:].copy()
 
 
 @njit(cache=True, parallel=True)
@@ -316,61 +353,65 @@ def em_pass(indptr, indices, data, table, base, m):
 
 
 @njit(cache=True, parallel=True)
-def em_pass_binary(indptr, indices, data, table0, table1, base0, base1, m):
-    """:func:`em_pass` for k = 2 with the two score columns unrolled (same results).
+def em_pass_binary(indptr, indices, data, delta, base_delta, m):
+    """:func:`em_pass` for k = 2 on log-odds: one lookup and one update per vote.
 
-    ``table0[j, l] = table[j, l, 0]``, ``table1[j, l] = table[j, l, 1]``.
+    With ``z_i = base_delta + sum_votes delta[j, l]`` (``delta`` as in
+    :func:`loglinear_proba_binary`) the posterior is ``q1 = sigmoid(z_i)``. Everything
+    else :func:`em_pass` returns follows from the per-LF vote counts ``V[j, l]``, which
+    the caller already has: ``counts[:, :, 0] = V - cnt1`` and ``loglik = sum_i s0_i +
+    softplus(z_i)`` with ``sum_i s0_i = n base[0] + sum_{j,l} table[j, l, 0] V[j, l]``.
+
+    Returns
+    -------
+    cnt1 : (m, 2) float64
+        ``sum_i q1_i [LF j votes l on row i]``.
+    q1_sum : float
+        ``sum_i q1_i``.
+    softplus_sum : float
+        ``sum_i log(1 + exp(z_i))``.
     """
     n = indptr.shape[0] - 1
-    n_chunks = n_chunks_for(n, m * 4 + 2)
+    n_chunks = n_chunks_for(n, 2 * m + 2)
     bounds = _chunk_bounds(n, n_chunks)
-    counts = np.zeros((n_chunks, m, 2, 2), dtype=np.float64)
-    sums = np.zeros((n_chunks, 2), dtype=np.float64)
-    ll = np.zeros(n_chunks, dtype=np.float64)
+    cnt = np.zeros((n_chunks, 2 * m), dtype=np.float64)
+    acc = np.zeros((n_chunks, 2), dtype=np.float64)
+    flat_delta = delta.ravel()
     for c in prange(n_chunks):
-        cnt = np.zeros((m, 2, 2), dtype=np.float64)
-        q0_sum = 0.0
+        cnt1 = np.zeros(2 * m, dtype=np.float64)
+        # The row's flat (LF, label) positions, kept for the update loop: a row has at
+        # most one vote per LF.
+        pos = np.empty(m, dtype=np.intp)
         q1_sum = 0.0
-        ll_c = 0.0
+        sp_sum = 0.0
         for i in range(bounds[c], bounds[c + 1]):
-            s0 = base0
-            s1 = base1
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                l = data[p] - 1
-                s0 += table0[j, l]
-                s1 += table1[j, l]
-            if s0 >= s1:
-                e = np.exp(s1 - s0)
-                tot = 1.0 + e
-                q0 = 1.0 / tot
-                q1 = e / tot
-                ll_c += s0 + np.log(tot)
-            else:
-                e = np.exp(s0 - s1)
-                tot = 1.0 + e
-                q1 = 1.0 / tot
-                q0 = e / tot
-                ll_c += s1 + np.log(tot)
-            q0_sum += q0
+            start = indptr[i]
+            n_votes = indptr[i + 1] - start
+            z = base_delta
+            for t in range(n_votes):
+                r = np.intp(indices[start + t]) * 2 + np.intp(data[start + t]) - 1
+                pos[t] = r
+                z += flat_delta[r]
+            # Numerically stable sigmoid and softplus of z, written without branches
+            # (the sign of z is a coin flip from row to row).
+            e = np.exp(-abs(z))
+            inv = 1.0 / (1.0 + e)
+            q1 = inv if z >= 0 else e * inv
+            sp_sum += max(z, 0.0) + np.log1p(e)
             q1_sum += q1
-            for p in range(indptr[i], indptr[i + 1]):
-                j = indices[p]
-                l = data[p] - 1
-                cnt[j, l, 0] += q0
-                cnt[j, l, 1] += q1
-        counts[c] = cnt
-        sums[c, 0] = q0_sum
-        sums[c, 1] = q1_sum
-        ll[c] = ll_c
-    out_counts = np.zeros((m, 2, 2), dtype=np.float64)
-    out_sums = np.zeros(2, dtype=np.float64)
-    out_ll = 0.0
+            for t in range(n_votes):
+                cnt1[pos[t]] += q1
+        cnt[c] = cnt1
+        acc[c, 0] = q1_sum
+        acc[c, 1] = sp_sum
+    out = np.zeros(2 * m, dtype=np.float64)
+    q1_t = 0.0
+    sp_t = 0.0
     for c in range(n_chunks):
-        out_counts += counts[c]
-        out_sums += sums[c]
-        out_ll += ll[c]
-    return out_counts, out_sums, out_ll
+        out += cnt[c]
+        q1_t += acc[c, 0]
+        sp_t += acc[c, 1]
+    return out.reshape((m, 2)), q1_t, sp_t
 
 
 @njit(cache=True, parallel=True)
@@ -397,67 +438,96 @@ def soft_vote_counts(indptr, indices, data, q, m):
 
 
 @njit(cache=True, parallel=True)
-def majority_vote_counts(indptr, indices, data, m, k):
-    """Soft majority-vote statistics in one pass, over rows that have votes.
+def majority_vote_stats(indptr, indices, data, m, k):
+    """Every majority-vote statistic the models and guardrails need, in one pass.
 
-    Each covered row's majority distribution splits evenly over the tied top classes.
+    Over rows with votes, each row's majority distribution ``q`` splits evenly over its
+    tied top classes. Rows with a unique majority class ``w`` (most rows) cost one
+    update per vote, into ``hard[w, j, l]``; tied rows spread ``q`` into ``soft``.
 
     Returns
     -------
     counts : (m, k, k) float64
-        ``counts[j, l, y] = sum_i q_mv[i, y] [LF j votes l on row i]``.
+        ``counts[j, l, y] = sum_i q[i, y] [LF j votes l on row i]``.
     class_sums : (k,) float64
         Sum of the majority distributions (the number of covered rows in total).
     lf_class : (m, k) float64
         Votes of each LF for each class.
+    winner_counts : (k,) float64
+        Rows whose unique majority is each class (their sum: rows with a unique majority).
+    lf_votes, lf_agree : (m,) float64
+        Per LF: votes on rows with a unique majority, and how many of them equal it.
     """
     n = indptr.shape[0] - 1
-    n_chunks = n_chunks_for(n, m * k * k + m * k + k)
+    n_chunks = n_chunks_for(n, 2 * m * k * k + m * k + 2 * k)
     bounds = _chunk_bounds(n, n_chunks)
-    counts = np.zeros((n_chunks, m, k, k), dtype=np.float64)
-    sums = np.zeros((n_chunks, k), dtype=np.float64)
-    per_lf = np.zeros((n_chunks, m, k), dtype=np.float64)
+    hard = np.zeros((n_chunks, k, m, k), dtype=np.float64)
+    soft = np.zeros((n_chunks, m, k, k), dtype=np.float64)
+    tie_votes = np.zeros((n_chunks, m, k), dtype=np.float64)
+    rows = np.zeros((n_chunks, 2, k), dtype=np.float64)
     for c in prange(n_chunks):
-        cnt = np.zeros((m, k, k), dtype=np.float64)
-        tot_q = np.zeros(k, dtype=np.float64)
-        lf = np.zeros((m, k), dtype=np.float64)
-        votes = np.zeros(k, dtype=np.float64)
-        q = np.zeros(k, dtype=np.float64)
+        h = np.zeros((k, m, k), dtype=np.float64)
+        sf = np.zeros((m, k, k), dtype=np.float64)
+        tv = np.zeros((m, k), dtype=np.float64)
+        wins = np.zeros(k, dtype=np.float64)
+        tie_q = np.zeros(k, dtype=np.float64)
+        votes = np.empty(k, dtype=np.int64)
         for i in range(bounds[c], bounds[c + 1]):
-            if indptr[i + 1] == indptr[i]:
+            start = indptr[i]
+            stop = indptr[i + 1]
+            if stop == start:
                 continue
+            w = _majority_of_row(indptr, indices, data, i, votes)
+            if w >= 0:
+                wins[w] += 1.0
+                for p in range(start, stop):
+                    h[w, indices[p], data[p] - 1] += 1.0
+                continue
+            top = 0
             for y in range(k):
-                votes[y] = 0.0
-            for p in range(indptr[i], indptr[i + 1]):
-                votes[data[p] - 1] += 1.0
-                lf[indices[p], data[p] - 1] += 1.0
-            top = votes[0]
-            for y in range(1, k):
                 if votes[y] > top:
                     top = votes[y]
-            n_top = 0.0
+            n_top = 0
             for y in range(k):
                 if votes[y] == top:
-                    n_top += 1.0
+                    n_top += 1
+            share = 1.0 / n_top
             for y in range(k):
-                q[y] = 1.0 / n_top if votes[y] == top else 0.0
-                tot_q[y] += q[y]
-            for p in range(indptr[i], indptr[i + 1]):
+                if votes[y] == top:
+                    tie_q[y] += share
+            for p in range(start, stop):
                 j = indices[p]
                 l = data[p] - 1
+                tv[j, l] += 1.0
                 for y in range(k):
-                    cnt[j, l, y] += q[y]
-        counts[c] = cnt
-        sums[c] = tot_q
-        per_lf[c] = lf
-    out_counts = np.zeros((m, k, k), dtype=np.float64)
-    out_sums = np.zeros(k, dtype=np.float64)
-    out_lf = np.zeros((m, k), dtype=np.float64)
+                    if votes[y] == top:
+                        sf[j, l, y] += share
+        hard[c] = h
+        soft[c] = sf
+        tie_votes[c] = tv
+        rows[c, 0] = wins
+        rows[c, 1] = tie_q
+    h_t = np.zeros((k, m, k), dtype=np.float64)
+    counts = np.zeros((m, k, k), dtype=np.float64)
+    lf_class = np.zeros((m, k), dtype=np.float64)
+    wins_t = np.zeros(k, dtype=np.float64)
+    tie_t = np.zeros(k, dtype=np.float64)
     for c in range(n_chunks):
-        out_counts += counts[c]
-        out_sums += sums[c]
-        out_lf += per_lf[c]
-    return out_counts, out_sums, out_lf
+        h_t += hard[c]
+        counts += soft[c]
+        lf_class += tie_votes[c]
+        wins_t += rows[c, 0]
+        tie_t += rows[c, 1]
+    lf_votes = np.zeros(m, dtype=np.float64)
+    lf_agree = np.zeros(m, dtype=np.float64)
+    for w in range(k):
+        for j in range(m):
+            lf_agree[j] += h_t[w, j, w]
+            for l in range(k):
+                counts[j, l, w] += h_t[w, j, l]
+                lf_class[j, l] += h_t[w, j, l]
+                lf_votes[j] += h_t[w, j, l]
+    return counts, wins_t + tie_t, lf_class, wins_t, lf_votes, lf_agree
 
 
 @njit(cache=True, parallel=True)
@@ -466,48 +536,9 @@ def majority_winner(indptr, indices, data, k):
     n = indptr.shape[0] - 1
     out = np.empty(n, dtype=np.int64)
     for i in prange(n):
-        votes = np.zeros(k, dtype=np.int64)
-        for p in range(indptr[i], indptr[i + 1]):
-            votes[data[p] - 1] += 1
-        best = -1
-        top = 0
-        for y in range(k):
-            if votes[y] > top:
-                top = votes[y]
-                best = y
-            elif votes[y] == top and top > 0:
-                best = -2
-        out[i] = best if best >= 0 else -1
+        votes = np.empty(k, dtype=np.int64)
+        out[i] = _majority_of_row(indptr, indices, data, i, votes)
     return out
-
-
-@njit(cache=True, parallel=True)
-def lf_agreement_with(indptr, indices, data, target, m):
-    """Per LF: votes on rows with ``target >= 0`` and how many of them equal ``target``."""
-    n = indptr.shape[0] - 1
-    n_chunks = n_chunks_for(n, 2 * m)
-    bounds = _chunk_bounds(n, n_chunks)
-    votes = np.zeros((n_chunks, m), dtype=np.float64)
-    agree = np.zeros((n_chunks, m), dtype=np.float64)
-    for c in prange(n_chunks):
-        v = np.zeros(m, dtype=np.float64)
-        a = np.zeros(m, dtype=np.float64)
-        for i in range(bounds[c], bounds[c + 1]):
-            t = target[i]
-            if t < 0:
-                continue
-            for p in range(indptr[i], indptr[i + 1]):
-                v[indices[p]] += 1.0
-                if data[p] - 1 == t:
-                    a[indices[p]] += 1.0
-        votes[c] = v
-        agree[c] = a
-    out_v = np.zeros(m, dtype=np.float64)
-    out_a = np.zeros(m, dtype=np.float64)
-    for c in range(n_chunks):
-        out_v += votes[c]
-        out_a += agree[c]
-    return out_v, out_a
 
 
 @njit(cache=True, parallel=True)

@@ -1,11 +1,13 @@
 """The shared label-model API: input checks, prediction, scoring, guardrails, persistence.
 
 Every label model in :mod:`weaklab.models` subclasses :class:`BaseLabelModel` and writes
-two methods: ``_fit(source, class_balance, dev)`` and ``_predict_proba_covered(L)``. Fitting reads the votes only through
-``source.map_sum(fn)``, which applies ``fn`` to every row block of the matrix and adds
-the results; for an in-memory :class:`~weaklab.LabelMatrix` there is one block, for a
-:class:`weaklab.partitioned.PartitionedLabelMatrix` one per partition. So any model whose
-statistics are sums over rows fits on partitioned data without knowing about Dask.
+two methods: ``_fit(source, class_balance, dev)`` and ``_predict_proba_covered(L)``.
+Fitting reads the votes only through a :class:`FitSource`: ``source.map_sum(fn)`` applies
+``fn`` to every row block of the matrix and adds the results (one block for an in-memory
+:class:`~weaklab.LabelMatrix`, one per partition for a
+:class:`weaklab.partitioned.PartitionedLabelMatrix`), and ``source.majority()`` gives the
+majority-vote statistics, computed once per fit. So any model whose statistics are sums
+over rows fits on partitioned data without knowing about Dask.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, NamedTuple, Sequence
 
 import numpy as np
 
@@ -55,18 +57,49 @@ class DevSet:
         return q
 
 
-class _InMemory:
-    """The single-block row source for a LabelMatrix."""
+class MajorityStats(NamedTuple):
+    """Majority-vote statistics of the training votes (see ``K.majority_vote_stats``)."""
 
-    def __init__(self, L: LabelMatrix) -> None:
+    counts: np.ndarray
+    class_sums: np.ndarray
+    lf_class: np.ndarray
+    winner_counts: np.ndarray
+    lf_votes: np.ndarray
+    lf_agree: np.ndarray
+    n_rows: float
+
+
+def _majority_block(L: LabelMatrix) -> tuple:
+    return (*K.majority_vote_stats(*csr_arrays(L), L.n_lfs, L.cardinality), float(L.n_rows))
+
+
+class FitSource:
+    """The votes one ``fit`` reads: a LabelMatrix (one block) or a partitioned matrix.
+
+    Models read votes only through :meth:`map_sum` and :meth:`majority`; the majority-vote
+    statistics are computed once per fit however many models (e.g. LabelModel's
+    candidates) and guardrails ask for them.
+    """
+
+    def __init__(self, L: Any) -> None:
         self.L = L
         self.n_rows = L.n_rows
         self.n_lfs = L.n_lfs
         self.lf_names = L.lf_names
         self.cardinality = L.cardinality
+        self._majority: MajorityStats | None = None
 
     def map_sum(self, fn: Callable[[LabelMatrix], Any]) -> Any:
-        return fn(self.L)
+        """``fn`` applied to every row block, results added (see :func:`add_stats`)."""
+        if isinstance(self.L, LabelMatrix):
+            return fn(self.L)
+        return self.L.map_sum(fn)
+
+    def majority(self) -> MajorityStats:
+        """The majority-vote statistics, computed on first use."""
+        if self._majority is None:
+            self._majority = MajorityStats(*self.map_sum(_majority_block))
+        return self._majority
 
 
 def add_stats(a: Any, b: Any) -> Any:
@@ -84,18 +117,6 @@ def csr_arrays(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return c.indptr, c.indices, c.data
 
 
-def _mv_stats(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray]:
-    """Soft majority-vote counts ``(counts (m, k, k), class_sums (k,))`` over covered rows."""
-    counts, sums, _ = K.majority_vote_counts(*csr_arrays(L), L.n_lfs, L.cardinality)
-    return counts, sums
-
-
-def _mv_stats_full(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """As :func:`_mv_stats`, plus each LF's votes per class (m, k) and the row count."""
-    counts, sums, per_lf = K.majority_vote_counts(*csr_arrays(L), L.n_lfs, L.cardinality)
-    return counts, sums, per_lf, float(L.n_rows)
-
-
 def _check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
     if class_balance is None:
         return None
@@ -109,35 +130,41 @@ def _check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
     return cb / cb.sum()
 
 
-def _agreement_stats(model: "BaseLabelModel", L: LabelMatrix):
-    """Counts comparing the model's argmax with majority vote on rows that have votes."""
-    k, m = L.cardinality, L.n_lfs
+def _model_vs_majority(model: "BaseLabelModel", L: LabelMatrix) -> tuple[float, np.ndarray]:
+    """``(agree, pred_counts)``: rows where the model's argmax equals the unique majority,
+    and the model's argmax counts over rows that have votes."""
+    k = L.cardinality
     arrays = csr_arrays(L)
     tables = model._argmax_tables()
     if tables is not None:
-        return K.agreement_stats(*arrays, tables[0], tables[1], m)
+        table, base = tables
+        if k == 2:
+            delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
+            return K.argmax_vs_majority_binary(*arrays, delta, float(base[1] - base[0]))
+        return K.argmax_vs_majority(*arrays, table, base)
     covered = np.diff(L.csr.indptr) > 0
     winner = K.majority_winner(*arrays, k)
     unique = winner >= 0
     pred = model._predict_proba_covered(L).argmax(axis=1)
     agree = float(np.count_nonzero(pred[unique] == winner[unique]))
-    pred_counts = np.bincount(pred[covered], minlength=k).astype(np.float64)
-    mv_counts = np.bincount(winner[unique], minlength=k).astype(np.float64)
-    lf_votes, lf_agree = K.lf_agreement_with(*arrays, winner, m)
-    return agree, float(unique.sum()), pred_counts, mv_counts, lf_votes, lf_agree
+    return agree, np.bincount(pred[covered], minlength=k).astype(np.float64)
 
 
-def agreement_totals(model: "BaseLabelModel", source: Any):
-    """:func:`_agreement_stats` summed over ``source``, computed once per fit.
+def agreement_totals(model: "BaseLabelModel", source: FitSource):
+    """The guardrail statistics comparing ``model`` with majority vote on ``source``.
 
-    The result is remembered on ``model`` for this ``source`` (``fit`` forgets it), so a
-    check made inside ``_fit`` (e.g. LabelModel's prior guard) and the guardrails share
-    one pass over the votes.
+    Returns ``(agree, n_unique, pred_counts, winner_counts, lf_votes, lf_agree)``. The
+    vote-only part comes from ``source.majority()`` (shared by the whole fit); the
+    model's part is one pass, remembered on ``model`` for this ``source`` (``fit``
+    forgets it) so a check inside ``_fit`` (LabelModel's prior guard) and the
+    guardrails share it.
     """
     memo = model.__dict__.get("_agreement_memo")
     if memo is not None and memo[0] is source:
         return memo[1]
-    stats = source.map_sum(partial(_agreement_stats, model))
+    mv = source.majority()
+    agree, pred_counts = source.map_sum(partial(_model_vs_majority, model))
+    stats = (agree, float(mv.winner_counts.sum()), pred_counts, mv.winner_counts, mv.lf_votes, mv.lf_agree)
     model._agreement_memo = (source, stats)
     return stats
 
@@ -211,14 +238,12 @@ class BaseLabelModel:
         -------
         self
         """
-        source = L if hasattr(L, "map_sum") and not isinstance(L, LabelMatrix) else None
-        if source is None:
-            if not isinstance(L, LabelMatrix):
-                raise TypeError(
-                    f"{type(self).__name__}.fit needs a LabelMatrix (or PartitionedLabelMatrix), "
-                    f"got {type(L).__name__}; use LabelMatrix.from_dense for arrays"
-                )
-            source = _InMemory(L)
+        if not isinstance(L, LabelMatrix) and not hasattr(L, "map_sum"):
+            raise TypeError(
+                f"{type(self).__name__}.fit needs a LabelMatrix (or PartitionedLabelMatrix), "
+                f"got {type(L).__name__}; use LabelMatrix.from_dense for arrays"
+            )
+        source = FitSource(L)
         k, m = source.cardinality, source.n_lfs
         if m == 0:
             raise ValueError("L has no labeling functions (0 columns)")

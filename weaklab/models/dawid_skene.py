@@ -8,18 +8,33 @@ from typing import Any
 import numpy as np
 
 from . import _kernels as K
-from .base import BaseLabelModel, DevSet, _mv_stats_full, csr_arrays
+from .base import BaseLabelModel, DevSet, csr_arrays
 
 __all__ = ["DawidSkene"]
 
 
 def _em_block(table: np.ndarray, base: np.ndarray, L) -> tuple:
     if base.shape[0] == 2:
-        return K.em_pass_binary(
-            *csr_arrays(L), np.ascontiguousarray(table[:, :, 0]), np.ascontiguousarray(table[:, :, 1]),
-            float(base[0]), float(base[1]), L.n_lfs,
-        )
+        delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
+        return K.em_pass_binary(*csr_arrays(L), delta, float(base[1] - base[0]), L.n_lfs)
     return K.em_pass(*csr_arrays(L), table, base, L.n_lfs)
+
+
+def em_totals(
+    stats: tuple, table: np.ndarray, base: np.ndarray, lf_class: np.ndarray, n_rows: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(counts, class_sums, loglik)`` of an E-step from the summed :func:`_em_block` results.
+
+    For k = 2 the log-odds pass returns only the class-1 side; the rest follows from the
+    LF vote counts ``lf_class`` (m, k) and the row count (see ``K.em_pass_binary``).
+    """
+    if base.shape[0] != 2:
+        return stats
+    cnt1, q1_sum, softplus_sum = stats
+    counts = np.stack([lf_class - cnt1, cnt1], axis=2)
+    sums = np.array([n_rows - q1_sum, q1_sum])
+    loglik = n_rows * float(base[0]) + float((table[:, :, 0] * lf_class).sum()) + softplus_sum
+    return counts, sums, loglik
 
 
 def log_tables(
@@ -244,7 +259,8 @@ class DawidSkene(BaseLabelModel):
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
         k, m = source.cardinality, source.n_lfs
         self._check_params(k)
-        mv_counts, mv_sums, classes_voted, n_rows = source.map_sum(_mv_stats_full)
+        mv = source.majority()
+        mv_counts, mv_sums, classes_voted, n_rows = mv.counts, mv.class_sums, mv.lf_class, mv.n_rows
         votes_per_lf = classes_voted.sum(axis=1)
         if self.model_abstain == "auto":
             # LFs that vote several classes (crowd workers) fire independently of the class;
@@ -277,7 +293,8 @@ class DawidSkene(BaseLabelModel):
         n_iter = 0
         for n_iter in range(1, int(self.max_iter) + 1):
             table, base = log_tables(prior, conf, cov if self.model_abstain is not False else None)
-            counts, sums, ll = source.map_sum(partial(_em_block, table, base))
+            stats = source.map_sum(partial(_em_block, table, base))
+            counts, sums, ll = em_totals(stats, table, base, classes_voted, n_rows)
             history.append(-ll / n_rows)
             prior, conf, cov = self._m_step(
                 counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import _kernels as K
-from .base import METRICS, BaseLabelModel, DevSet, _mv_stats_full, agreement_totals, csr_arrays
+from .base import METRICS, BaseLabelModel, DevSet, agreement_totals, csr_arrays
 from .dawid_skene import DawidSkene
 from .majority_vote import MajorityVote, _accuracies, _mv_class_balance
 from .matrix_completion import MatrixCompletion
@@ -211,6 +211,10 @@ class LabelModel(BaseLabelModel):
             model = self._rebuild()
         return model
 
+    @property
+    def _proba_is_final(self) -> bool:  # as the selected model's
+        return self._guard_model()._proba_is_final
+
     def _loglinear_tables(self):
         return self._guard_model()._loglinear_tables()
 
@@ -271,7 +275,7 @@ class ClassBalancedVote(BaseLabelModel):
         self.seed = seed
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        counts, class_sums, per_lf, _ = source.map_sum(_mv_stats_full)
+        counts, class_sums, per_lf = source.majority()[:3]
         votes = per_lf.sum(axis=0)
         k = source.cardinality
         self.vote_share_ = (votes + 1.0) / (votes.sum() + k)
@@ -280,10 +284,11 @@ class ClassBalancedVote(BaseLabelModel):
         )
         self.accuracies_ = _accuracies(counts, 1.0)
 
+    _proba_is_final = True
+
     def _predict_proba_covered(self, L):
-        counts = K.weighted_vote_counts(*csr_arrays(L), np.ones(L.n_lfs), L.cardinality)
-        scores = counts / self.vote_share_[None, :]
-        return scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-300)
+        prior = np.asarray(self.class_balance_, dtype=np.float64)
+        return K.vote_share_proba(*csr_arrays(L), 1.0 / self.vote_share_, prior / prior.sum())
 
 
 def _one_coin(acc: np.ndarray, k: int) -> np.ndarray:

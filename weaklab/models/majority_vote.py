@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _kernels as K
-from .base import BaseLabelModel, DevSet, _mv_stats, csr_arrays
+from .base import BaseLabelModel, DevSet, csr_arrays
 
 __all__ = ["MajorityVote", "WeightedMajorityVote"]
 
@@ -68,7 +68,7 @@ class MajorityVote(BaseLabelModel):
         self.seed = seed
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        counts, class_sums = source.map_sum(_mv_stats)
+        counts, class_sums = source.majority()[:2]
         self.class_balance_ = class_balance if class_balance is not None else _mv_class_balance(
             counts, class_sums, dev
         )
@@ -83,7 +83,7 @@ class MajorityVote(BaseLabelModel):
 
     def _predict_proba_covered(self, L):
         prior = np.asarray(self.class_balance_, dtype=np.float64)
-        return K.vote_share_proba(*csr_arrays(L), L.cardinality, prior / prior.sum())
+        return K.vote_share_proba(*csr_arrays(L), np.ones(L.cardinality), prior / prior.sum())
 
     def _argmax_tables(self):
         # Vote shares and the softmax of vote counts have the same first maximum.
@@ -124,7 +124,7 @@ class WeightedMajorityVote(BaseLabelModel):
         if not (isinstance(self.smoothing, (int, float)) and self.smoothing > 0):
             raise ValueError(f"smoothing must be a positive number, got {self.smoothing!r}")
         k, m = source.cardinality, source.n_lfs
-        counts, class_sums = source.map_sum(_mv_stats)
+        counts, class_sums = source.majority()[:2]
         self.class_balance_ = class_balance if class_balance is not None else _mv_class_balance(
             counts, class_sums, dev
         )

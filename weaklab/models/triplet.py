@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import _kernels as K
-from .base import BaseLabelModel, DevSet, _mv_stats, csr_arrays
+from .base import BaseLabelModel, DevSet, csr_arrays
 from .dawid_skene import log_tables, softmax_scores
 
 __all__ = ["TripletModel"]
@@ -94,7 +94,7 @@ class TripletModel(BaseLabelModel):
         if not (1.0 / k < self.default_accuracy < 1.0):
             raise ValueError(f"default_accuracy must lie in (1/k, 1), got {self.default_accuracy!r}")
         both, agree = source.map_sum(_pair_block)
-        counts, sums = source.map_sum(_mv_stats)
+        counts, sums = source.majority()[:2]
         valid = both >= self.min_overlap
         np.fill_diagonal(valid, False)
         M = np.zeros((m, m))

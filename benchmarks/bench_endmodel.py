@@ -4,7 +4,9 @@ Pipeline per data set: ``LabelModel`` fitted on the train votes (the valid votes
 labels only choose among its candidates) -> probabilistic labels of the covered train
 rows -> ``TextFeaturizer`` (word + character n-gram TF-IDF, fitted on the train text)
 -> ``EndModel``. Protocol (WRENCH's): the valid split is used only to pick the end-model
-configuration from a small grid and to stop early; both models are scored once on the
+configuration from a small grid (logreg or MLP, each with and without
+``class_weight="balanced"``, the same grid for every data set) and to stop early; the end
+model sees text features only, never votes or label-model outputs; both models are scored once on the
 test split. The label model's test score treats rows without votes as WRENCH and
 ``bench_label_quality.py`` do (class prior, ties broken at random with seed 0).
 Metric: F1 of class 1 for sms, accuracy otherwise. Epoch time is the median over the
@@ -43,6 +45,8 @@ DATASETS = {
 CONFIGS = {
     "logreg": dict(model="logreg", lr=3e-2),
     "mlp": dict(model="mlp", lr=1e-3, hidden_dims=(128,)),
+    "logreg+balanced": dict(model="logreg", lr=3e-2, class_weight="balanced"),
+    "mlp+balanced": dict(model="mlp", lr=1e-3, hidden_dims=(128,), class_weight="balanced"),
 }
 
 
@@ -79,7 +83,7 @@ def run_dataset(name: str, folder: Path, device: str, n_epochs: int, seed: int) 
         model.fit(X_train, probs, X_valid, valid.y, covered=train.L)
         valid_score = max(model.history_["dev_score"])
         print(
-            f"  {name:8s} {config_name:7s} valid {valid_score:.4f}  epochs {len(model.history_['seconds'])}  "
+            f"  {name:8s} {config_name:15s} valid {valid_score:.4f}  epochs {len(model.history_['seconds'])}  "
             f"({time.perf_counter() - t0:.1f}s)",
             file=sys.stderr,
             flush=True,

@@ -182,6 +182,74 @@ def test_confidence_weighting_trains(problem):
     assert m.score(problem["X_test"], problem["y_test"]) > 0.95
 
 
+@pytest.fixture(scope="module")
+def skewed() -> dict[str, np.ndarray]:
+    """Overlapping classes whose labels call half of the class-1 rows class 0 (LF-style skew)."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 1200)
+    X = (np.where(y[:, None] == 1, 1.0, -1.0) + rng.normal(size=(1200, 4))).astype(np.float32)
+    noisy = np.where((y == 1) & (rng.random(1200) < 0.5), 0, y)
+    probs = np.eye(2)[noisy] * 0.8 + 0.1
+    return {"X": X[:800], "probs": probs[:800], "X_test": X[800:], "y_test": y[800:]}
+
+
+def test_balanced_class_weight_is_inverse_target_mass(skewed):
+    m = EndModel(class_weight="balanced", **FAST).fit(skewed["X"], skewed["probs"], skewed["X_test"], skewed["y_test"])
+    mass = skewed["probs"].sum(axis=0)
+    np.testing.assert_allclose(m.class_weight_, mass.sum() / (2 * mass), rtol=1e-5)
+
+
+def test_balanced_class_weight_undoes_label_skew(skewed):
+    fit = dict(FAST, patience=None)
+    plain = EndModel(**fit).fit(skewed["X"], skewed["probs"])
+    balanced = EndModel(class_weight="balanced", **fit).fit(skewed["X"], skewed["probs"])
+    recall = [np.mean(m.predict(skewed["X_test"])[skewed["y_test"] == 1] == 1) for m in (plain, balanced)]
+    assert recall[0] < 0.7 and recall[1] > 0.85
+
+
+def test_unit_class_weights_change_nothing(problem):
+    plain = EndModel(**FAST).fit(problem["X"], problem["probs"])
+    ones = EndModel(class_weight=[1.0, 1.0, 1.0], **FAST).fit(problem["X"], problem["probs"])
+    np.testing.assert_array_equal(ones.predict_proba(problem["X_test"]), plain.predict_proba(problem["X_test"]))
+
+
+def test_balanced_equals_the_same_weights_given_explicitly(skewed):
+    balanced = EndModel(class_weight="balanced", **FAST).fit(skewed["X"], skewed["probs"])
+    explicit = EndModel(class_weight=balanced.class_weight_, **FAST).fit(skewed["X"], skewed["probs"])
+    np.testing.assert_allclose(explicit.predict_proba(skewed["X_test"]), balanced.predict_proba(skewed["X_test"]), atol=1e-5)
+
+
+def test_class_without_target_mass_gets_weight_zero():
+    X, y = blobs(300, k=2)
+    probs = np.zeros((300, 3))
+    probs[np.arange(300), y] = 1.0
+    m = EndModel(class_weight="balanced", **FAST).fit(X, probs)
+    assert m.class_weight_[2] == 0.0 and np.all(m.class_weight_[:2] > 0)
+
+
+@pytest.mark.parametrize(
+    ("class_weight", "error", "match"),
+    [
+        ("auto", ValueError, "class_weight must be None, 'balanced'"),
+        ({"a": 1}, TypeError, "class_weight must be None, 'balanced'"),
+        ([1.0, 2.0], ValueError, "one weight per class \\(3\\)"),
+        ([1.0, -1.0, 1.0], ValueError, "class 1 has"),
+        ([0.0, 0.0, 0.0], ValueError, "not be all zero"),
+    ],
+)
+def test_bad_class_weight_is_named(problem, class_weight, error, match):
+    with pytest.raises(error, match=match):
+        EndModel(class_weight=class_weight, **FAST).fit(problem["X"], problem["probs"])
+
+
+def test_save_load_keeps_class_weights(skewed, tmp_path):
+    m = EndModel(class_weight=np.array([1.0, 2.0]), **FAST).fit(skewed["X"], skewed["probs"])
+    loaded = EndModel.load(m.save(tmp_path / "em"))
+    np.testing.assert_array_equal(loaded.class_weight_, [1.0, 2.0])
+    assert loaded.class_weight == [1.0, 2.0]
+    np.testing.assert_array_equal(loaded.predict_proba(skewed["X_test"]), m.predict_proba(skewed["X_test"]))
+
+
 # ------------------------------------------------- early stopping, history
 def test_history_records_loss_dev_score_and_seconds_per_epoch(problem):
     m = EndModel(n_epochs=4, patience=None, progress=False).fit(problem["X"], problem["probs"])

@@ -37,7 +37,10 @@ class EndModel(BaseEstimator):
         loss = sum_i w_i * ( -sum_c p_ic * log softmax(f(x_i))_c ) / sum_i w_i
 
     with ``w_i = 1`` or, when ``confidence_weighting=True``, ``w_i = 1 - H(p_i) / log k``
-    (1 for a one-hot label, 0 for a uniform one).
+    (1 for a one-hot label, 0 for a uniform one). With class weights ``a_c`` (see
+    ``class_weight``) each term ``p_ic`` becomes ``a_c * p_ic``::
+
+        loss = sum_i w_i * ( -sum_c a_c * p_ic * log softmax(f(x_i))_c ) / sum_i w_i * sum_c a_c * p_ic
 
     Parameters
     ----------
@@ -68,6 +71,16 @@ class EndModel(BaseEstimator):
         class 1 (binary tasks only).
     confidence_weighting : bool, default=False
         Weight rows by the label model's confidence (see above).
+    class_weight : None, "balanced" or array-like of shape (k,), default=None
+        Per-class loss weights ``a_c``. ``"balanced"`` sets ``a_c = m / (k * m_c)``, where
+        ``m_c`` is class ``c``'s share of the training target mass ``sum_i w_i * p_ic``
+        (``m`` its total): every class then carries the same total weight. This undoes
+        the class skew of labels from LFs that fire more often for some classes than
+        others, which a label model passes on to its probabilistic labels (on the WRENCH
+        text sets it turned trec and hausa from losses against the label model into
+        draws or wins; see ``benchmarks/bench_endmodel.py``, which picks it on valid). A
+        class with no target mass gets weight 0 (it has no rows to weigh). An array gives
+        the weights directly (non-negative, finite, not all zero).
     filter_unlabeled : bool, default=True
         Leave out rows that no LF covered. Which rows those are comes from ``fit``'s
         ``covered`` argument (pass the label matrix); without it, rows whose ``probs`` are
@@ -105,6 +118,8 @@ class EndModel(BaseEstimator):
         noise-aware loss on the held-out slice; higher is better) without a dev set.
     best_epoch_ : int
         0-based epoch whose weights were kept.
+    class_weight_ : numpy.ndarray of shape (k,)
+        The class weights ``a_c`` used (all ones without ``class_weight``).
     n_train_rows_ : int
         Rows trained on (after filtering and holding out).
 
@@ -132,6 +147,7 @@ class EndModel(BaseEstimator):
         dev_fraction: float = 0.1,
         metric: str = "accuracy",
         confidence_weighting: bool = False,
+        class_weight: str | np.ndarray | list[float] | None = None,
         filter_unlabeled: bool = True,
         featurizer: TextFeaturizer | None = None,
         device: str | torch.device = "auto",
@@ -150,6 +166,7 @@ class EndModel(BaseEstimator):
         self.dev_fraction = dev_fraction
         self.metric = metric
         self.confidence_weighting = confidence_weighting
+        self.class_weight = class_weight
         self.filter_unlabeled = filter_unlabeled
         self.featurizer = featurizer
         self.device = device
@@ -235,6 +252,8 @@ class EndModel(BaseEstimator):
         self.dev_metric_ = dev_metric
         self.n_train_rows_ = len(train_rows)
         weights = _confidence(target) if self.confidence_weighting else torch.ones(n)
+        self.class_weight_ = self._class_weights(target, weights, train_rows)
+        target, weights = _apply_class_weights(target, weights, self.class_weight_)
         cuda_rngs = [plan.device.index if plan.device.index is not None else torch.cuda.current_device()] if plan.device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda_rngs):
             torch.manual_seed(self.seed)
@@ -269,6 +288,36 @@ class EndModel(BaseEstimator):
             raise TypeError(f"featurizer must be a TextFeaturizer or None, got {type(self.featurizer).__name__}")
         if not _is_int(self.seed):
             raise TypeError(f"seed must be an int, got {self.seed!r}")
+        cw = self.class_weight
+        if isinstance(cw, str) and cw != "balanced":
+            raise ValueError(f"class_weight must be None, 'balanced' or an array of per-class weights, got {cw!r}")
+        if not (cw is None or isinstance(cw, str) or isinstance(cw, (list, tuple, np.ndarray, torch.Tensor))):
+            raise TypeError(f"class_weight must be None, 'balanced' or an array of per-class weights, got {type(cw).__name__}")
+
+    def _class_weights(self, target: torch.Tensor, weights: torch.Tensor, train_rows: np.ndarray) -> np.ndarray:
+        """The per-class loss weights ``a_c`` that ``class_weight`` asks for, shape ``(k,)``."""
+        k = target.shape[1]
+        cw = self.class_weight
+        if cw is None:
+            return np.ones(k)
+        if isinstance(cw, str):
+            rows = torch.from_numpy(train_rows)
+            mass = (weights[rows, None] * target[rows]).sum(dim=0).double().numpy()
+            if not mass.sum() > 0:
+                raise ValueError("class_weight='balanced' needs training rows with positive weight; every row has weight 0")
+            present = mass > 0
+            out = np.zeros(k)
+            out[present] = mass.sum() / (k * mass[present])
+            return out
+        out = np.asarray(cw, dtype=np.float64)
+        if out.shape != (k,):
+            raise ValueError(f"class_weight must have one weight per class ({k}), got shape {out.shape}")
+        bad = np.flatnonzero(~np.isfinite(out) | (out < 0))
+        if len(bad):
+            raise ValueError(f"class_weight must be finite and non-negative; class {bad[0]} has {out[bad[0]]!r}")
+        if not out.sum() > 0:
+            raise ValueError("class_weight must not be all zero")
+        return out
 
     def _rows_to_keep(self, target: torch.Tensor, covered: Any, n: int) -> np.ndarray:
         """Indices of the rows to learn from (all rows, or the covered ones)."""
@@ -428,6 +477,8 @@ class EndModel(BaseEstimator):
         params["model"] = type(self.model).__name__ if custom else self.model
         params["hidden_dims"] = [int(h) for h in self.hidden_dims]
         params["device"] = str(self.device)
+        if params["class_weight"] is not None and not isinstance(params["class_weight"], str):
+            params["class_weight"] = [float(w) for w in np.asarray(params["class_weight"], dtype=np.float64)]
         given = params.pop("featurizer")
         params["featurizer"] = None if given is None else given.json_params()
         meta: dict[str, Any] = {
@@ -439,6 +490,7 @@ class EndModel(BaseEstimator):
             "n_classes_": self.n_classes_,
             "dev_metric_": self.dev_metric_,
             "best_epoch_": self.best_epoch_,
+            "class_weight_": [float(w) for w in self.class_weight_],
             "n_train_rows_": self.n_train_rows_,
             "history_": self.history_,
             "featurizer": None,
@@ -503,6 +555,8 @@ class EndModel(BaseEstimator):
         self.classes_ = np.arange(self.n_classes_)
         self.dev_metric_ = meta["dev_metric_"]
         self.best_epoch_ = int(meta["best_epoch_"])
+        # saves written before class weights existed trained without them
+        self.class_weight_ = np.asarray(meta.get("class_weight_", np.ones(self.n_classes_)), dtype=np.float64)
         self.n_train_rows_ = int(meta["n_train_rows_"])
         self.history_ = {key: list(values) for key, values in meta["history_"].items()}
         self.featurizer_ = None
@@ -529,6 +583,24 @@ def _confidence(target: torch.Tensor) -> torch.Tensor:
     """``1 - H(p) / log k`` per row: 1 for one-hot rows, 0 for uniform rows."""
     entropy = -(target * torch.log(target.clamp_min(1e-12))).sum(dim=1)
     return (1.0 - entropy / np.log(target.shape[1])).clamp(0.0, 1.0)
+
+
+def _apply_class_weights(
+    target: torch.Tensor, weights: torch.Tensor, class_weight: np.ndarray
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fold class weights into (renormalised targets, row weights); the loss is unchanged up to scale.
+
+    ``sum_c a_c p_ic (-log q_ic)`` equals ``r_i * sum_c t_ic (-log q_ic)`` with
+    ``r_i = sum_c a_c p_ic`` and ``t_ic = a_c p_ic / r_i``; rows with ``r_i = 0`` keep
+    their target and get weight 0.
+    """
+    if np.all(class_weight == 1.0):
+        return target, weights
+    scaled = target * torch.as_tensor(class_weight, dtype=target.dtype)
+    row = scaled.sum(dim=1)
+    zero = row <= 0
+    new_target = torch.where(zero[:, None], target, scaled / row.clamp_min(1e-30)[:, None])
+    return new_target, weights * torch.where(zero, torch.zeros_like(row), row)
 
 
 def _soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

@@ -135,6 +135,13 @@ def test_csr_with_two_entries_for_one_row_and_lf_is_rejected():
         LabelMatrix(csr, ["a", "b"], 3)
 
 
+def test_csr_with_a_column_index_beyond_the_lfs_is_rejected():
+    # scipy accepts this without a full check; a kernel would read past its per-LF tables.
+    csr = sp.csr_matrix((np.array([1, 1]), np.array([0, 5]), np.array([0, 2])), shape=(1, 2))
+    with pytest.raises(ValueError, match="invalid CSR structure"):
+        LabelMatrix(csr, ["a", "b"], 2)
+
+
 def test_unsorted_csr_columns_are_accepted_and_sorted():
     csr = sp.csr_matrix((np.array([1, 2, 1]), np.array([1, 0, 1]), np.array([0, 2, 3])), shape=(2, 2))
     assert LabelMatrix(csr, ["a", "b"], 2).to_dense().tolist() == [[1, 0], [-1, 0]]

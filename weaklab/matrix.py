@@ -121,6 +121,12 @@ class LabelMatrix:
             )
         k = _check_cardinality(cardinality)
         csr = sp.csr_matrix(csr)
+        try:
+            # scipy's default check skips column bounds; the kernels index per-LF tables
+            # with them, unchecked.
+            csr.check_format(full_check=True)
+        except ValueError as exc:
+            raise ValueError(f"invalid CSR structure for a label matrix: {exc}") from None
         if csr.nnz and (csr.data.min() < 0 or csr.data.max() > k):
             raise ValueError(
                 f"stored CSR values must be label + 1 in 1..{k}; found values in "

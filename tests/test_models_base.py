@@ -146,6 +146,21 @@ def test_one_pass_guardrail_statistics_match_the_unfused_path(name, k, monkeypat
         np.testing.assert_array_equal(a, b)
 
 
+def test_one_majority_vote_pass_serves_a_whole_fit(syn, monkeypatch):
+    # LabelModel with a dev set fits seven candidates and runs the guardrails: the
+    # majority-vote statistics they all read are computed once.
+    from weaklab.models import LabelModel, base
+
+    calls = []
+    original = base._majority_block
+    monkeypatch.setattr(base, "_majority_block", lambda L: calls.append(L.n_rows) or original(L))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabelModelWarning)
+        model = LabelModel().fit(syn.L[:300], L_dev=syn.L[300:], Y_dev=syn.y[300:])
+    assert len(model.dev_scores_) == 7
+    assert calls == [300]
+
+
 def test_fit_does_not_keep_the_training_matrix(syn):
     from weaklab.models import LabelModel
 

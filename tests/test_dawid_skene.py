@@ -9,7 +9,7 @@ import pytest
 
 from weaklab import LabelMatrix
 from weaklab.datasets import make_synthetic_label_matrix
-from weaklab.models import DawidSkene
+from weaklab.models import DawidSkene, LabelModelWarning
 
 
 def empirical_accuracies(L: LabelMatrix, y: np.ndarray) -> np.ndarray:
@@ -113,3 +113,17 @@ def test_prior_shrink_pulls_the_class_balance_toward_uniform():
     shrunk = DawidSkene(prior_shrink=1.0).fit(syn.L).class_balance_
     assert abs(plain[0] - 0.8) < 0.03
     assert 0.5 < shrunk[0] < plain[0]
+
+
+@pytest.mark.parametrize("init", ["majority", "random"])
+def test_unsmoothed_fit_on_votes_for_one_class_stays_finite(init):
+    # Every row is voted class 1 by 40 LFs: class 0 gets no posterior mass at all, and
+    # without smoothing its coverage update was 0 / 0 (the fit turned NaN).
+    L = LabelMatrix.from_dense(np.ones((500, 40), dtype=int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabelModelWarning)
+        model = DawidSkene(prior_strength=0.0, init=init).fit(L)
+    assert np.all(np.isfinite(model.class_balance_)) and model.class_balance_[1] > 0.99
+    assert np.all(np.isfinite(model.confusion_)) and np.all(np.isfinite(model.coverage_))
+    assert model.converged_
+    assert np.all(model.predict(L) == 1)

@@ -207,6 +207,36 @@ def test_balanced_class_weight_undoes_label_skew(skewed):
     assert recall[0] < 0.7 and recall[1] > 0.85
 
 
+def test_early_stopping_without_dev_set_scores_the_class_weighted_loss(skewed, monkeypatch):
+    # The held-out slice must be scored with the loss being trained: with class weights
+    # (1, 3) a row's loss weight is r_i = p_i0 + 3 p_i1 and its target a_c p_ic / r_i.
+    from weaklab.endmodel import model as module
+
+    scored = []
+    original = module._soft_cross_entropy
+
+    def spy(logits, target, weights):
+        if not logits.requires_grad:  # the held-out evaluation, not a training batch
+            scored.append((target.clone(), weights.clone()))
+        return original(logits, target, weights)
+
+    monkeypatch.setattr(module, "_soft_cross_entropy", spy)
+    EndModel(class_weight=[1.0, 3.0], **FAST).fit(skewed["X"], skewed["probs"])
+    target, weights = scored[0]
+    assert len(scored) >= 2
+    # p_i is (.9, .1) or (.1, .9): r_i is 1.2 or 2.8
+    np.testing.assert_allclose(np.unique(weights.numpy().round(4)), [1.2, 2.8], rtol=1e-5)
+    np.testing.assert_allclose(np.unique(target[:, 1].numpy().round(4)), [0.3 / 1.2, 2.7 / 2.8], atol=1e-4)
+
+
+def test_class_weights_that_leave_no_loss_are_rejected():
+    X, y = blobs(300, k=2)
+    probs = np.zeros((300, 3))
+    probs[np.arange(300), y] = 1.0
+    with pytest.raises(ValueError, match="loss weight 0"):
+        EndModel(class_weight=[0.0, 0.0, 1.0], **FAST).fit(X, probs)
+
+
 def test_unit_class_weights_change_nothing(problem):
     plain = EndModel(**FAST).fit(problem["X"], problem["probs"])
     ones = EndModel(class_weight=[1.0, 1.0, 1.0], **FAST).fit(problem["X"], problem["probs"])

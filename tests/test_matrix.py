@@ -135,6 +135,29 @@ def test_csr_with_two_entries_for_one_row_and_lf_is_rejected():
         LabelMatrix(csr, ["a", "b"], 3)
 
 
+def test_coo_with_two_entries_for_one_row_and_lf_is_rejected():
+    # Converting to CSR would add labels 0 and 1 (stored 1 and 2) into label 2.
+    coo = sp.coo_matrix((np.array([1, 2]), (np.array([0, 0]), np.array([0, 0]))), shape=(1, 1))
+    with pytest.raises(ValueError, match="more than one entry"):
+        LabelMatrix(coo, ["a"], 3)
+
+
+@pytest.mark.parametrize("bad", [0.5, np.nan, np.inf])
+def test_non_integer_stored_values_are_rejected(bad):
+    csr = sp.csr_matrix((np.array([bad, 2.0]), np.array([0, 1]), np.array([0, 2])), shape=(1, 2))
+    with pytest.raises(ValueError, match="whole numbers"):
+        LabelMatrix(csr, ["a", "b"], 2)
+
+
+def test_the_callers_matrix_is_not_modified():
+    csr = sp.csr_matrix((np.array([2, 0, 1]), np.array([1, 0, 0]), np.array([0, 2, 3])), shape=(2, 2))
+    before = (csr.data.copy(), csr.indices.copy())
+    L = LabelMatrix(csr, ["a", "b"], 2)
+    assert L.to_dense().tolist() == [[-1, 1], [0, -1]]
+    np.testing.assert_array_equal(csr.data, before[0])
+    np.testing.assert_array_equal(csr.indices, before[1])
+
+
 def test_csr_with_a_column_index_beyond_the_lfs_is_rejected():
     # scipy accepts this without a full check; a kernel would read past its per-LF tables.
     csr = sp.csr_matrix((np.array([1, 1]), np.array([0, 5]), np.array([0, 2])), shape=(1, 2))

@@ -55,6 +55,12 @@ class LFErrors:
         )
 
 
+_DUPLICATE_VOTES = (
+    "the sparse matrix holds more than one entry for some (row, LF) pair; an LF casts one "
+    "vote per row (scipy would add the duplicates into a different label)"
+)
+
+
 def _data_dtype(cardinality: int) -> np.dtype:
     return np.dtype(np.int8) if cardinality < np.iinfo(np.int8).max else np.dtype(np.int16)
 
@@ -120,25 +126,37 @@ class LabelMatrix:
                 "LabelMatrix needs a scipy sparse matrix; use LabelMatrix.from_dense for arrays"
             )
         k = _check_cardinality(cardinality)
-        csr = sp.csr_matrix(csr)
+        if csr.format not in ("csr", "csc"):
+            # Converting COO adds repeated (row, LF) pairs into one value: find them first.
+            coo = csr.tocoo()
+            flat = coo.row.astype(np.int64) * coo.shape[1] + coo.col
+            if np.unique(flat).size < flat.size:
+                raise ValueError(_DUPLICATE_VOTES)
+        csr = sp.csr_matrix(csr)  # may share its arrays with the caller's matrix
         try:
             # scipy's default check skips column bounds; the kernels index per-LF tables
             # with them, unchecked.
             csr.check_format(full_check=True)
         except ValueError as exc:
             raise ValueError(f"invalid CSR structure for a label matrix: {exc}") from None
-        if csr.nnz and (csr.data.min() < 0 or csr.data.max() > k):
+        data = csr.data
+        if not (np.issubdtype(data.dtype, np.integer) or data.dtype == np.bool_):
+            if not np.issubdtype(data.dtype, np.floating) or not np.all(np.isfinite(data) & (data == np.round(data))):
+                raise ValueError(
+                    f"stored CSR values must be whole numbers (label + 1), got dtype {data.dtype} "
+                    "with non-integer or non-finite values"
+                )
+        if csr.nnz and (data.min() < 0 or data.max() > k):
             raise ValueError(
                 f"stored CSR values must be label + 1 in 1..{k}; found values in "
-                f"[{csr.data.min()}, {csr.data.max()}]"
+                f"[{data.min()}, {data.max()}]"
             )
-        csr.eliminate_zeros()
-        csr.sort_indices()
+        if not csr.has_sorted_indices or (csr.nnz and not np.all(data != 0)):
+            csr = csr.copy()  # never rewrite the caller's matrix
+            csr.eliminate_zeros()
+            csr.sort_indices()
         if not csr.has_canonical_format:  # sorted, so only repeated (row, LF) entries remain
-            raise ValueError(
-                "the CSR holds more than one entry for some (row, LF) pair; an LF casts one "
-                "vote per row (scipy would add the duplicates into a different label)"
-            )
+            raise ValueError(_DUPLICATE_VOTES)
         csr = sp.csr_matrix(
             (
                 csr.data.astype(_data_dtype(k), copy=False),

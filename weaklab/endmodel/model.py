@@ -40,7 +40,7 @@ class EndModel(BaseEstimator):
     (1 for a one-hot label, 0 for a uniform one). With class weights ``a_c`` (see
     ``class_weight``) each term ``p_ic`` becomes ``a_c * p_ic``::
 
-        loss = sum_i w_i * ( -sum_c a_c * p_ic * log softmax(f(x_i))_c ) / sum_i w_i * sum_c a_c * p_ic
+        loss = sum_i w_i * ( -sum_c a_c * p_ic * log softmax(f(x_i))_c ) / sum_i ( w_i * sum_c a_c * p_ic )
 
     Parameters
     ----------
@@ -73,14 +73,14 @@ class EndModel(BaseEstimator):
         Weight rows by the label model's confidence (see above).
     class_weight : None, "balanced" or array-like of shape (k,), default=None
         Per-class loss weights ``a_c``. ``"balanced"`` sets ``a_c = m / (k * m_c)``, where
-        ``m_c`` is class ``c``'s share of the training target mass ``sum_i w_i * p_ic``
-        (``m`` its total): every class then carries the same total weight. This undoes
-        the class skew of labels from LFs that fire more often for some classes than
-        others, which a label model passes on to its probabilistic labels (on the WRENCH
-        text sets it turned trec and hausa from losses against the label model into
-        draws or wins; see ``benchmarks/bench_endmodel.py``, which picks it on valid). A
-        class with no target mass gets weight 0 (it has no rows to weigh). An array gives
-        the weights directly (non-negative, finite, not all zero).
+        ``m_c`` is class ``c``'s training target mass ``sum_i w_i * p_ic`` (``m`` the total
+        over classes): every class with target mass then carries the same total weight,
+        and a class without any gets weight 0 (it has no rows to weigh). This undoes the
+        class skew of labels from LFs that fire more often for some classes than others,
+        which a label model passes on to its probabilistic labels; choose it on a dev set
+        (the measurements are in ``benchmarks/README.md``). An array gives the weights
+        directly (non-negative, finite, not all zero); weights that leave every training
+        row without loss weight raise a ``ValueError``.
     filter_unlabeled : bool, default=True
         Leave out rows that no LF covered. Which rows those are comes from ``fit``'s
         ``covered`` argument (pass the label matrix); without it, rows whose ``probs`` are
@@ -241,7 +241,6 @@ class EndModel(BaseEstimator):
                 )
             train_rows = np.sort(shuffled[n_held:])
             held = np.sort(shuffled[:n_held])
-            dev = (subset(features, held), None, target[held])
             dev_metric = "neg_heldout_loss"
 
         self.featurizer_ = featurizer
@@ -254,6 +253,15 @@ class EndModel(BaseEstimator):
         weights = _confidence(target) if self.confidence_weighting else torch.ones(n)
         self.class_weight_ = self._class_weights(target, weights, train_rows)
         target, weights = _apply_class_weights(target, weights, self.class_weight_)
+        if not float(weights[torch.from_numpy(train_rows)].sum()) > 0:
+            raise ValueError(
+                "every training row has loss weight 0: class_weight gives no weight to the classes "
+                f"the labels put their mass on (class_weight_={self.class_weight_.tolist()})"
+            )
+        if X_dev is None:
+            # The held-out slice is scored with the loss being trained (class and
+            # confidence weights included), so early stopping keeps what training aims at.
+            dev = (subset(features, held), None, (target[held], weights[held]))
         cuda_rngs = [plan.device.index if plan.device.index is not None else torch.cuda.current_device()] if plan.device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda_rngs):
             torch.manual_seed(self.seed)
@@ -412,13 +420,15 @@ class EndModel(BaseEstimator):
                 f"expected ({rows}, {self.n_classes_}) (one logit per class of probs)"
             )
 
-    def _dev_score(self, plan: DevicePlan, dev: tuple[Features, np.ndarray | None, torch.Tensor | None]) -> float:
-        dev_x, dev_y, dev_probs = dev
+    def _dev_score(
+        self, plan: DevicePlan, dev: tuple[Features, np.ndarray | None, tuple[torch.Tensor, torch.Tensor] | None]
+    ) -> float:
+        dev_x, dev_y, held_out = dev
         logits = self._logits(plan, dev_x)
         if dev_y is not None:
             return _metric(self.metric, dev_y, logits.argmax(dim=1).numpy())
-        ones = torch.ones(len(dev_probs))
-        return -float(_soft_cross_entropy(logits, dev_probs, ones))
+        held_target, held_weights = held_out
+        return -float(_soft_cross_entropy(logits, held_target, held_weights))
 
     @torch.no_grad()
     def _logits(self, plan: DevicePlan, features: Features) -> torch.Tensor:

@@ -156,7 +156,8 @@ def vote_share_proba(indptr, indices, data, class_weights, prior):
     """Vote-count probabilities in one pass: ``out[i, c] ∝ votes_c(i) * class_weights[c]``.
 
     With unit weights these are each row's vote shares (majority vote's probabilities).
-    Rows without votes get ``prior`` (already normalised by the caller).
+    Rows without votes get ``prior`` (already normalised by the caller). Weights must be
+    positive (a row voting only for a zero-weight class would divide 0 by 0).
     """
     n = indptr.shape[0] - 1
     k = class_weights.shape[0]
@@ -349,34 +350,35 @@ def em_pass(indptr, indices, data, table, base, m):
 
 @njit(cache=True, parallel=True)
 def em_pass_binary(indptr, indices, data, delta, base_delta, m):
-    """:func:`em_pass` for k = 2 on log-odds: one lookup and one update per vote.
+    """:func:`em_pass` for k = 2 on log-odds: one table lookup per vote.
 
     With ``z_i = base_delta + sum_votes delta[j, l]`` (``delta`` as in
-    :func:`loglinear_proba_binary`) the posterior is ``q1 = sigmoid(z_i)``. Everything
-    else :func:`em_pass` returns follows from the per-LF vote counts ``V[j, l]``, which
-    the caller already has: ``counts[:, :, 0] = V - cnt1`` and ``loglik = sum_i s0_i +
-    softplus(z_i)`` with ``sum_i s0_i = n base[0] + sum_{j,l} table[j, l, 0] V[j, l]``.
+    :func:`loglinear_proba_binary`) the posterior is ``q1 = sigmoid(z_i)``,
+    ``q0 = sigmoid(-z_i)``, and the row's log-partition is ``s0_i + softplus(z_i)``. The
+    caller adds ``sum_i s0_i = n base[0] + sum_{j,l} table[j, l, 0] V[j, l]`` from the
+    per-LF vote counts ``V`` it already has (see ``dawid_skene.em_totals``). Rows must
+    hold at most one vote per LF (:class:`~weaklab.LabelMatrix` guarantees it).
 
     Returns
     -------
-    cnt1 : (m, 2) float64
-        ``sum_i q1_i [LF j votes l on row i]``.
-    q1_sum : float
-        ``sum_i q1_i``.
+    counts : (m, 2, 2) float64
+        As :func:`em_pass`: ``counts[j, l, y] = sum_i q_y(i) [LF j votes l on row i]``.
+    class_sums : (2,) float64
+        ``sum_i (q0_i, q1_i)``.
     softplus_sum : float
         ``sum_i log(1 + exp(z_i))``.
     """
     n = indptr.shape[0] - 1
-    n_chunks = n_chunks_for(n, 2 * m + 2)
+    n_chunks = n_chunks_for(n, 4 * m + 3)
     bounds = _chunk_bounds(n, n_chunks)
-    cnt = np.zeros((n_chunks, 2 * m), dtype=np.float64)
-    acc = np.zeros((n_chunks, 2), dtype=np.float64)
+    cnt = np.zeros((n_chunks, 2 * m, 2), dtype=np.float64)
+    acc = np.zeros((n_chunks, 3), dtype=np.float64)
     flat_delta = delta.ravel()
     for c in prange(n_chunks):
-        cnt1 = np.zeros(2 * m, dtype=np.float64)
-        # The row's flat (LF, label) positions, kept for the update loop: a row has at
-        # most one vote per LF.
+        local = np.zeros((2 * m, 2), dtype=np.float64)
+        # The row's flat (LF, label) positions, kept for the update loop.
         pos = np.empty(m, dtype=np.intp)
+        q0_sum = 0.0
         q1_sum = 0.0
         sp_sum = 0.0
         for i in range(bounds[c], bounds[c + 1]):
@@ -387,26 +389,28 @@ def em_pass_binary(indptr, indices, data, delta, base_delta, m):
                 r = np.intp(indices[start + t]) * 2 + np.intp(data[start + t]) - 1
                 pos[t] = r
                 z += flat_delta[r]
-            # Numerically stable sigmoid and softplus of z, written without branches
-            # (the sign of z is a coin flip from row to row).
+            # Numerically stable sigmoids and softplus of z, without branches on the
+            # sign of z (a coin flip from row to row).
             e = np.exp(-abs(z))
             inv = 1.0 / (1.0 + e)
             q1 = inv if z >= 0 else e * inv
+            q0 = e * inv if z >= 0 else inv
             sp_sum += max(z, 0.0) + np.log1p(e)
+            q0_sum += q0
             q1_sum += q1
             for t in range(n_votes):
-                cnt1[pos[t]] += q1
-        cnt[c] = cnt1
-        acc[c, 0] = q1_sum
-        acc[c, 1] = sp_sum
-    out = np.zeros(2 * m, dtype=np.float64)
-    q1_t = 0.0
-    sp_t = 0.0
+                local[pos[t], 0] += q0
+                local[pos[t], 1] += q1
+        cnt[c] = local
+        acc[c, 0] = q0_sum
+        acc[c, 1] = q1_sum
+        acc[c, 2] = sp_sum
+    out = np.zeros((2 * m, 2), dtype=np.float64)
+    tot = np.zeros(3, dtype=np.float64)
     for c in range(n_chunks):
         out += cnt[c]
-        q1_t += acc[c, 0]
-        sp_t += acc[c, 1]
-    return out.reshape((m, 2)), q1_t, sp_t
+        tot += acc[c]
+    return out.reshape((m, 2, 2)), tot[:2].copy(), tot[2]
 
 
 @njit(cache=True, parallel=True)

@@ -153,11 +153,25 @@ def _model_vs_majority(model: "BaseLabelModel", L: LabelMatrix) -> tuple[float, 
 def agreement_totals(model: "BaseLabelModel", source: FitSource):
     """The guardrail statistics comparing ``model`` with majority vote on ``source``.
 
-    Returns ``(agree, n_unique, pred_counts, winner_counts, lf_votes, lf_agree)``. The
-    vote-only part comes from ``source.majority()`` (shared by the whole fit); the
+    The vote-only part comes from ``source.majority()`` (shared by the whole fit); the
     model's part is one pass, remembered on ``model`` for this ``source`` (``fit``
     forgets it) so a check inside ``_fit`` (LabelModel's prior guard) and the
     guardrails share it.
+
+    Parameters
+    ----------
+    model : BaseLabelModel
+        A fitted model (or one whose parameters are set, inside ``_fit``).
+    source : FitSource
+        The training votes of the fit.
+
+    Returns
+    -------
+    tuple
+        ``(agree, n_unique, pred_counts, winner_counts, lf_votes, lf_agree)``: rows with a
+        unique majority where the model's argmax equals it, rows with a unique majority,
+        the model's argmax counts (k,) over covered rows, the unique-majority counts (k,),
+        and per LF (m,) its votes on unique-majority rows and how many equal the majority.
     """
     memo = model.__dict__.get("_agreement_memo")
     if memo is not None and memo[0] is source:

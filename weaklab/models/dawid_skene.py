@@ -23,18 +23,31 @@ def _em_block(table: np.ndarray, base: np.ndarray, L) -> tuple:
 def em_totals(
     stats: tuple, table: np.ndarray, base: np.ndarray, lf_class: np.ndarray, n_rows: float
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """``(counts, class_sums, loglik)`` of an E-step from the summed :func:`_em_block` results.
+    """An E-step's ``(counts, class_sums, loglik)`` from the summed :func:`_em_block` results.
 
-    For k = 2 the log-odds pass returns only the class-1 side; the rest follows from the
-    LF vote counts ``lf_class`` (m, k) and the row count (see ``K.em_pass_binary``).
+    Parameters
+    ----------
+    stats : tuple
+        The block results added over row blocks.
+    table, base : ndarray
+        The log-linear tables the E-step used (:func:`log_tables`).
+    lf_class : ndarray (m, k)
+        Votes of each LF for each class over all rows.
+    n_rows : float
+        Rows over all blocks.
+
+    Returns
+    -------
+    tuple
+        As ``K.em_pass``. For k = 2 the log-odds pass leaves out ``sum_i s0_i``, the
+        class-0 score summed over rows, which is added here from the vote counts.
     """
     if base.shape[0] != 2:
         return stats
-    cnt1, q1_sum, softplus_sum = stats
-    counts = np.stack([lf_class - cnt1, cnt1], axis=2)
-    sums = np.array([n_rows - q1_sum, q1_sum])
-    loglik = n_rows * float(base[0]) + float((table[:, :, 0] * lf_class).sum()) + softplus_sum
-    return counts, sums, loglik
+    counts, sums, softplus_sum = stats
+    voted = lf_class > 0  # a -inf table entry for a label never voted adds nothing
+    s0_sum = n_rows * float(base[0]) + float((table[:, :, 0][voted] * lf_class[voted]).sum())
+    return counts, sums, s0_sum + softplus_sum
 
 
 def log_tables(
@@ -208,7 +221,12 @@ class DawidSkene(BaseLabelModel):
         conf = np.clip(conf, 1e-9, None)
         conf /= conf.sum(axis=2, keepdims=True)
         mean_cov = votes_per_lf / max(n_rows, 1.0)
-        cov = (tyl.sum(axis=2) + s * mean_cov[:, None]) / (class_sums[None, :] + s)
+        # A class with no posterior mass (possible with prior_strength=0) keeps the mean
+        # coverage instead of 0 / 0.
+        denom = class_sums[None, :] + s
+        cov = np.where(
+            denom > 0, (tyl.sum(axis=2) + s * mean_cov[:, None]) / np.where(denom > 0, denom, 1.0), mean_cov[:, None]
+        )
         if tied is not None:
             cov[tied] = mean_cov[tied, None]
         cov = np.clip(cov, 1e-6, 1 - 1e-6)

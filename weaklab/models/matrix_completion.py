@@ -44,13 +44,14 @@ class MatrixCompletion(BaseLabelModel):
     the number of dev votes of each LF.
 
     .. warning::
-       Not a default, for two measured reasons (``benchmarks/README.md``). With sparse
-       one-sided LFs (each votes one class, a few % of rows) the second moments barely
-       constrain :math:`\mu` and the fit can swap classes: 38 % accuracy on the 200 k ×
-       1000 one-sided synthetic set where majority vote gets 97 % (the guardrails warn).
-       And the moment matrix is (m·k) × (m·k): at 100 LFs and k = 50 a fit takes over a
-       minute and more than 1 GB. Prefer :class:`LabelModel`; this model is one of the
-       candidates it chooses among when given a dev set.
+       Not a default, for two measured reasons. With sparse one-sided LFs (each votes
+       one class, a few % of rows) the second moments barely constrain :math:`\mu` and
+       the fit can swap classes (on the benchmark's 200 k × 1000 one-sided synthetic set
+       it does; the guardrails warn).
+       And the moment matrix is (m·k) × (m·k), so fitting slows down and grows fast in
+       memory with many LFs and classes (measured in ``benchmarks/README.md``). Prefer
+       :class:`LabelModel`; this model is one of the candidates it chooses among when
+       given a dev set.
 
     Parameters
     ----------

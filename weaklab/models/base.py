@@ -98,7 +98,11 @@ class FitSource:
     def majority(self) -> MajorityStats:
         """The majority-vote statistics, computed on first use."""
         if self._majority is None:
-            self._majority = MajorityStats(*self.map_sum(_majority_block))
+            stats = MajorityStats(*self.map_sum(_majority_block))
+            for value in stats:
+                if isinstance(value, np.ndarray):
+                    value.setflags(write=False)  # shared by every model of the fit
+            self._majority = stats
         return self._majority
 
 

@@ -12,6 +12,7 @@ over rows fits on partitioned data without knowing about Dask.
 
 from __future__ import annotations
 
+import abc
 import inspect
 import warnings
 from dataclasses import dataclass
@@ -121,6 +122,11 @@ def csr_arrays(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return c.indptr, c.indices, c.data
 
 
+def logodds_tables(table: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(delta (m, 2), base_delta)`` of k = 2 log-linear tables: class 1's score minus class 0's."""
+    return np.ascontiguousarray(table[:, :, 1] - table[:, :, 0]), float(base[1] - base[0])
+
+
 def _check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
     if class_balance is None:
         return None
@@ -143,8 +149,7 @@ def _model_vs_majority(model: "BaseLabelModel", L: LabelMatrix) -> tuple[float, 
     if tables is not None:
         table, base = tables
         if k == 2:
-            delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
-            return K.argmax_vs_majority_binary(*arrays, delta, float(base[1] - base[0]))
+            return K.argmax_vs_majority_binary(*arrays, *logodds_tables(table, base))
         return K.argmax_vs_majority(*arrays, table, base)
     covered = np.diff(L.csr.indptr) > 0
     winner = K.majority_winner(*arrays, k)
@@ -187,7 +192,7 @@ def agreement_totals(model: "BaseLabelModel", source: FitSource):
     return stats
 
 
-class BaseLabelModel:
+class BaseLabelModel(abc.ABC):
     """Base class of weaklab's label models (sklearn-shaped; see DESIGN.md).
 
     Subclasses keep ``__init__`` to storing keyword hyper-parameters, and implement
@@ -299,8 +304,9 @@ class BaseLabelModel:
             self._guard_model().__dict__.pop("_agreement_memo", None)
         return self
 
-    def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must define _fit (each model's own estimation)")
+    @abc.abstractmethod
+    def _fit(self, source: FitSource, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
+        """Each model's own estimation: set ``class_balance_``, ``accuracies_`` and its parameters."""
 
     def _bind(self, parent: "BaseLabelModel") -> None:
         """Take the data description of ``parent`` (for models fitted inside another)."""
@@ -331,9 +337,9 @@ class BaseLabelModel:
             )
         return L
 
+    @abc.abstractmethod
     def _predict_proba_covered(self, L: LabelMatrix) -> np.ndarray:
         """Probabilities for every row (rows without votes are overwritten by the base)."""
-        raise NotImplementedError(f"{type(self).__name__} must define _predict_proba_covered")
 
     def _loglinear_tables(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(table (m, k, k), base (k,))`` when covered rows get ``softmax(base + sum_votes
@@ -372,8 +378,7 @@ class BaseLabelModel:
             prior = prior / prior.sum()
             table, base = tables
             if self.cardinality_ == 2:
-                delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
-                return K.loglinear_proba_binary(*csr_arrays(L), delta, float(base[1] - base[0]), prior)
+                return K.loglinear_proba_binary(*csr_arrays(L), *logodds_tables(table, base), prior)
             return K.loglinear_proba(*csr_arrays(L), table, base, prior)
         proba = np.asarray(self._predict_proba_covered(L), dtype=np.float64)
         if self._proba_is_final:

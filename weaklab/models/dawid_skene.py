@@ -8,15 +8,14 @@ from typing import Any
 import numpy as np
 
 from . import _kernels as K
-from .base import BaseLabelModel, DevSet, csr_arrays
+from .base import BaseLabelModel, DevSet, csr_arrays, logodds_tables
 
 __all__ = ["DawidSkene"]
 
 
 def _em_block(table: np.ndarray, base: np.ndarray, L) -> tuple:
     if base.shape[0] == 2:
-        delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
-        return K.em_pass_binary(*csr_arrays(L), delta, float(base[1] - base[0]), L.n_lfs)
+        return K.em_pass_binary(*csr_arrays(L), *logodds_tables(table, base), L.n_lfs)
     return K.em_pass(*csr_arrays(L), table, base, L.n_lfs)
 
 

@@ -10,6 +10,7 @@ from scipy.optimize import minimize
 from . import _kernels as K
 from .base import BaseLabelModel, DevSet, csr_arrays
 from .dawid_skene import lf_accuracies, log_tables, softmax_scores
+from .majority_vote import _mv_class_balance
 
 __all__ = ["MatrixCompletion"]
 
@@ -100,12 +101,7 @@ class MatrixCompletion(BaseLabelModel):
         O = overlap / n_rows
         first = np.diag(O).copy()
         counts, sums = source.majority()[:2]
-        if class_balance is not None:
-            prior = class_balance
-        elif dev is not None:
-            prior = (np.bincount(dev.y, minlength=k) + 1.0) / (dev.y.size + k)
-        else:
-            prior = (sums + 1.0) / (sums.sum() + k)
+        prior = class_balance if class_balance is not None else _mv_class_balance(counts, sums, dev)
         # Start: mu from majority-vote posteriors over all rows (uncovered rows share the prior).
         mu0 = (counts + 0.01) / (prior[None, None, :] * n_rows + 0.01 * k)
         mu0 = mu0 / np.maximum(mu0.sum(axis=1, keepdims=True), 1.0)

@@ -9,6 +9,7 @@ import numpy as np
 from . import _kernels as K
 from .base import BaseLabelModel, DevSet, csr_arrays
 from .dawid_skene import log_tables, softmax_scores
+from .majority_vote import _mv_class_balance
 
 __all__ = ["TripletModel"]
 
@@ -130,12 +131,7 @@ class TripletModel(BaseLabelModel):
             dc = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
             acc = (np.einsum("jll->j", dc) + self.dev_strength * acc) / (dc.sum(axis=(1, 2)) + self.dev_strength)
             acc = np.clip(acc, 1e-3, 0.999)
-        if class_balance is not None:
-            prior = class_balance
-        elif dev is not None:
-            prior = (np.bincount(dev.y, minlength=k) + 1.0) / (dev.y.size + k)
-        else:
-            prior = (sums + 1.0) / (sums.sum() + k)
+        prior = class_balance if class_balance is not None else _mv_class_balance(counts, sums, dev)
         self.class_balance_ = np.asarray(prior, dtype=np.float64)
         self.accuracies_ = acc
         self.confusion_ = one_coin_confusion(acc, k)

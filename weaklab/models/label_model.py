@@ -275,7 +275,8 @@ class ClassBalancedVote(BaseLabelModel):
         self.seed = seed
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        counts, class_sums, per_lf = source.majority()[:3]
+        mv = source.majority()
+        counts, class_sums, per_lf = mv.counts, mv.class_sums, mv.lf_class
         votes = per_lf.sum(axis=0)
         k = source.cardinality
         self.vote_share_ = (votes + 1.0) / (votes.sum() + k)

@@ -68,7 +68,8 @@ class MajorityVote(BaseLabelModel):
         self.seed = seed
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        counts, class_sums = source.majority()[:2]
+        mv = source.majority()
+        counts, class_sums = mv.counts, mv.class_sums
         self.class_balance_ = class_balance if class_balance is not None else _mv_class_balance(
             counts, class_sums, dev
         )
@@ -124,7 +125,8 @@ class WeightedMajorityVote(BaseLabelModel):
         if not (isinstance(self.smoothing, (int, float)) and self.smoothing > 0):
             raise ValueError(f"smoothing must be a positive number, got {self.smoothing!r}")
         k, m = source.cardinality, source.n_lfs
-        counts, class_sums = source.majority()[:2]
+        mv = source.majority()
+        counts, class_sums = mv.counts, mv.class_sums
         self.class_balance_ = class_balance if class_balance is not None else _mv_class_balance(
             counts, class_sums, dev
         )

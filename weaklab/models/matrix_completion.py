@@ -100,7 +100,8 @@ class MatrixCompletion(BaseLabelModel):
         overlap, n_rows = source.map_sum(_overlap_block)
         O = overlap / n_rows
         first = np.diag(O).copy()
-        counts, sums = source.majority()[:2]
+        mv = source.majority()
+        counts, sums = mv.counts, mv.class_sums
         prior = class_balance if class_balance is not None else _mv_class_balance(counts, sums, dev)
         # Start: mu from majority-vote posteriors over all rows (uncovered rows share the prior).
         mu0 = (counts + 0.01) / (prior[None, None, :] * n_rows + 0.01 * k)

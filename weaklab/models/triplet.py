@@ -95,7 +95,8 @@ class TripletModel(BaseLabelModel):
         if not (1.0 / k < self.default_accuracy < 1.0):
             raise ValueError(f"default_accuracy must lie in (1/k, 1), got {self.default_accuracy!r}")
         both, agree = source.map_sum(_pair_block)
-        counts, sums = source.majority()[:2]
+        mv = source.majority()
+        counts, sums = mv.counts, mv.class_sums
         valid = both >= self.min_overlap
         np.fill_diagonal(valid, False)
         M = np.zeros((m, m))

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from weaklab import LabelMatrix, label_stats, lf_pairwise, lf_summary
 from weaklab.models import LabelModel
-from weaklab.report import build_report
+from weaklab.analysis.report import build_report
 
 
 def synthetic(n: int, m: int, k: int, seed: int = 0) -> tuple[LabelMatrix, np.ndarray]:

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from weaklab import LabelMatrix, load_wrench
-from weaklab._analysis_kernels import (
+from weaklab.kernels.statistics import (
     lf_counts,
     lf_counts_reference,
     pair_counts,
     pair_counts_reference,
 )
-from weaklab.analysis import (
+from weaklab.analysis.statistics import (
     confusion_table,
     label_stats,
     lf_class_metrics,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from weaklab import LabelMatrix
-from weaklab.drilldown import lf_examples
+from weaklab.analysis.drilldown import lf_examples
 
 DENSE = np.array(
     [

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from weaklab.io import FORMAT_VERSION, load_npz_json, save_npz_json
+from weaklab.persistence import FORMAT_VERSION, load_npz_json, save_npz_json
 
 
 def test_round_trip_keeps_arrays_and_metadata(tmp_path):

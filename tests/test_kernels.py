@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from weaklab.datasets import make_synthetic_label_matrix
-from weaklab.models import _kernels as K
+from weaklab.kernels import label_models as K
 
 
 @pytest.fixture(params=[2, 5])

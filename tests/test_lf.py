@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from weaklab import ABSTAIN, LabelingFunction, keyword_lf, labeling_function, preprocessor, regex_lf
-from weaklab.lf import row_type
+from weaklab.labeling.lf import row_type
 
 
 def _define(source: str, name: str):

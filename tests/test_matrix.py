@@ -180,7 +180,7 @@ def test_save_load_round_trip_keeps_errors(tmp_path):
 
 
 def test_load_refuses_other_weaklab_files(tmp_path):
-    from weaklab.io import save_npz_json
+    from weaklab.persistence import save_npz_json
 
     path = save_npz_json(tmp_path / "m.npz", {"a": np.zeros(1)}, {"kind": "DawidSkene"})
     with pytest.raises(ValueError, match="not a LabelMatrix"):

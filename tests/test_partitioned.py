@@ -10,7 +10,7 @@ import pytest
 
 from weaklab.datasets import make_synthetic_label_matrix
 from weaklab.models import DawidSkene, MajorityVote
-from weaklab.partitioned import PartitionedLabelMatrix
+from weaklab.matrix import PartitionedLabelMatrix
 
 from test_models_conformance import MODELS
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from weaklab import LabelMatrix, load_wrench
-from weaklab.report import Report, build_report
+from weaklab.analysis.report import Report, build_report
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -1,5 +1,6 @@
 """weaklab: weak supervision (data programming) that scales past one machine."""
 
+from ._version import __version__
 from .analysis import (
     label_stats,
     lf_class_metrics,
@@ -8,7 +9,7 @@ from .analysis import (
     lf_summary,
     prediction_confusion,
 )
-from .apply import LFApplicationError, apply_lfs
+from .labeling import LFApplicationError, apply_lfs
 from .datasets import (
     load_crowd,
     load_lf_matrix_csv,
@@ -16,7 +17,7 @@ from .datasets import (
     make_demo_corpus,
     make_synthetic_label_matrix,
 )
-from .lf import (
+from .labeling import (
     LabelingFunction,
     Preprocessor,
     Row,
@@ -36,13 +37,13 @@ from .models import (
     WeightedMajorityVote,
     load_model,
 )
-from .partitioned import PartitionedLabelMatrix
+from .matrix import PartitionedLabelMatrix
 
 # torch and matplotlib load only when these are first used.
 _LAZY = {
     "EndModel": ("weaklab.endmodel", "EndModel"),
     "TextFeaturizer": ("weaklab.endmodel", "TextFeaturizer"),
-    "build_report": ("weaklab.report", "build_report"),
+    "build_report": ("weaklab.analysis.report", "build_report"),
 }
 
 
@@ -54,9 +55,9 @@ def __getattr__(name: str):
         return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'weaklab' has no attribute {name!r}")
 
-__version__ = "0.1.0"
 
 __all__ = [
+    "__version__",
     "ABSTAIN",
     "ClassBalancedVote",
     "DawidSkene",

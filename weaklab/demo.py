@@ -8,13 +8,22 @@ shouting pattern, one preprocessor shared by several row-wise LFs.
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .lf import ABSTAIN, keyword_lf, labeling_function, preprocessor, regex_lf
+from . import models as label_models
+from .analysis import label_stats, lf_summary
+from .datasets import make_demo_corpus
+from .labeling import apply_lfs
+from .labeling.cluster import dask_client
+from .labeling.lf import ABSTAIN, keyword_lf, labeling_function, preprocessor, regex_lf
 
-__all__ = ["HAM", "SPAM", "demo_lfs"]
+__all__ = ["HAM", "SPAM", "demo_lfs", "run_demo"]
+
+_SUMMARY_COLUMNS = ["polarity", "coverage", "overlaps", "conflicts", "emp_accuracy", "learned_accuracy"]
 
 HAM, SPAM = 0, 1
 
@@ -68,3 +77,71 @@ def demo_lfs() -> list:
         regex_lf("click_link", r"\bclick (this|the) link\b", SPAM),
         regex_lf("year_mention", r"\b(19|20)\d\d\b", HAM),
     ]
+
+
+def _print_table(frame: pd.DataFrame) -> None:
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.precision", 3):
+        print(frame.to_string())
+
+
+def run_demo(rows: int, workers: int, partitions: int, out: Path, seed: int, progress: bool) -> dict:
+    """Run the demo job; returns the headline numbers (used by tests)."""
+    import dask.dataframe as dd
+
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = make_demo_corpus(rows, seed=seed)
+    gold = corpus["label"].to_numpy()
+    lfs = demo_lfs()
+    print(f"weaklab demo: {rows:,} generated comments, {len(lfs)} labeling functions, "
+          f"{workers} Dask workers, {partitions} partitions")
+
+    started = time.perf_counter()
+    with dask_client(None, workers):
+        data = dd.from_pandas(corpus.drop(columns="label"), npartitions=partitions)
+        L = apply_lfs(data, lfs, cardinality=2, progress=progress)
+    print(f"\nLabel matrix: {L.n_rows:,} rows × {L.n_lfs} LFs, {L.nnz:,} votes "
+          f"({time.perf_counter() - started:.1f} s including cluster start-up)")
+    L.save(out / "label_matrix.npz")
+
+    # Like most projects, the demo has a small hand-labelled dev set (the first rows):
+    # the label model uses it to choose among its estimators.
+    n_dev = min(200, rows)
+    model = label_models.LabelModel(seed=seed).fit(L, L_dev=L[:n_dev], Y_dev=gold[:n_dev])
+    summary = lf_summary(L, y=gold, model=model)
+    print("\nLF statistics (gold labels are known for the demo corpus):")
+    _print_table(summary[[c for c in _SUMMARY_COLUMNS if c in summary.columns]])
+    stats = label_stats(L, y=gold, model=model)
+    print(f"\nCoverage {stats.coverage:.1%}, overlap {stats.overlap:.1%}, conflict {stats.conflict:.1%}")
+    mv = label_models.MajorityVote().fit(L)
+    scores = {
+        "label_model_accuracy": model.score(L, gold)["accuracy"],
+        "majority_vote_accuracy": mv.score(L, gold)["accuracy"],
+        "coverage": stats.coverage,
+    }
+    print(f"Label model accuracy {scores['label_model_accuracy']:.3f} "
+          f"(majority vote {scores['majority_vote_accuracy']:.3f}) on all rows, uncovered rows get the prior")
+    for message in model.warnings_:
+        print(f"warning: {message}")
+    model.save(out / "label_model.npz")
+    np.save(out / "probabilistic_labels.npy", model.predict_proba(L))
+    print(f"\nSaved the label matrix, label model and probabilistic labels in {out}/")
+    from .analysis.report import build_report
+
+    report = build_report(L, data=corpus.drop(columns="label"), y=gold, model=model,
+                          path=out / "report.html", class_names=["ham", "spam"], seed=seed)
+    print(f"LF report (open in a browser): {report.path.resolve()}")
+
+    # The end model learns from the text, so it also labels comments no LF covers.
+    from .endmodel import EndModel
+
+    test = make_demo_corpus(max(rows // 5, 100), seed=seed + 1)
+    end_model = EndModel("logreg", lr=0.05, n_epochs=20, seed=seed, progress=progress)
+    end_model.fit(corpus["text"], model.predict_proba(L), covered=L)
+    L_test = apply_lfs(test.drop(columns="label"), lfs, cardinality=2, progress=False)
+    scores["end_model_test_accuracy"] = end_model.score(test["text"], test["label"].to_numpy())
+    scores["label_model_test_accuracy"] = model.score(L_test, test["label"].to_numpy())["accuracy"]
+    print(f"\nEnd model (TF-IDF + logistic regression on the probabilistic labels, {end_model.device_}): "
+          f"test accuracy {scores['end_model_test_accuracy']:.3f} on {len(test):,} unseen comments "
+          f"(label model {scores['label_model_test_accuracy']:.3f})")
+    end_model.save(out / "end_model")
+    return scores

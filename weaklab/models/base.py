@@ -5,7 +5,7 @@ two methods: ``_fit(source, class_balance, dev)`` and ``_predict_proba_covered(L
 Fitting reads the votes only through a :class:`FitSource`: ``source.map_sum(fn)`` applies
 ``fn`` to every row block of the matrix and adds the results (one block for an in-memory
 :class:`~weaklab.LabelMatrix`, one per partition for a
-:class:`weaklab.partitioned.PartitionedLabelMatrix`), and ``source.majority()`` gives the
+:class:`weaklab.PartitionedLabelMatrix`), and ``source.majority()`` gives the
 majority-vote statistics, computed once per fit. So any model whose statistics are sums
 over rows fits on partitioned data without knowing about Dask.
 """
@@ -22,10 +22,10 @@ from typing import Any, Callable, ClassVar, NamedTuple, Sequence
 
 import numpy as np
 
-from ..io import load_npz_json, save_npz_json
-from .._checks import check_labels
+from ..persistence import load_npz_json, save_npz_json
+from .._validation import check_labels
 from ..matrix import LabelMatrix
-from . import _kernels as K
+from ..kernels import label_models as K
 
 __all__ = ["BaseLabelModel", "DevSet", "LabelModelWarning", "NotFittedError", "load_model"]
 
@@ -107,13 +107,6 @@ class FitSource:
         return self._majority
 
 
-def add_stats(a: Any, b: Any) -> Any:
-    """Add two statistics results (arrays, floats, or tuples / dicts of them) element-wise."""
-    if isinstance(a, tuple):
-        return tuple(add_stats(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return {key: add_stats(a[key], b[key]) for key in a}
-    return a + b
 
 
 def csr_arrays(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -193,7 +186,7 @@ def agreement_totals(model: "BaseLabelModel", source: FitSource):
 
 
 class BaseLabelModel(abc.ABC):
-    """Base class of weaklab's label models (sklearn-shaped; see DESIGN.md).
+    """Base class of weaklab's label models (sklearn-shaped; see docs/architecture.md).
 
     Subclasses keep ``__init__`` to storing keyword hyper-parameters, and implement
     ``_fit`` plus ``_predict_proba_covered``. The base class checks inputs, gives rows

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels as K
+from ..kernels import label_models as K
 from .base import BaseLabelModel, DevSet, csr_arrays, logodds_tables
 
 __all__ = ["DawidSkene"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels as K
+from ..kernels import label_models as K
 from .base import METRICS, BaseLabelModel, DevSet, agreement_totals, csr_arrays
 from .dawid_skene import DawidSkene
 from .majority_vote import MajorityVote, _accuracies, _mv_class_balance

@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import _kernels as K
+from ..kernels import label_models as K
 from .base import BaseLabelModel, DevSet, csr_arrays
 
 __all__ = ["MajorityVote", "WeightedMajorityVote"]

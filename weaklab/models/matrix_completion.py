@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from . import _kernels as K
+from ..kernels import label_models as K
 from .base import BaseLabelModel, DevSet, csr_arrays
 from .dawid_skene import lf_accuracies, log_tables, softmax_scores
 from .majority_vote import _mv_class_balance

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _kernels as K
+from ..kernels import label_models as K
 from .base import BaseLabelModel, DevSet, csr_arrays
 from .dawid_skene import log_tables, softmax_scores
 from .majority_vote import _mv_class_balance

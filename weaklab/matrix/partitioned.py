@@ -28,10 +28,18 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from .matrix import LabelMatrix
-from .models.base import add_stats
+from .label_matrix import LabelMatrix
 
 __all__ = ["PartitionedLabelMatrix"]
+
+
+def add_stats(a: Any, b: Any) -> Any:
+    """Add two statistics results (arrays, floats, or tuples / dicts of them) element-wise."""
+    if isinstance(a, tuple):
+        return tuple(add_stats(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return {key: add_stats(a[key], b[key]) for key in a}
+    return a + b
 
 
 def _check_block(block: Any, lf_names: tuple[str, ...], cardinality: int, position: int) -> LabelMatrix:

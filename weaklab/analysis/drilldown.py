@@ -12,9 +12,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ._analysis_kernels import rows_with_other_label
-from ._checks import check_gold, check_matrix, resolve_lf
-from .matrix import LabelMatrix
+from ..kernels.statistics import rows_with_other_label
+from .._validation import check_gold, check_matrix, resolve_lf
+from ..matrix import LabelMatrix
 
 __all__ = ["EXAMPLE_KINDS", "lf_examples"]
 

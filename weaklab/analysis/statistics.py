@@ -31,10 +31,10 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from ._analysis_kernels import LFCounts, lf_counts, pair_counts
-from ._checks import ModelView, check_gold, check_matrix, check_model
+from ..kernels.statistics import LFCounts, lf_counts, pair_counts
+from .._validation import ModelView, check_gold, check_matrix, check_model
 from .drilldown import lf_examples
-from .matrix import LabelMatrix
+from ..matrix import LabelMatrix
 
 __all__ = [
     "LabelStats",

@@ -14,120 +14,27 @@ Sub-commands
 ``weaklab predict L.npz --model model.npz --out probs.npy``
     Write probabilistic labels (n × k) for a saved label matrix.
 
-This module is the only place that wires all layers together (see DESIGN.md).
+This module is the only place that wires all layers together (see docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import importlib.util
 import sys
-import time
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
-import pandas as pd
 
-from .analysis import label_stats, lf_summary
-from .apply import apply_lfs
-from .datasets import make_demo_corpus
-from .lf import LabelingFunction
-from .matrix import LabelMatrix
-from . import models as label_models
+from ..labeling import apply_lfs
+from ..labeling import LabelingFunction
+from ..labeling.cluster import dask_client
+from ..matrix import LabelMatrix
+from .. import models as label_models
 
 __all__ = ["main"]
-
-_SUMMARY_COLUMNS = ["polarity", "coverage", "overlaps", "conflicts", "emp_accuracy", "learned_accuracy"]
-
-
-@contextlib.contextmanager
-def _dask_client(scheduler: str | None, workers: int) -> Iterator[object]:
-    """A client on ``scheduler`` (an address), or on a fresh local cluster of process workers."""
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client
-        return
-    with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, Client(cluster) as client:
-        yield client
-
-
-def _print_table(frame: pd.DataFrame) -> None:
-    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.precision", 3):
-        print(frame.to_string())
-
-
-# ------------------------------------------------------------------------ demo
-def run_demo(rows: int, workers: int, partitions: int, out: Path, seed: int, progress: bool) -> dict:
-    """Run the demo job; returns the headline numbers (used by tests)."""
-    import dask.dataframe as dd
-
-    from .demo import demo_lfs
-
-    out.mkdir(parents=True, exist_ok=True)
-    corpus = make_demo_corpus(rows, seed=seed)
-    gold = corpus["label"].to_numpy()
-    lfs = demo_lfs()
-    print(f"weaklab demo: {rows:,} generated comments, {len(lfs)} labeling functions, "
-          f"{workers} Dask workers, {partitions} partitions")
-
-    started = time.perf_counter()
-    with _dask_client(None, workers):
-        data = dd.from_pandas(corpus.drop(columns="label"), npartitions=partitions)
-        L = apply_lfs(data, lfs, cardinality=2, progress=progress)
-    print(f"\nLabel matrix: {L.n_rows:,} rows × {L.n_lfs} LFs, {L.nnz:,} votes "
-          f"({time.perf_counter() - started:.1f} s including cluster start-up)")
-    L.save(out / "label_matrix.npz")
-
-    # Like most projects, the demo has a small hand-labelled dev set (the first rows):
-    # the label model uses it to choose among its estimators.
-    n_dev = min(200, rows)
-    model = label_models.LabelModel(seed=seed).fit(L, L_dev=L[:n_dev], Y_dev=gold[:n_dev])
-    summary = lf_summary(L, y=gold, model=model)
-    print("\nLF statistics (gold labels are known for the demo corpus):")
-    _print_table(summary[[c for c in _SUMMARY_COLUMNS if c in summary.columns]])
-    stats = label_stats(L, y=gold, model=model)
-    print(f"\nCoverage {stats.coverage:.1%}, overlap {stats.overlap:.1%}, conflict {stats.conflict:.1%}")
-    mv = label_models.MajorityVote().fit(L)
-    scores = {
-        "label_model_accuracy": model.score(L, gold)["accuracy"],
-        "majority_vote_accuracy": mv.score(L, gold)["accuracy"],
-        "coverage": stats.coverage,
-    }
-    print(f"Label model accuracy {scores['label_model_accuracy']:.3f} "
-          f"(majority vote {scores['majority_vote_accuracy']:.3f}) on all rows, uncovered rows get the prior")
-    for message in model.warnings_:
-        print(f"warning: {message}")
-    model.save(out / "label_model.npz")
-    np.save(out / "probabilistic_labels.npy", model.predict_proba(L))
-    print(f"\nSaved the label matrix, label model and probabilistic labels in {out}/")
-    from .report import build_report
-
-    report = build_report(L, data=corpus.drop(columns="label"), y=gold, model=model,
-                          path=out / "report.html", class_names=["ham", "spam"], seed=seed)
-    print(f"LF report (open in a browser): {report.path.resolve()}")
-
-    # The end model learns from the text, so it also labels comments no LF covers.
-    from .endmodel import EndModel
-
-    test = make_demo_corpus(max(rows // 5, 100), seed=seed + 1)
-    end_model = EndModel("logreg", lr=0.05, n_epochs=20, seed=seed, progress=progress)
-    end_model.fit(corpus["text"], model.predict_proba(L), covered=L)
-    L_test = apply_lfs(test.drop(columns="label"), lfs, cardinality=2, progress=False)
-    scores["end_model_test_accuracy"] = end_model.score(test["text"], test["label"].to_numpy())
-    scores["label_model_test_accuracy"] = model.score(L_test, test["label"].to_numpy())["accuracy"]
-    print(f"\nEnd model (TF-IDF + logistic regression on the probabilistic labels, {end_model.device_}): "
-          f"test accuracy {scores['end_model_test_accuracy']:.3f} on {len(test):,} unseen comments "
-          f"(label model {scores['label_model_test_accuracy']:.3f})")
-    end_model.save(out / "end_model")
-    return scores
-
 
 # ----------------------------------------------------------------------- apply
 def _load_lfs(spec: str) -> list[LabelingFunction]:
@@ -167,7 +74,7 @@ def _read_data(path: str, columns: Sequence[str] | None):
 
 def _cmd_apply(args: argparse.Namespace) -> int:
     lfs = _load_lfs(args.lfs)
-    with _dask_client(args.scheduler, args.workers):
+    with dask_client(args.scheduler, args.workers):
         data = _read_data(args.data, args.columns)
         L = apply_lfs(data, lfs, cardinality=args.cardinality, fault_tolerant=args.fault_tolerant,
                       progress=not args.no_progress)
@@ -241,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in ("rows", "workers", "partitions"):
             if getattr(args, name) < 1:
                 raise SystemExit(f"error: --{name} must be at least 1")
+        from ..demo import run_demo
+
         run_demo(args.rows, args.workers, args.partitions, args.out, args.seed, not args.no_progress)
         return 0
     return {"apply": _cmd_apply, "fit": _cmd_fit, "predict": _cmd_predict}[args.command](args)

@@ -9,8 +9,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .._checks import check_matrix
-from ..analysis import (
+from ..._validation import check_matrix
+from ..statistics import (
     LabelStats,
     _Pass,
     _run_pass,
@@ -20,7 +20,7 @@ from ..analysis import (
     lf_pairwise,
 )
 from ..drilldown import lf_examples
-from ..matrix import LabelMatrix
+from ...matrix import LabelMatrix
 from . import _html as H
 from . import _plots as P
 
@@ -238,7 +238,7 @@ def build_report(
     >>> "<h1>" in report.html and "b" in report.summary.index
     True
     """
-    from .. import __version__
+    from ..._version import __version__
 
     L = check_matrix(L)
     classes = _check_report_inputs(L, data, class_names)

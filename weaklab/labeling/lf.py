@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .matrix import ABSTAIN
+from ..matrix import ABSTAIN
 
 __all__ = [
     "ABSTAIN",

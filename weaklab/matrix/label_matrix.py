@@ -1,6 +1,6 @@
 """The label matrix: n rows × m labeling functions, stored sparse.
 
-Convention (see DESIGN.md): classes are ``0..k-1`` and abstain is ``-1`` wherever a
+Convention (see docs/architecture.md): classes are ``0..k-1`` and abstain is ``-1`` wherever a
 dense array meets the user. Inside :class:`LabelMatrix` the CSR stores ``label + 1``,
 so an absent entry *is* an abstain and no abstain is ever stored. Memory is
 O(non-zeros): ``int8`` data (``int16`` when k > 126), ``int32`` column indices and
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .io import load_npz_json, save_npz_json
+from ..persistence import load_npz_json, save_npz_json
 
 ABSTAIN = -1
 

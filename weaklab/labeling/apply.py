@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from .lf import LabelingFunction, Preprocessor, iter_rows
-from .matrix import ABSTAIN, LabelMatrix, LFErrors, _check_cardinality, _data_dtype
+from ..matrix.label_matrix import ABSTAIN, LabelMatrix, LFErrors, _check_cardinality, _data_dtype
 
 __all__ = ["LFApplicationError", "apply_lfs"]
 
@@ -314,7 +314,7 @@ def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect:
     ]
     names = tuple(lf.name for lf in lfs)
     if not collect:
-        from .partitioned import PartitionedLabelMatrix
+        from ..matrix.partitioned import PartitionedLabelMatrix
 
         return PartitionedLabelMatrix(blocks, names, k)
     results = _compute_with_progress(blocks, progress)

@@ -1,0 +1,32 @@
+"""Analysis: what the LFs do, for people — statistics, example rows and the HTML report.
+
+- ``statistics.py`` — :func:`lf_summary`, :func:`label_stats`, :func:`lf_pairwise`,
+  :func:`lf_class_metrics`, :func:`prediction_confusion`;
+- ``drilldown.py`` — :func:`lf_examples`, the rows behind a statistic;
+- ``report/`` — :func:`build_report`, one self-contained HTML file (imports matplotlib,
+  so it is loaded only when used).
+"""
+
+from .drilldown import lf_examples
+from .statistics import (
+    LabelStats,
+    PairwiseStats,
+    confusion_table,
+    label_stats,
+    lf_class_metrics,
+    lf_pairwise,
+    lf_summary,
+    prediction_confusion,
+)
+
+__all__ = [
+    "LabelStats",
+    "PairwiseStats",
+    "confusion_table",
+    "label_stats",
+    "lf_class_metrics",
+    "lf_examples",
+    "lf_pairwise",
+    "lf_summary",
+    "prediction_confusion",
+]

@@ -1,0 +1,103 @@
+"""Crowdsourcing data sets: workers are the LFs, items are the rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..matrix import LabelMatrix
+from .labeled_votes import LabeledVotes
+
+__all__ = ["load_crowd"]
+
+
+def _read_yaml_map(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            mapping = yaml.safe_load(f)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level, got {type(mapping).__name__}")
+    return mapping
+
+
+def _as_class(value: object, path: Path, where: str) -> int:
+    if not isinstance(value, bool):
+        raise ValueError(f"{path}: {where} must be true or false, got {value!r}")
+    return int(value)
+
+
+def _read_bluebirds(directory: Path) -> pd.DataFrame:
+    labels_path, gold_path = directory / "labels.yaml", directory / "gt.yaml"
+    rows = []
+    for worker, answers in _read_yaml_map(labels_path).items():
+        if not isinstance(answers, dict):
+            raise ValueError(f"{labels_path}: worker {worker!r} must map items to answers, got {answers!r}")
+        for item, value in answers.items():
+            rows.append((str(item), str(worker), _as_class(value, labels_path, f"worker {worker!r}, item {item!r}")))
+    truth = [
+        (str(item), _as_class(value, gold_path, f"item {item!r}")) for item, value in _read_yaml_map(gold_path).items()
+    ]
+    answers = pd.DataFrame(rows, columns=["item", "worker", "label"])
+    return answers.merge(pd.DataFrame(truth, columns=["item", "gold"]), on="item", how="outer")
+
+
+def load_crowd(directory: str | Path) -> LabeledVotes:
+    """Load a crowdsourcing data set as a worker × item label matrix (workers are the LFs).
+
+    Three layouts are recognised from the files in ``directory``:
+
+    * ``labels.yaml`` + ``gt.yaml`` (CUBAM, e.g. bluebirds): ``{worker: {item: bool}}``
+      and ``{item: bool}``; ``false`` is class 0.
+    * ``*.standardized.tsv`` (e.g. Snow et al.'s rte): columns ``!amt_worker_ids``,
+      ``orig_id``, ``response``, ``gold``.
+    * ``answer.csv`` + ``truth.csv`` (e.g. dog): ``question,worker,answer`` and
+      ``question,truth``; classes are the answers ``0..k-1``.
+
+    Rows are the items in sorted order; workers who never label an item abstain.
+
+    Returns
+    -------
+    LabeledVotes
+        ``y`` is ``-1`` for items without a gold label.
+    """
+    directory = Path(directory)
+    if (directory / "labels.yaml").is_file() and (directory / "gt.yaml").is_file():
+        long = _read_bluebirds(directory)
+    elif (directory / "answer.csv").is_file() and (directory / "truth.csv").is_file():
+        answers = pd.read_csv(directory / "answer.csv").rename(
+            columns={"question": "item", "answer": "label"}
+        )
+        truth = pd.read_csv(directory / "truth.csv").rename(columns={"question": "item", "truth": "gold"})
+        long = answers.merge(truth, on="item", how="outer")
+    elif list(directory.glob("*.standardized.tsv")):
+        raw = pd.read_csv(next(iter(sorted(directory.glob("*.standardized.tsv")))), sep="\t")
+        long = raw.rename(columns={"!amt_worker_ids": "worker", "orig_id": "item", "response": "label"})
+        long = long[["item", "worker", "label", "gold"]]
+    else:
+        raise FileNotFoundError(
+            f"{directory} holds no known crowd layout (labels.yaml+gt.yaml, answer.csv+truth.csv "
+            "or *.standardized.tsv)"
+        )
+    long["item"] = long["item"].astype(str)
+    long["worker"] = long["worker"].astype(str)
+    items = np.array(sorted(long["item"].unique(), key=lambda v: (len(v), v)))
+    item_pos = {item: i for i, item in enumerate(items)}
+    answered = long.dropna(subset=["worker", "label"])
+    workers = sorted(answered["worker"].unique(), key=lambda v: (len(v), v))
+    labels = answered["label"].astype(np.int64).to_numpy()
+    gold_by_item = long.dropna(subset=["gold"]).groupby("item")["gold"].first()
+    k = int(max(labels.max(initial=0), gold_by_item.max() if len(gold_by_item) else 0)) + 1
+    votes = pd.DataFrame(
+        {"row": answered["item"].map(item_pos).to_numpy(), "lf": answered["worker"].to_numpy(), "label": labels}
+    ).drop_duplicates(subset=["row", "lf"], keep="first")
+    votes["lf"] = "worker_" + votes["lf"]
+    L = LabelMatrix.from_long(votes, len(items), [f"worker_{w}" for w in workers], max(k, 2))
+    y = np.full(len(items), -1, dtype=np.int64)
+    for item, g in gold_by_item.items():
+        y[item_pos[item]] = int(g)
+    return LabeledVotes(L=L, y=y, items=items)

@@ -1,0 +1,47 @@
+"""Binary label matrices stored as CSV (+1 / -1 votes, 0 = abstain)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..matrix import LabelMatrix
+from .labeled_votes import LabeledVotes
+
+__all__ = ["load_lf_matrix_csv"]
+
+def load_lf_matrix_csv(path: str | Path, label_column: str = "Label") -> LabeledVotes:
+    """Load a binary label matrix stored as CSV with +1 / -1 votes and 0 = abstain.
+
+    This is the layout of the regularized-data-programming sets: one column per LF
+    (named ``0..m-1``), a gold column (``Label``, also +1 / -1) and optionally other
+    columns (e.g. ``Snorkel``), which are ignored. Class 0 is -1 and class 1 is +1.
+
+    Parameters
+    ----------
+    path : str or Path
+    label_column : str
+        Name of the gold column.
+
+    Returns
+    -------
+    LabeledVotes
+    """
+    frame = pd.read_csv(path)
+    if label_column not in frame.columns:
+        raise ValueError(f"{path}: no gold column {label_column!r}; columns are {list(frame.columns)}")
+    lf_cols = [c for c in frame.columns if str(c).strip().lstrip("-").isdigit()]
+    if not lf_cols:
+        raise ValueError(f"{path}: no LF columns (columns named 0..m-1)")
+    raw = frame[lf_cols].to_numpy()
+    gold = frame[label_column].to_numpy()
+    for name, arr in (("LF votes", raw), (label_column, gold)):
+        bad = ~np.isin(arr, (-1, 0, 1))
+        if bad.any():
+            raise ValueError(f"{path}: {name} must be -1, 0 (abstain) or +1; found {arr[bad][0]!r}")
+    votes = np.where(raw == 0, -1, (raw > 0).astype(np.int64))
+    y = np.where(gold == 0, -1, (gold > 0).astype(np.int64))
+    L = LabelMatrix.from_dense(votes, [f"lf_{c}" for c in lf_cols], 2)
+    return LabeledVotes(L=L, y=y, items=np.arange(len(frame)))

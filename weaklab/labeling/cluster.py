@@ -1,0 +1,34 @@
+"""The Dask client a job runs on: a given scheduler, or a local cluster of process workers."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+__all__ = ["dask_client"]
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None, workers: int) -> Iterator[object]:
+    """A client on ``scheduler`` (an address), or on a fresh local cluster of process workers.
+
+    The local cluster starts without a dashboard (nothing listens on port 8787) and with
+    one thread per worker, so LFs that are not thread-safe stay correct.
+
+    Examples
+    --------
+    >>> from weaklab.labeling.cluster import dask_client
+    >>> with dask_client(None, workers=1) as client:  # doctest: +SKIP
+    ...     print(len(client.scheduler_info()["workers"]))
+    1
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, Client(cluster) as client:
+        yield client

@@ -2,11 +2,16 @@
 
 from ._version import __version__
 from .analysis import (
+    DriftCounts,
+    DriftReport,
+    DriftSeries,
     label_stats,
     lf_class_metrics,
     lf_examples,
     lf_pairwise,
     lf_summary,
+    monitor,
+    monitor_batches,
     prediction_confusion,
 )
 from .labeling import LFApplicationError, apply_lfs
@@ -61,6 +66,9 @@ __all__ = [
     "ABSTAIN",
     "ClassBalancedVote",
     "DawidSkene",
+    "DriftCounts",
+    "DriftReport",
+    "DriftSeries",
     "EndModel",
     "LabelModel",
     "MajorityVote",
@@ -90,6 +98,8 @@ __all__ = [
     "lf_summary",
     "load_wrench",
     "make_demo_corpus",
+    "monitor",
+    "monitor_batches",
     "prediction_confusion",
     "preprocessor",
     "regex_lf",

@@ -3,11 +3,14 @@
 - ``statistics.py`` — :func:`lf_summary`, :func:`label_stats`, :func:`lf_pairwise`,
   :func:`lf_class_metrics`, :func:`prediction_confusion`;
 - ``drilldown.py`` — :func:`lf_examples`, the rows behind a statistic;
+- ``monitor.py`` — :func:`monitor`, :func:`monitor_batches`: LF drift between two label
+  matrices (or a sequence of batches), from mergeable per-partition counts;
 - ``report/`` — :func:`build_report`, one self-contained HTML file (imports matplotlib,
   so it is loaded only when used).
 """
 
 from .drilldown import lf_examples
+from .monitor import DriftCounts, DriftReport, DriftSeries, monitor, monitor_batches
 from .statistics import (
     LabelStats,
     PairwiseStats,
@@ -20,6 +23,9 @@ from .statistics import (
 )
 
 __all__ = [
+    "DriftCounts",
+    "DriftReport",
+    "DriftSeries",
     "LabelStats",
     "PairwiseStats",
     "confusion_table",
@@ -28,5 +34,7 @@ __all__ = [
     "lf_examples",
     "lf_pairwise",
     "lf_summary",
+    "monitor",
+    "monitor_batches",
     "prediction_confusion",
 ]

@@ -20,6 +20,7 @@ from ..statistics import (
     lf_pairwise,
 )
 from ..drilldown import lf_examples
+from ..monitor import DriftCounts, monitor
 from ...matrix import LabelMatrix
 from . import _html as H
 from . import _plots as P
@@ -188,6 +189,7 @@ def build_report(
     example_lfs: int = 5,
     examples_per_lf: int = 5,
     seed: int = 0,
+    reference: Any = None,
 ) -> Report:
     """Write a self-contained HTML report about the LFs behind ``L``.
 
@@ -223,6 +225,9 @@ def build_report(
         How many of the weakest LFs get example rows, and how many rows each.
     seed : int
         Seed of the example sample.
+    reference : LabelMatrix, PartitionedLabelMatrix or DriftCounts, optional
+        Votes of the same LFs on reference data (e.g. the training set): adds a drift
+        section comparing ``L`` with it (:func:`weaklab.monitor`, default thresholds).
 
     Returns
     -------
@@ -286,6 +291,12 @@ def build_report(
         f"({H.esc(', '.join(classes))}) · weaklab {H.esc(__version__)}</p>",
         H.cards(overview),
         "<h2>Warnings and findings</h2>", *warn_html,
+    ]
+    if reference is not None:
+        counts_only = isinstance(reference, DriftCounts) and not reference.has_model
+        drift = monitor(reference, L, None if counts_only else model)
+        parts += ["<h2>Drift against the reference</h2>", drift.to_html()]
+    parts += [
         "<h2>Labeling functions</h2>",
         '<p class="wl-sub">Coverage, overlaps and conflicts are fractions of all rows (Snorkel\'s '
         "definitions). Click a column header to sort.</p>",

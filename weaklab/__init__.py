@@ -43,6 +43,7 @@ from .models import (
     load_model,
 )
 from .matrix import PartitionedLabelMatrix
+from .lineage import Explanation, explain
 
 # torch and matplotlib load only when these are first used.
 _LAZY = {
@@ -70,6 +71,7 @@ __all__ = [
     "DriftReport",
     "DriftSeries",
     "EndModel",
+    "Explanation",
     "LabelModel",
     "MajorityVote",
     "MatrixCompletion",
@@ -78,6 +80,7 @@ __all__ = [
     "TripletModel",
     "WeightedMajorityVote",
     "build_report",
+    "explain",
     "load_crowd",
     "load_lf_matrix_csv",
     "load_model",

@@ -178,6 +178,12 @@ class BaseLabelModel(abc.ABC):
         table[j, l, :])``, else ``None``. Such models predict in one fused kernel pass."""
         return None
 
+    def _vote_share_weights(self) -> np.ndarray | None:
+        """Per-class weights ``w`` (k,) when covered rows get ``votes_c * w_c`` normalised
+        (``K.vote_share_proba``), else ``None``. With :meth:`_loglinear_tables`, this is
+        how :func:`weaklab.explain` reads a model's prediction rule."""
+        return None
+
     def _argmax_tables(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Tables whose softmax has the same per-row argmax as ``_predict_proba_covered``
         (for the one-pass guardrail statistics), else ``None``."""

@@ -59,6 +59,9 @@ class ClassBalancedVote(BaseLabelModel):
 
     _proba_is_final = True
 
+    def _vote_share_weights(self):
+        return 1.0 / self.vote_share_
+
     def _predict_proba_covered(self, L):
         prior = np.asarray(self.class_balance_, dtype=np.float64)
-        return K.vote_share_proba(*csr_arrays(L), 1.0 / self.vote_share_, prior / prior.sum())
+        return K.vote_share_proba(*csr_arrays(L), self._vote_share_weights(), prior / prior.sum())

@@ -225,6 +225,9 @@ class LabelModel(BaseLabelModel):
     def _argmax_tables(self):
         return self._guard_model()._argmax_tables()
 
+    def _vote_share_weights(self):
+        return self._guard_model()._vote_share_weights()
+
     def _predict_proba_covered(self, L):
         return self._guard_model()._predict_proba_covered(L)
 

@@ -57,9 +57,12 @@ class MajorityVote(BaseLabelModel):
 
     _proba_is_final = True
 
+    def _vote_share_weights(self):
+        return np.ones(self.cardinality_)
+
     def _predict_proba_covered(self, L):
         prior = np.asarray(self.class_balance_, dtype=np.float64)
-        return K.vote_share_proba(*csr_arrays(L), np.ones(L.cardinality), prior / prior.sum())
+        return K.vote_share_proba(*csr_arrays(L), self._vote_share_weights(), prior / prior.sum())
 
     def _argmax_tables(self):
         # Vote shares and the softmax of vote counts have the same first maximum.

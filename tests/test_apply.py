@@ -69,15 +69,6 @@ def corpus():
     return df
 
 
-@pytest.fixture(scope="module")
-def cluster_client():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
-        yield client
-
-
 # Votes of GOOD_LFS worked out by hand (columns: says_subscribe, has_link, short_comment,
 # shouting, promo, love), so this test does not call the LFs the way apply_lfs does.
 HAND_ROWS = [

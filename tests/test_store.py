@@ -375,15 +375,6 @@ def test_two_processes_applying_to_one_store_at_once(tmp_path):
 
 
 # ------------------------------------------------------------ Dask cluster
-@pytest.fixture(scope="module")
-def cluster_client():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
-        yield client
-
-
 @pytest.mark.slow
 def test_store_on_a_local_cluster_equals_store_less(corpus, lfs, tmp_path, cluster_client):
     expected = apply_lfs(corpus, lfs, cardinality=2, progress=False)

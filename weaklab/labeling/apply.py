@@ -501,7 +501,8 @@ def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect:
     from ..matrix.partitioned import PartitionedLabelMatrix
 
     lfs_node = dask.delayed(list(lfs), traverse=False)
-    label = dask.delayed(_dask_partition, pure=True)
+    # With a store a task's outcome depends on what the store holds: never share its key.
+    label = dask.delayed(_dask_partition, pure=blocks is None)
     keep_votes = collect or blocks is None
     tasks = [
         label(part, lfs_node, k, fault_tolerant, blocks, number, keep_votes)

@@ -14,7 +14,7 @@ from .analysis import (
     monitor_batches,
     prediction_confusion,
 )
-from .labeling import LFApplicationError, apply_lfs
+from .labeling import BlockStore, CorruptBlockWarning, LFApplicationError, apply_lfs
 from .datasets import (
     load_crowd,
     load_lf_matrix_csv,
@@ -65,7 +65,9 @@ def __getattr__(name: str):
 __all__ = [
     "__version__",
     "ABSTAIN",
+    "BlockStore",
     "ClassBalancedVote",
+    "CorruptBlockWarning",
     "DawidSkene",
     "DriftCounts",
     "DriftReport",

@@ -43,7 +43,7 @@ from .models import (
     load_model,
 )
 from .matrix import PartitionedLabelMatrix
-from .lineage import Explanation, explain
+from .lineage import Explanation, RunDiff, RunManifest, diff, explain, list_runs, load_run, record_run
 
 # torch and matplotlib load only when these are first used.
 _LAZY = {
@@ -74,6 +74,8 @@ __all__ = [
     "DriftSeries",
     "EndModel",
     "Explanation",
+    "RunDiff",
+    "RunManifest",
     "LabelModel",
     "MajorityVote",
     "MatrixCompletion",
@@ -82,7 +84,10 @@ __all__ = [
     "TripletModel",
     "WeightedMajorityVote",
     "build_report",
+    "diff",
     "explain",
+    "list_runs",
+    "load_run",
     "load_crowd",
     "load_lf_matrix_csv",
     "load_model",
@@ -107,5 +112,6 @@ __all__ = [
     "monitor_batches",
     "prediction_confusion",
     "preprocessor",
+    "record_run",
     "regex_lf",
 ]

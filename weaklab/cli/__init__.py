@@ -138,6 +138,9 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("matrix", help="label matrix (.npz)")
     predict.add_argument("--model", required=True, help="fitted model (.npz)")
     predict.add_argument("--out", required=True, help="where to write the n × k probabilities (.npy)")
+    from . import lineage
+
+    lineage.register(sub)
     return parser
 
 
@@ -152,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run_demo(args.rows, args.workers, args.partitions, args.out, args.seed, not args.no_progress)
         return 0
+    if hasattr(args, "run"):
+        return args.run(args)
     return {"apply": _cmd_apply, "fit": _cmd_fit, "predict": _cmd_predict}[args.command](args)
 
 

@@ -1,0 +1,166 @@
+"""Run manifests and run diffs (weaklab/lineage/manifest.py, diff.py) as a specification."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import weaklab
+from weaklab import (
+    ABSTAIN,
+    MajorityVote,
+    WeightedMajorityVote,
+    apply_lfs,
+    diff,
+    labeling_function,
+    list_runs,
+    load_run,
+    record_run,
+)
+from weaklab.lineage.manifest import RunManifest, run_labels, run_matrix
+
+
+@labeling_function()
+def low(row):
+    return 0 if row.x < 100 else ABSTAIN
+
+
+@labeling_function()
+def high(row):
+    return 1 if row.x >= 120 else ABSTAIN
+
+
+@labeling_function(name="middle")
+def middle_v1(row):
+    return 1 if 60 <= row.x < 160 else ABSTAIN
+
+
+@labeling_function(name="middle")
+def middle_v2(row):
+    return 1 if 80 <= row.x < 160 else ABSTAIN
+
+
+DATA = pd.DataFrame({"x": np.arange(200)})
+
+
+def majority_by_hand(x: np.ndarray, middle_from: int) -> np.ndarray:
+    """Majority vote of the three rules above, ties -1 (every row has a vote)."""
+    zeros = (x < 100).astype(int)
+    ones = (x >= 120).astype(int) + ((x >= middle_from) & (x < 160)).astype(int)
+    return np.where(zeros > ones, 0, np.where(ones > zeros, 1, -1))
+
+
+def fit_run(store, lfs, model, tmp_path, tag):
+    L = apply_lfs(DATA, lfs, cardinality=2, store=store, progress=False)
+    apply_manifest = record_run(L, lfs, data_source="frame x")
+    model.fit(L)
+    path = model.save(tmp_path / f"{tag}.npz")
+    return L, apply_manifest, record_run(L, lfs, model=model, model_path=path, data_source="frame x")
+
+
+def test_manifest_of_a_python_run_round_trips_and_holds_the_run(tmp_path):
+    store = tmp_path / "store"
+    lfs = [low, high, middle_v1]
+    L, applied, fitted = fit_run(store, lfs, MajorityVote(), tmp_path, "a")
+    assert applied.kind == "apply" and applied.run_id == L.run.run_id
+    assert fitted.kind == "fit" and fitted.parent == L.run.run_id
+    for m in (applied, fitted):
+        again = load_run(store, m.run_id)
+        assert again == m
+        assert RunManifest.from_json(m.to_json()) == m
+    assert [lf["name"] for lf in fitted.lfs] == ["low", "high", "middle"]
+    assert [lf["fingerprint"] for lf in fitted.lfs] == [lf.fingerprint for lf in lfs]
+    assert "60 <= row.x < 160" in fitted.lfs[2]["source"]
+    assert fitted.data["source"] == "frame x" and fitted.data["n_rows"] == 200
+    assert fitted.data["partitions"] == L.run.partitions
+    assert fitted.model["class"] == "MajorityVote" and fitted.model["seed"] == 0
+    assert len(fitted.model["file_sha256"]) == 64
+    assert fitted.versions["weaklab"] == weaklab.__version__ and fitted.versions["numpy"] == np.__version__
+    assert fitted.metrics["lf"]["low"]["coverage"] == pytest.approx(0.5)
+    assert fitted.metrics["coverage"] == 1.0
+    np.testing.assert_array_equal(run_labels(store, fitted), majority_by_hand(DATA.x.to_numpy(), 60))
+    assert run_matrix(store, fitted, 2) == L
+    runs = list_runs(store)
+    assert set(runs["run_id"]) == {applied.run_id, fitted.run_id}
+    assert runs.set_index("run_id").loc[fitted.run_id, "model"] == "MajorityVote"
+
+
+def test_diff_counts_exactly_the_flips_an_lf_edit_makes(tmp_path):
+    store = tmp_path / "store"
+    _, _, run_a = fit_run(store, [low, high, middle_v1], MajorityVote(), tmp_path, "a")
+    _, _, run_b = fit_run(store, [low, high, middle_v2], MajorityVote(), tmp_path, "b")
+    d = diff(run_a.run_id, run_b.run_id, store=store)
+    x = DATA.x.to_numpy()
+    ya, yb = majority_by_hand(x, 60), majority_by_hand(x, 80)
+    moved = ya != yb
+    assert d.n_flipped == moved.sum() == 20
+    expected = pd.crosstab(ya[moved], yb[moved]).stack()
+    got = d.flips.set_index(["from", "to"])["count"]
+    assert got[got > 0].to_dict() == {k: v for k, v in expected.to_dict().items() if v}
+    assert d.flips["lf_edit"].sum() == 20 and d.flips["refit"].sum() == 0
+    assert d.edited.keys() == {"middle"} and d.added == () and d.removed == ()
+    assert "-    return 1 if 60 <= row.x < 160 else ABSTAIN" in d.edited["middle"]
+    assert "+    return 1 if 80 <= row.x < 160 else ABSTAIN" in d.edited["middle"]
+    assert d.lfs.loc["middle", "coverage_delta"] == pytest.approx(-0.1)
+    assert d.lfs.loc["low", "coverage_delta"] == 0
+    ex = d.examples
+    assert len(ex) == 5 and set(ex["row"]) <= set(range(60, 80))
+    assert all(e == ["middle"] for e in ex["changed_lfs"])
+    assert all(va == {"low": 0, "middle": 1} and vb == {"low": 0} for va, vb in zip(ex["votes_a"], ex["votes_b"]))
+    json.dumps(d.to_dict())
+    assert "20 label(s) flipped" in str(d)
+
+
+def test_diff_blames_the_refit_when_the_votes_did_not_change(tmp_path):
+    store = tmp_path / "store"
+    lfs = [low, high, middle_v2]
+    _, _, run_b = fit_run(store, lfs, MajorityVote(), tmp_path, "b")
+    _, _, run_c = fit_run(store, lfs, WeightedMajorityVote(weights=[2.0, 1.0, 1.0]), tmp_path, "c")
+    d = diff(run_b, run_c)
+    # rows 80..99: low (weight 2) against middle (weight 1) was a tie, now class 0.
+    assert d.n_flipped == 20
+    assert d.flips.to_dict("records") == [{"from": -1, "to": 0, "count": 20, "lf_edit": 0, "refit": 20, "unknown": 0}]
+    assert d.edited == {} and d.added == ()
+
+
+def test_diff_of_runs_on_different_data_says_so(tmp_path):
+    store = tmp_path / "store"
+    L = apply_lfs(DATA, [low, high], cardinality=2, store=store, progress=False)
+    a = record_run(L, [low, high], model=MajorityVote().fit(L))
+    other = apply_lfs(DATA.iloc[:150], [low, high, middle_v1], cardinality=2, store=store, progress=False)
+    b = record_run(other, [low, high, middle_v1], model=MajorityVote().fit(other))
+    d = diff(a, b)
+    assert d.flips is None and "different" in d.note and d.added == ("middle",)
+
+
+def test_bad_manifests_are_rejected(tmp_path):
+    store = tmp_path / "store"
+    L = apply_lfs(DATA, [low], cardinality=2, store=store, progress=False)
+    doc = json.loads(record_run(L, [low]).to_json())
+    for key, value in [("kind", "train"), ("run_id", "../x"), ("lfs", [{"name": 3}]), ("format_version", 9),
+                       ("data", {"n_rows": -1, "partitions": []})]:
+        with pytest.raises(ValueError):
+            RunManifest.from_json(json.dumps(dict(doc, **{key: value})))
+    with pytest.raises(ValueError, match="not a weaklab run manifest"):
+        RunManifest.from_json("{}")
+    with pytest.raises(ValueError, match="no run"):
+        load_run(store, "nope")
+    with pytest.raises(ValueError, match="store"):
+        record_run(weaklab.LabelMatrix.from_dense(np.zeros((2, 1), int)))
+    with pytest.raises(ValueError, match="lfs must be"):
+        record_run(L, [high])
+
+
+def test_altered_labels_are_refused(tmp_path):
+    store = tmp_path / "store"
+    L = apply_lfs(DATA, [low, high], cardinality=2, store=store, progress=False)
+    m = record_run(L, [low, high], model=MajorityVote().fit(L))
+    path = store / m.labels["file"]
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 1
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="SHA-256"):
+        run_labels(store, m)

@@ -164,3 +164,24 @@ def test_altered_labels_are_refused(tmp_path):
     path.write_bytes(bytes(raw))
     with pytest.raises(ValueError, match="SHA-256"):
         run_labels(store, m)
+
+
+def test_a_model_fitted_on_one_lf_version_warns_when_an_lf_is_edited(tmp_path):
+    import warnings
+
+    from weaklab import LFChangedWarning, load_model
+
+    store = tmp_path / "store"
+    L1 = apply_lfs(DATA, [low, high, middle_v1], cardinality=2, store=store, progress=False)
+    model = MajorityVote().fit(L1)
+    assert model.lf_fingerprints_ == [lf.fingerprint for lf in (low, high, middle_v1)]
+    L2 = apply_lfs(DATA, [low, high, middle_v2], cardinality=2, store=store, progress=False)
+    loaded = load_model(model.save(tmp_path / "m.npz"))
+    for m in (model, loaded):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            m.predict_proba(L1)  # the versions it was fitted on: silent
+        with pytest.warns(LFChangedWarning, match=r"\['middle'\]"):
+            m.predict(L2)
+        with pytest.raises(ValueError, match=r"\['middle'\] changed"):
+            m.predict_proba(L2, strict=True)

@@ -124,23 +124,27 @@ def _check_row(row: Any, n_rows: int) -> int:
     return int(row)
 
 
-def _parameters(model: Any, j: int, vote: int, k: int) -> dict[str, float]:
-    """The fitted parameters a model has for LF ``j`` (names a person can read)."""
-    out: dict[str, float] = {}
+def _parameters(model: Any, votes: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """The fitted parameters a model has per LF, as columns a person can read."""
+    out: dict[str, np.ndarray] = {}
     acc = getattr(model, "accuracies_", None)
     if acc is not None:
-        out["accuracy"] = float(acc[j])
+        out["accuracy"] = np.asarray(acc, dtype=np.float64)
     weights = getattr(model, "weights_", None)
     if weights is not None:
-        out["weight"] = float(weights[j])
+        out["weight"] = np.asarray(weights, dtype=np.float64)
     confusion = getattr(model, "confusion_", None)
-    if confusion is not None and vote >= 0:
+    if confusion is not None:
+        confusion = np.asarray(confusion, dtype=np.float64)
+        voted = votes >= 0
         for y in range(k):
-            out[f"P(vote|y={y})"] = float(confusion[j, y, vote])
+            column = np.full(votes.shape[0], np.nan)
+            column[voted] = confusion[np.flatnonzero(voted), y, votes[voted]]
+            out[f"P(vote|y={y})"] = column
     coverage = getattr(model, "coverage_", None)
     if coverage is not None and np.ndim(coverage) == 2:
         for y in range(k):
-            out[f"coverage|y={y}"] = float(coverage[j, y])
+            out[f"coverage|y={y}"] = np.asarray(coverage, dtype=np.float64)[:, y]
     return out
 
 
@@ -213,10 +217,9 @@ def explain(model: Any, L: Any, row: int) -> Explanation:
         base = np.zeros(k)
         scores = contrib[voters].sum(axis=0)
         form, proba = "vote share", scores / scores.sum()
-    params = [_parameters(model, j, int(votes[j]), k) for j in range(m)]
-    frame = pd.DataFrame(params, index=pd.Index(block.lf_names, name="lf"))
-    frame.insert(0, "vote", votes)
-    for y in range(k):
-        frame[f"contribution {y}"] = contrib[:, y]
-    frame = pd.concat([frame[frame["vote"] >= 0], frame[frame["vote"] < 0]])
+    columns = {"vote": votes, **_parameters(model, votes, k)}
+    columns.update({f"contribution {y}": contrib[:, y] for y in range(k)})
+    order = np.concatenate([np.flatnonzero(votes >= 0), np.flatnonzero(votes < 0)])
+    names = np.asarray(block.lf_names, dtype=object)[order]
+    frame = pd.DataFrame({key: value[order] for key, value in columns.items()}, index=pd.Index(names, dtype=object, name="lf"))
     return Explanation(row, _model_name(model), form, frame, base, prior, scores, proba)

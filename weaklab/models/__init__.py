@@ -4,7 +4,7 @@ All models share the API of :class:`BaseLabelModel`; :class:`LabelModel` is the
 recommended default.
 """
 
-from .base import BaseLabelModel, NotFittedError
+from .base import BaseLabelModel, LFChangedWarning, NotFittedError
 from .class_balanced_vote import ClassBalancedVote
 from .dawid_skene import DawidSkene
 from .guardrails import LabelModelWarning
@@ -20,6 +20,7 @@ __all__ = [
     "DawidSkene",
     "LabelModel",
     "LabelModelWarning",
+    "LFChangedWarning",
     "MajorityVote",
     "MatrixCompletion",
     "NotFittedError",

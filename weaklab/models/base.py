@@ -28,11 +28,24 @@ from .fit_source import DevSet, FitSource, check_class_balance, csr_arrays, make
 from .guardrails import LabelModelWarning, guardrail_messages
 from .scoring import TIE_BREAKS, argmax_ties, check_metrics, prediction_metrics
 
-__all__ = ["BaseLabelModel", "NotFittedError"]
+__all__ = ["BaseLabelModel", "LFChangedWarning", "NotFittedError"]
 
 
 class NotFittedError(RuntimeError):
     """Raised when a label model is used before ``fit``."""
+
+
+class LFChangedWarning(UserWarning):
+    """An LF of the matrix differs (by fingerprint) from the version the model was fitted on."""
+
+
+def _run_fingerprints(L: Any, names: Sequence[str]) -> list[str] | None:
+    """The LF fingerprints of the ``apply_lfs`` run behind ``L`` (column order), if known."""
+    run = getattr(L, "run", None)
+    lfs = getattr(run, "lfs", None)
+    if not lfs or [lf.get("name") for lf in lfs] != list(names):
+        return None
+    return [str(lf.get("fingerprint")) for lf in lfs]
 
 
 class BaseLabelModel(abc.ABC):
@@ -119,6 +132,7 @@ class BaseLabelModel(abc.ABC):
         dev = make_dev_set(L_dev, Y_dev, source)
         self.cardinality_ = int(k)
         self.lf_names_ = tuple(source.lf_names)
+        self.lf_fingerprints_ = _run_fingerprints(L, self.lf_names_)
         self.n_lfs_ = int(m)
         self.warnings_: list[str] = []
         if self._needs_three_lfs and m < 3:
@@ -154,7 +168,21 @@ class BaseLabelModel(abc.ABC):
                 f"this {type(self).__name__} is not fitted yet; call fit(L) before using it"
             )
 
-    def _check_L(self, L: Any) -> LabelMatrix:
+    def _check_lf_versions(self, L: Any, strict: bool) -> None:
+        """Warn (``strict``: refuse) when ``L``'s LFs differ by fingerprint from the fitted ones."""
+        fitted = getattr(self, "lf_fingerprints_", None)
+        now = _run_fingerprints(L, self.lf_names_)
+        if fitted is None or now is None:
+            return
+        changed = [n for n, a, b in zip(self.lf_names_, fitted, now) if a != b]
+        if changed:
+            message = (f"LF(s) {changed} changed since this {type(self).__name__} was fitted (their fingerprints "
+                       "differ); refit the model, or label with the LF versions it was fitted on")
+            if strict:
+                raise ValueError(message)
+            warnings.warn(message, LFChangedWarning, stacklevel=4)
+
+    def _check_L(self, L: Any, strict: bool = False) -> LabelMatrix:
         self._check_fitted()
         if not isinstance(L, LabelMatrix):
             raise TypeError(f"expected a LabelMatrix, got {type(L).__name__}")
@@ -167,6 +195,7 @@ class BaseLabelModel(abc.ABC):
                 f"L's LFs {list(L.lf_names)[:5]}... differ from the fitted LFs "
                 f"{list(self.lf_names_)[:5]}... (names and order must match)"
             )
+        self._check_lf_versions(L, strict)
         return L
 
     @abc.abstractmethod
@@ -193,12 +222,16 @@ class BaseLabelModel(abc.ABC):
         """The model whose predictions the guardrails check (a wrapper returns its inner one)."""
         return self
 
-    def predict_proba(self, L: Any) -> Any:
+    def predict_proba(self, L: Any, *, strict: bool = False) -> Any:
         """Probabilistic labels.
 
         Parameters
         ----------
         L : LabelMatrix or PartitionedLabelMatrix
+        strict : bool
+            When ``L`` comes from ``apply_lfs`` and one of its LFs differs by fingerprint
+            from the version the model was fitted on: raise ``ValueError`` instead of
+            warning (:class:`LFChangedWarning`); both name the changed LFs.
 
         Returns
         -------
@@ -208,8 +241,9 @@ class BaseLabelModel(abc.ABC):
         """
         if not isinstance(L, LabelMatrix) and hasattr(L, "map_blocks"):
             self._check_fitted()
+            self._check_lf_versions(L, strict)
             return L.map_blocks(self.predict_proba, self.cardinality_)
-        L = self._check_L(L)
+        L = self._check_L(L, strict)
         tables = self._loglinear_tables()
         if tables is not None:
             prior = np.asarray(self.class_balance_, dtype=np.float64)
@@ -226,7 +260,8 @@ class BaseLabelModel(abc.ABC):
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 
-    def predict(self, L: LabelMatrix, tie_break: str = "abstain", seed: int | None = None) -> np.ndarray:
+    def predict(self, L: LabelMatrix, tie_break: str = "abstain", seed: int | None = None, *,
+                strict: bool = False) -> np.ndarray:
         """Most probable class per row.
 
         Parameters
@@ -237,6 +272,8 @@ class BaseLabelModel(abc.ABC):
             pick one at random (seeded), or take the lowest class index.
         seed : int, optional
             Seed of the ``"random"`` policy; defaults to the model's ``seed`` (or 0).
+        strict : bool
+            As in :meth:`predict_proba`.
 
         Returns
         -------
@@ -244,7 +281,7 @@ class BaseLabelModel(abc.ABC):
         """
         if tie_break not in TIE_BREAKS:
             raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
-        proba = self.predict_proba(L)
+        proba = self.predict_proba(L, strict=strict)
         return argmax_ties(proba, tie_break, getattr(self, "seed", 0) if seed is None else seed)
 
     def score(

@@ -24,7 +24,7 @@ def test_learned_conditionals_are_probabilities():
 
 def test_one_sided_imbalanced_lfs_are_labelled_well_with_abstain_evidence():
     syn = make_synthetic_label_matrix(4000, 10, 2, class_balance=[0.8, 0.2], one_sided=True, seed=3)
-    with_abstains = MatrixCompletion(model_abstain=True).fit(syn.L).score(syn.L, syn.y)["accuracy"]
+    with_abstains = MatrixCompletion(model_abstain=True).fit(syn.L).score(syn.L, syn.y, tie_break="random")
     assert with_abstains > 0.85
 
 

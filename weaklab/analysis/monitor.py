@@ -61,7 +61,7 @@ import pandas as pd
 from scipy import stats as st
 from scipy.spatial.distance import jensenshannon
 
-from .._validation import check_model
+from .inputs import check_model
 from ..kernels.statistics import lf_counts, pair_counts
 from ..matrix import LabelMatrix
 

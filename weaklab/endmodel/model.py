@@ -28,12 +28,16 @@ SOLVERS = ("auto", "lbfgs", "adam")
 #: The configurations ``EndModel(model="auto")`` chooses among when given a dev set, by
 #: name, as the parameters each sets (ties favour the earlier one). Each is fitted on the
 #: training rows; the dev set stops each one early and ranks them.
+_LBFGS = {"model": "logreg", "solver": "lbfgs", "confidence_weighting": False}
 CANDIDATES: dict[str, dict[str, Any]] = {
-    "logreg+balanced": {"model": "logreg", "class_weight": "balanced", "weight_decay": 3e-3, "confidence_weighting": False},
-    "logreg+balanced+weak_l2": {"model": "logreg", "class_weight": "balanced", "weight_decay": 1e-4, "confidence_weighting": False},
-    "logreg+balanced+strong_l2": {"model": "logreg", "class_weight": "balanced", "weight_decay": 1e-2, "confidence_weighting": False},
-    "logreg": {"model": "logreg", "class_weight": None, "weight_decay": 3e-3, "confidence_weighting": False},
-    "logreg+balanced+confidence": {"model": "logreg", "class_weight": "balanced", "weight_decay": 3e-3, "confidence_weighting": True},
+    "logreg+balanced": {**_LBFGS, "class_weight": "balanced", "weight_decay": 3e-3},
+    "logreg+balanced+weak_l2": {**_LBFGS, "class_weight": "balanced", "weight_decay": 1e-4},
+    "logreg+balanced+strong_l2": {**_LBFGS, "class_weight": "balanced", "weight_decay": 1e-2},
+    "logreg": {**_LBFGS, "class_weight": None, "weight_decay": 3e-3},
+    "logreg+balanced+confidence": {**_LBFGS, "class_weight": "balanced", "weight_decay": 3e-3, "confidence_weighting": True},
+    # minibatch Adam stopped early on the dev set: a different (implicit) regulariser
+    "logreg+balanced+adam": {"model": "logreg", "solver": "adam", "lr": 3e-2, "weight_decay": 0.0,
+                             "class_weight": "balanced", "confidence_weighting": False},
 }
 _WEIGHT_PREFIX = "weight:"
 

@@ -75,14 +75,19 @@ def features(kind: str, texts: list[list[str]]) -> list:
     return [(x - mean) / std for x in dense]
 
 
-def run_dataset(name: str, folder: Path, kinds: list[str], device: str, seed: int) -> list[dict]:
+def label_model(name: str, folder: Path, seed: int):
+    """The three splits, the fitted ``LabelModel``, its train ``probs`` and its test score."""
     train, valid, test = (load_wrench(folder, split) for split in ("train", "valid", "test"))
-    metric = metric_of(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LabelModelWarning)
         lm = LabelModel(seed=seed).fit(train.L, L_dev=valid.L, Y_dev=valid.y)
-    probs = lm.predict_proba(train.L)
-    lm_score = score(metric, test.y, lm.predict(test.L, tie_break="random"))
+    lm_score = score(metric_of(name), test.y, lm.predict(test.L, tie_break="random"))
+    return (train, valid, test), lm, lm.predict_proba(train.L), lm_score
+
+
+def run_dataset(name: str, folder: Path, kinds: list[str], device: str, seed: int) -> list[dict]:
+    (train, valid, test), lm, probs, lm_score = label_model(name, folder, seed)
+    metric = metric_of(name)
     texts = [split.data["text"].tolist() for split in (train, valid, test)]
     rows = []
     for kind in kinds:

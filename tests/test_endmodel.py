@@ -113,32 +113,30 @@ def wide_sparse(n: int, d: int, seed: int = 0) -> tuple[sp.csr_matrix, np.ndarra
     return X, noisy_soft_labels(y, 2, flip=0.1)
 
 
-@pytest.mark.parametrize("model", ["logreg", "mlp"])
-def test_builtin_networks_never_densify_sparse_input(monkeypatch, model):
-    X, probs = wide_sparse(600, 5000)
-    densified: list[tuple[int, int]] = []
+@pytest.fixture
+def densified(monkeypatch) -> list[tuple[int, int]]:
+    """The shapes of every CSR block densified while the test runs."""
+    shapes: list[tuple[int, int]] = []
     original = sp.csr_matrix.toarray
 
     def spy(self, *args, **kwargs):
-        densified.append(self.shape)
+        shapes.append(self.shape)
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    return shapes
+
+
+@pytest.mark.parametrize("model", ["logreg", "mlp"])
+def test_builtin_networks_never_densify_sparse_input(densified, model):
+    X, probs = wide_sparse(600, 5000)
     m = EndModel(model, n_epochs=2, progress=False).fit(X, probs)
     m.predict_proba(X)
     assert densified == []
 
 
-def test_user_module_gets_sparse_input_densified_one_batch_at_a_time(monkeypatch):
+def test_user_module_gets_sparse_input_densified_one_batch_at_a_time(densified):
     X, probs = wide_sparse(600, 50)
-    densified: list[tuple[int, int]] = []
-    original = sp.csr_matrix.toarray
-
-    def spy(self, *args, **kwargs):
-        densified.append(self.shape)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
     m = EndModel(TinyNet(d=50, k=2), batch_size=100, n_epochs=2, progress=False).fit(X, probs)
     m.predict_proba(X)
     assert densified and max(rows for rows, _ in densified) <= 100

@@ -12,10 +12,9 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
-from tqdm.auto import tqdm
 
 from ..matrix import LabelMatrix
-from .inputs import Features, as_features, check_labels, check_probs, n_rows, subset, take_rows
+from .inputs import Features, as_features, check_labels, check_probs, n_rows, subset
 from .text import TextFeaturizer, as_texts, is_text
 from .networks import BUILTIN_MODELS, DevicePlan, build_network, plan_device
 from ..persistence import load_npz_json, save_npz_json

@@ -144,5 +144,5 @@ def run_demo(rows: int, workers: int, partitions: int, out: Path, seed: int, pro
     print(f"\nEnd model (TF-IDF + logistic regression on the probabilistic labels, {end_model.device_}): "
           f"test accuracy {scores['end_model_test_accuracy']:.3f} on {len(test):,} unseen comments "
           f"(label model {scores['label_model_test_accuracy']:.3f})")
-    end_model.save(out / "end_model")
+    end_model.save(out / "end_model.npz")
     return scores

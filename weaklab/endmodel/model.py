@@ -13,8 +13,8 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..matrix import LabelMatrix
-from .inputs import Features, as_features, check_labels, check_probs, n_rows, subset
+from .._validation import check_float, check_int, check_labels
+from .inputs import Features, as_features, check_probs, n_rows, subset
 from .text import TextFeaturizer, as_texts, is_text
 from .networks import BUILTIN_MODELS, DevicePlan, build_network, plan_device
 from ..persistence import load_npz_json, save_npz_json
@@ -223,7 +223,7 @@ class EndModel(BaseEstimator):
         X_dev: Any = None,
         y_dev: Any = None,
         *,
-        covered: LabelMatrix | np.ndarray | None = None,
+        covered: Any = None,
     ) -> "EndModel":
         """Train on features ``X`` and probabilistic labels ``probs``.
 
@@ -238,8 +238,9 @@ class EndModel(BaseEstimator):
             Dev features (same kind as ``X``) and gold labels ``0..k-1``. With
             ``model="auto"`` they choose among :data:`CANDIDATES`; they stop training early
             in any case. Give both or neither.
-        covered : LabelMatrix or bool array of shape (n,), optional
-            Which rows at least one LF voted on (a ``LabelMatrix``: its rows with a vote).
+        covered : bool array of shape (n,), or a LabelMatrix, optional
+            Which rows at least one LF voted on: the mask, or anything with a
+            ``.covered`` mask (a ``LabelMatrix`` of the same rows).
             Used when ``filter_unlabeled=True``. Pass it: weaklab's label models give
             uncovered rows the class prior, which the uniform-row fallback cannot spot.
 
@@ -268,7 +269,7 @@ class EndModel(BaseEstimator):
             dev_x = as_features(X_dev, "X_dev", featurizer)
             if dev_x.shape[1] != features.shape[1]:
                 raise ValueError(f"X_dev has {dev_x.shape[1]} features but X has {features.shape[1]}")
-            dev = (dev_x, check_labels(y_dev, "y_dev", n_rows(dev_x), k))
+            dev = (dev_x, check_labels(y_dev, n_rows(dev_x), k, "y_dev"))
 
         if self.model == "auto" and dev is not None:
             configs = dict(CANDIDATES)
@@ -390,20 +391,18 @@ class EndModel(BaseEstimator):
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
         dims = self.hidden_dims
-        if not isinstance(dims, (tuple, list)) or not dims or not all(_is_int(h) and h >= 1 for h in dims):
+        if not isinstance(dims, (tuple, list)) or not dims:
             raise ValueError(f"hidden_dims must be a non-empty tuple of positive ints, got {dims!r}")
-        _check_real(self.dropout, "dropout", 0.0, 1.0, "[0, 1)")
-        _check_real(self.lr, "lr", 0.0, None, "(0, inf), finite")
-        _check_real(self.weight_decay, "weight_decay", 0.0, None, "[0, inf), finite")
-        _check_real(self.dev_fraction, "dev_fraction", 0.0, 1.0, "(0, 1)")
-        if self.lr == 0:
-            raise ValueError("lr must be positive and finite, got 0")
-        if self.dev_fraction == 0:
-            raise ValueError("dev_fraction must lie in (0, 1), got 0")
-        for name in ("n_epochs", "batch_size", "patience"):
-            value = getattr(self, name)
-            if (value is not None or name == "n_epochs") and not (_is_int(value) and value >= 1):
-                raise ValueError(f"{name} must be a positive int{'' if name == 'n_epochs' else ' or None'}, got {value!r}")
+        for i, width in enumerate(dims):
+            check_int(width, f"hidden_dims[{i}]", min_val=1)
+        check_float(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+        check_float(self.lr, "lr", min_val=0, include_boundaries="neither")
+        check_float(self.weight_decay, "weight_decay", min_val=0)
+        check_float(self.dev_fraction, "dev_fraction", min_val=0, max_val=1, include_boundaries="neither")
+        check_int(self.n_epochs, "n_epochs", min_val=1)
+        for name in ("batch_size", "patience"):
+            if getattr(self, name) is not None:
+                check_int(getattr(self, name), name, min_val=1)
         if self.metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
         for name in ("confidence_weighting", "filter_unlabeled", "mixed_precision", "progress"):
@@ -411,8 +410,7 @@ class EndModel(BaseEstimator):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.featurizer is not None and not isinstance(self.featurizer, TextFeaturizer):
             raise TypeError(f"featurizer must be a TextFeaturizer or None, got {type(self.featurizer).__name__}")
-        if not _is_int(self.seed):
-            raise TypeError(f"seed must be an int, got {self.seed!r}")
+        check_int(self.seed, "seed")
         cw = self.class_weight
         if isinstance(cw, str) and cw != "balanced":
             raise ValueError(f"class_weight must be None, 'balanced' or an array of per-class weights, got {cw!r}")
@@ -447,14 +445,13 @@ class EndModel(BaseEstimator):
     def _rows_to_keep(self, target: torch.Tensor, covered: Any, n: int) -> np.ndarray:
         """Indices of the rows to learn from (all rows, or the covered ones)."""
         if covered is not None:
-            if isinstance(covered, LabelMatrix):
-                if covered.n_rows != n:
-                    raise ValueError(f"covered (a LabelMatrix) has {covered.n_rows} rows but X has {n}")
-                mask = np.diff(covered.csr.indptr) > 0
-            else:
-                mask = np.asarray(covered)
-                if mask.dtype != bool or mask.shape != (n,):
-                    raise ValueError(f"covered must be a LabelMatrix or a bool array of shape ({n},), got {mask.dtype} {mask.shape}")
+            # A label matrix (anything with ``.covered``) or the mask itself.
+            mask = np.asarray(getattr(covered, "covered", covered))
+            if mask.dtype != bool or mask.shape != (n,):
+                raise ValueError(
+                    f"covered must be a bool array of shape ({n},) or have a .covered mask of that shape "
+                    f"(a LabelMatrix of the same rows), got {mask.dtype} {mask.shape}"
+                )
         else:
             k = target.shape[1]
             mask = ~torch.isclose(target, torch.full_like(target, 1.0 / k), atol=1e-6, rtol=0).all(dim=1).numpy()
@@ -501,7 +498,7 @@ class EndModel(BaseEstimator):
         """``metric`` (accuracy by default) of :meth:`predict` against gold labels ``y``."""
         self._plan()
         pred = self.predict(X)
-        return _metric(self.metric, check_labels(y, "y", len(pred), self.n_classes_), pred)
+        return _metric(self.metric, check_labels(y, len(pred), self.n_classes_, "y"), pred)
 
     # ---------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
@@ -639,18 +636,6 @@ class EndModel(BaseEstimator):
 
 
 # ------------------------------------------------------------------ helpers
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _check_real(value: object, name: str, low: float, high: float | None, allowed: str) -> None:
-    """A finite real number in ``[low, high)`` (``high=None``: no upper bound), named on failure."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number in {allowed}, got {value!r}")
-    if not (np.isfinite(value) and value >= low and (high is None or value < high)):
-        raise ValueError(f"{name} must lie in {allowed}, got {value!r}")
-
-
 def _confidence(target: torch.Tensor) -> torch.Tensor:
     """``1 - H(p) / log k`` per row: 1 for one-hot rows, 0 for uniform rows."""
     entropy = -(target * torch.log(target.clamp_min(1e-12))).sum(dim=1)

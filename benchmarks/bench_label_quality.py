@@ -40,7 +40,7 @@ from weaklab.datasets import load_crowd, load_lf_matrix_csv, load_wrench, make_d
 from weaklab.demo import demo_lfs
 from weaklab.labeling import apply_lfs
 from weaklab import models as wm
-from weaklab.models.base import _argmax_ties
+from weaklab.models.scoring import argmax_ties
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic_families as families  # noqa: E402
@@ -302,7 +302,7 @@ def evaluate(task: Task, proba: np.ndarray, prior: np.ndarray | None) -> float:
     if prior is None:
         prior = proba[~uncovered].mean(0) if (~uncovered).any() else np.full(k, 1.0 / k)
     proba[uncovered] = prior
-    pred = _argmax_ties(proba, "random", 0)
+    pred = argmax_ties(proba, "random", 0)
     y = task.y_test
     keep = y >= 0
     y, pred = y[keep], pred[keep]

@@ -112,7 +112,7 @@ class LabelMatrix:
     [[0, -1], [1, 1], [-1, -1]]
     """
 
-    __slots__ = ("_csr", "_lf_names", "_cardinality", "_errors", "_name_to_col")
+    __slots__ = ("_csr", "_lf_names", "_cardinality", "_errors", "_name_to_col", "_run")
 
     def __init__(
         self,
@@ -173,6 +173,7 @@ class LabelMatrix:
         if unknown:
             raise ValueError(f"errors recorded for unknown LFs: {sorted(unknown)}")
         self._name_to_col = {name: j for j, name in enumerate(self._lf_names)}
+        self._run = None
 
     # ------------------------------------------------------------------ basics
     @property
@@ -189,6 +190,12 @@ class LabelMatrix:
     def cardinality(self) -> int:
         """Number of classes k."""
         return self._cardinality
+
+    @property
+    def run(self):
+        """The record of the :func:`weaklab.apply_lfs` run that produced this matrix
+        (blocks ``computed`` / ``reused``, LFs, partitions), or None for any other matrix."""
+        return self._run
 
     @property
     def errors(self) -> dict[str, LFErrors]:
@@ -416,6 +423,8 @@ class LabelMatrix:
         """Select rows (slice, integer positions or boolean mask); keeps all LFs."""
         if isinstance(rows, (int, np.integer)):
             rows = [int(rows)]
+        if isinstance(rows, tuple) and len(rows) == 2 and rows[1] is Ellipsis:
+            rows = rows[0]  # L[rows, ...]: how scikit-learn's splitters take rows
         if isinstance(rows, tuple):
             raise TypeError("index LabelMatrix by rows only; use select() for LFs")
         return LabelMatrix(self._csr[rows], self._lf_names, self._cardinality)

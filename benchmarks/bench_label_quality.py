@@ -277,7 +277,10 @@ WEAKLAB = {
     "Triplet": lambda: wm.TripletModel(),
     "CBV": lambda: wm.ClassBalancedVote(),
     "LabelModel": lambda: wm.LabelModel(),
+    "LM-shrink0": lambda: wm.LabelModel(prior_shrink=0.0),
 }
+#: The defaults a user without labels could get: the leave-one-dataset-out table chooses among them.
+LOO_CANDIDATES = ("LabelModel", "LM-shrink0", "MV", "WMV", "DS", "DS-1coin", "CBV", "MC", "Triplet")
 def _label_model_on_valid(task: Task):
     """LabelModel choosing its estimator on the valid split, by the task's metric."""
     metric = "f1" if task.metric == "f1" else "accuracy"
@@ -328,7 +331,7 @@ def print_table(results: dict[str, dict[str, float]], metrics: dict[str, str], n
             cells.append(cell)
         print(f"| {task} ({metrics[task]}) | " + " | ".join(cells) + " |")
     groups = {"mean (public)": [t for t in results if t in PUBLIC],
-              "mean (new synthetic families)": [t for t in results if t not in PUBLIC]}
+              "mean (demo + new synthetic families)": [t for t in results if t not in PUBLIC]}
     for label, group in groups.items():
         if group:
             means = [np.mean([results[t].get(n, np.nan) for t in group]) for n in names]
@@ -341,6 +344,33 @@ def print_table(results: dict[str, dict[str, float]], metrics: dict[str, str], n
         worst = min(gaps, key=gaps.get)
         print(f"\n{ours} minus best incumbent: worst {gaps[worst]:+.1f} points on {worst}; "
               + ", ".join(f"{k} {v:+.1f}" for k, v in gaps.items()))
+
+
+def print_loo(results: dict[str, dict[str, float]]) -> None:
+    """The leave-one-dataset-out tables: over the public sets, and over every set."""
+    public = [t for t in results if t in PUBLIC]
+    for label, pool in (("public sets", public), ("all sets (public + demo + synthetic families)", list(results))):
+        print(f"\nLeave one dataset out over the {label}, candidates {', '.join(LOO_CANDIDATES)}:")
+        loo_table(results, list(LOO_CANDIDATES), pool)
+
+
+def loo_table(results: dict[str, dict[str, float]], candidates: list[str], pool: list[str]) -> None:
+    """Leave one dataset out: for each set, the candidate default with the best mean on the
+    other sets of ``pool``, scored on the held-out set, beside the current default."""
+    candidates = [c for c in candidates if all(c in results[t] for t in pool)]
+    if len(candidates) < 2 or len(pool) < 3:
+        return
+    print(f"\n| held-out set | chosen on the other {len(pool) - 1} sets | its score | LabelModel | best incumbent |")
+    print("|---|---|---|---|---|")
+    held = []
+    for task in pool:
+        rest = [t for t in pool if t != task]
+        chosen = max(candidates, key=lambda c: np.mean([results[t][c] for t in rest]))  # first max wins
+        inc = np.nanmax([results[task].get(n, np.nan) for n in INCUMBENTS] or [np.nan])
+        held.append(results[task][chosen])
+        print(f"| {task} | {chosen} | {100 * results[task][chosen]:.1f} | {100 * results[task]['LabelModel']:.1f} | "
+              + ("n/a" if np.isnan(inc) else f"{100 * inc:.1f}") + " |")
+    print(f"| **mean** | | **{100 * np.mean(held):.1f}** | **{100 * np.mean([results[t]['LabelModel'] for t in pool]):.1f}** | |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -362,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             names += [n for n in saved["methods"] if n not in names]
         names = [n for n in names if n not in INCUMBENTS] + [n for n in INCUMBENTS if n in names]
         print_table(results, metrics, names)
+        print_loo(results)
         return 0
     tasks = load_tasks(args.data, set(args.datasets) if args.datasets else None)
     methods: dict[str, Callable] = {n: _weaklab(f) for n, f in WEAKLAB.items()}
@@ -386,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps({"results": results, "metrics": metrics, "methods": list(methods)}, indent=1))
     print_table(results, metrics, list(methods))
+    print_loo(results)
     return 0
 
 

@@ -89,8 +89,14 @@ def _row_posterior(indptr, indices, data, table, base, i, s):
     Returns the row's log-partition ``logsumexp(scores)``. Shared by every kernel that
     needs a log-linear model's posterior, so they all compute it the same way.
     """
-    k = base.shape[0]
     _row_scores(indptr, indices, data, table, base, i, s)
+    return _softmax_in_place(s)
+
+
+@njit(cache=True, inline="always")
+def _softmax_in_place(s):
+    """Replace the log scores ``s`` by their softmax; returns ``logsumexp(s)``."""
+    k = s.shape[0]
     mx = s[0]
     for y in range(1, k):
         if s[y] > mx:
@@ -297,6 +303,19 @@ def argmax_vs_majority_binary(indptr, indices, data, delta, base_delta):
     return out[0], out[1:].copy()
 
 
+@njit(cache=True)
+def _add_chunks(counts, sums, ll):
+    """An E-step's per-chunk ``(counts, class_sums, loglik)`` added in chunk order."""
+    out_counts = np.zeros_like(counts[0])
+    out_sums = np.zeros_like(sums[0])
+    out_ll = 0.0
+    for c in range(counts.shape[0]):
+        out_counts += counts[c]
+        out_sums += sums[c]
+        out_ll += ll[c]
+    return out_counts, out_sums, out_ll
+
+
 @njit(cache=True, parallel=True)
 def em_pass(indptr, indices, data, table, base, m):
     """One E-step plus the row sums the M-step needs, without storing the posteriors.
@@ -338,14 +357,7 @@ def em_pass(indptr, indices, data, table, base, m):
         counts[c] = cnt
         sums[c] = tot_q
         ll[c] = ll_c
-    out_counts = np.zeros((m, k, k), dtype=np.float64)
-    out_sums = np.zeros(k, dtype=np.float64)
-    out_ll = 0.0
-    for c in range(n_chunks):
-        out_counts += counts[c]
-        out_sums += sums[c]
-        out_ll += ll[c]
-    return out_counts, out_sums, out_ll
+    return _add_chunks(counts, sums, ll)
 
 
 @njit(cache=True, parallel=True)
@@ -454,19 +466,10 @@ def em_pass_pairs(indptr, pairs, table, base, weights):
                 r = pairs[p]
                 for y in range(k):
                     s[y] += table[r, y]
-            mx = s[0]
-            for y in range(1, k):
-                if s[y] > mx:
-                    mx = s[y]
-            tot = 0.0
-            for y in range(k):
-                s[y] = np.exp(s[y] - mx)
-                tot += s[y]
             w = 1.0 if weighted == 0 else weights[i]
-            ll_c += w * (mx + np.log(tot))
-            scale = w / tot
+            ll_c += w * _softmax_in_place(s)
             for y in range(k):
-                s[y] *= scale
+                s[y] *= w
                 tot_q[y] += s[y]
             for p in range(indptr[i], indptr[i + 1]):
                 r = pairs[p]
@@ -475,14 +478,7 @@ def em_pass_pairs(indptr, pairs, table, base, weights):
         counts[c] = cnt
         sums[c] = tot_q
         ll[c] = ll_c
-    out_counts = np.zeros((n_pairs, k), dtype=np.float64)
-    out_sums = np.zeros(k, dtype=np.float64)
-    out_ll = 0.0
-    for c in range(n_chunks):
-        out_counts += counts[c]
-        out_sums += sums[c]
-        out_ll += ll[c]
-    return out_counts, out_sums, out_ll
+    return _add_chunks(counts, sums, ll)
 
 
 @njit(cache=True, parallel=True)

@@ -38,6 +38,7 @@ from .models import (
     load_model,
 )
 from .matrix import PartitionedLabelMatrix
+from .persistence import CorruptFileError
 
 # torch and matplotlib load only when these are first used.
 _LAZY = {
@@ -60,6 +61,7 @@ __all__ = [
     "__version__",
     "ABSTAIN",
     "ClassBalancedVote",
+    "CorruptFileError",
     "DawidSkene",
     "EndModel",
     "LabelModel",

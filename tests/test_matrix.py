@@ -221,3 +221,10 @@ def test_error_records_must_fit_the_rows():
     csr = sp.csr_matrix(np.array([[1], [0]]))
     with pytest.raises(ValueError, match="impossible in 2 rows"):
         LabelMatrix(csr, ["a"], 2, {"a": LFErrors("a", 5, 0, 0, "E: x")})
+
+
+def test_from_long_refuses_a_pair_listed_as_vote_and_as_abstain():
+    # found by tests/test_properties.py: the abstain was dropped before the repeat check
+    votes = pd.DataFrame({"row": [0, 0], "lf": ["a", "a"], "label": [0, -1]})
+    with pytest.raises(ValueError, match=r"votes row 1 .*same \(row, lf\) pair more than once"):
+        LabelMatrix.from_long(votes, 1, ["a"], 2)

@@ -421,12 +421,18 @@ class LabelMatrix:
                 f"votes row {i} (index {votes.index[i]!r}): row number {rows[i]} is outside "
                 f"[0, {n_rows - 1}] for n_rows={n_rows}"
             )
+        pair = rows * max(len(names), 1) + cols
+        order = np.argsort(pair, kind="stable")
+        repeated = np.flatnonzero(pair[order][1:] == pair[order][:-1])
+        if repeated.size:  # abstains included: a pair listed as a vote and as an abstain is ambiguous
+            i = int(order[repeated[0] + 1])
+            raise ValueError(
+                f"votes row {i} (index {votes.index[i]!r}) lists (row {rows[i]}, lf {lf_values[i]!r}) again: "
+                "long-format votes list the same (row, lf) pair more than once"
+            )
         keep = labels != ABSTAIN
         rows, cols, labels = rows[keep], cols[keep], labels[keep]
-        coo = sp.coo_matrix((labels + 1, (rows, cols)), shape=(n_rows, len(names)))
-        csr = coo.tocsr()
-        if csr.nnz != labels.size:
-            raise ValueError("long-format votes list the same (row, lf) pair more than once")
+        csr = sp.coo_matrix((labels + 1, (rows, cols)), shape=(n_rows, len(names))).tocsr()
         return cls(csr, names, k)
 
     # ------------------------------------------------------------ persistence

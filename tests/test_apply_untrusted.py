@@ -13,15 +13,6 @@ import dask.dataframe as dd
 from weaklab import LFApplicationError, apply_lfs, labeling_function
 
 
-@pytest.fixture(scope="module")
-def cluster_client():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
-        yield client
-
-
 @pytest.fixture()
 def frame():
     # index labels are not positions, so a positional mix-up cannot pass by luck

@@ -200,3 +200,12 @@ def test_corrupt_file_error_survives_pickling():
 
     err = pickle.loads(pickle.dumps(CorruptFileError("x.npz", "bad")))
     assert isinstance(err, CorruptFileError) and err.path == "x.npz" and str(err) == "x.npz: bad"
+
+
+def test_unsigned_csr_arrays_in_range_load(tmp_path):
+    # found by tests/test_properties.py: uint64 arrays reached np.repeat and raised a raw TypeError
+    L, path = _saved_matrix(tmp_path)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    _rewrite(path, arrays_changes={name: arrays[name].astype(np.uint64) for name in ("data", "indices", "indptr")})
+    assert LabelMatrix.load(path) == L

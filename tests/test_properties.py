@@ -399,7 +399,7 @@ def _row_plan(draw, n: int, k: int):
         st.tuples(st.just("raise"), _RAISE),
         st.tuples(st.just("bad"), _BAD),
     )
-    weights = draw(st.sampled_from(["clean", "raises", "any"]))
+    weights = draw(st.sampled_from(["clean", "clean", "raises", "any"]))
     if weights == "clean":
         entry = st.tuples(st.just("vote"), st.integers(-1, k - 1))
     elif weights == "raises":
@@ -462,7 +462,7 @@ def check_apply(data, _tmp) -> None:
     for j in range(data.draw(st.integers(1, 3), label="n_lfs")):
         if data.draw(st.booleans(), label=f"lf{j} batch"):
             votes = tuple(data.draw(st.lists(st.integers(-1, k - 1), min_size=n, max_size=n)))
-            shape = data.draw(st.sampled_from(_BATCH_SHAPES), label=f"lf{j} shape")
+            shape = data.draw(st.sampled_from(_BATCH_SHAPES + ["sorted", "reversed", "series"]), label=f"lf{j} shape")
             lfs.append(_make_batch_lf(f"batch{j}", votes, shape))
             plans.append(("batch", votes, shape))
         else:
@@ -547,3 +547,254 @@ def _reordered(votes, frame, start, size, shape) -> pd.Series:
 
 
 test_apply_property, test_apply_property_slow = _twice(check_apply, 60, 500)
+
+
+# ---------------------------------------------------------------- label models
+import warnings  # noqa: E402
+
+from weaklab import load_model  # noqa: E402
+from weaklab.models import (  # noqa: E402
+    ClassBalancedVote,
+    DawidSkene,
+    LabelModel,
+    MajorityVote,
+    MatrixCompletion,
+    TripletModel,
+    WeightedMajorityVote,
+)
+
+MODELS = [MajorityVote, WeightedMajorityVote, ClassBalancedVote, DawidSkene, LabelModel, MatrixCompletion, TripletModel]
+HOSTILE_NUMBERS = [math.inf, -math.inf, math.nan, -1, 0, 1e300, -1e-9, 0.5, 3, "x", None, True]
+
+
+def _fit_quietly(model, L, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(L, **kwargs)
+
+
+def _proba_quietly(model, L):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.predict_proba(L)
+
+
+def _draw_params(data, cls, hostile: bool) -> dict:
+    params = {}
+    for name, default in cls().get_params().items():
+        if hostile and data.draw(st.integers(0, 3), label=f"perturb {name}") == 0:
+            params[name] = data.draw(st.sampled_from(HOSTILE_NUMBERS), label=name)
+        elif name == "weights" and data.draw(st.booleans(), label="weights given"):
+            params[name] = "per-LF"  # filled in once the number of LFs is known
+        else:
+            params[name] = default
+    return params
+
+
+def _check_label_model(data, tmp_factory, hostile: bool) -> None:
+    cls = data.draw(st.sampled_from(MODELS), label="model")
+    L = data.draw(small_matrices(max_rows=30, max_lfs=5), label="L")
+    params = _draw_params(data, cls, hostile)
+    if params.get("weights") == "per-LF":
+        params["weights"] = data.draw(
+            st.lists(st.floats(-5, 5, allow_nan=False), min_size=L.n_lfs, max_size=L.n_lfs), label="weights"
+        )
+    kwargs = {}
+    if data.draw(st.booleans(), label="class_balance given"):
+        kwargs["class_balance"] = data.draw(st.one_of(
+            st.just(np.full(L.cardinality, 1 / L.cardinality)),
+            st.lists(st.one_of(st.floats(-1, 2), st.just(math.nan)), min_size=1, max_size=5).map(np.array),
+        ), label="class_balance")
+    if data.draw(st.booleans(), label="dev set"):
+        n_dev = data.draw(st.integers(1, L.n_rows))
+        kwargs["L_dev"] = L[:n_dev]
+        kwargs["Y_dev"] = np.array(data.draw(
+            st.lists(st.integers(-1 if hostile else 0, L.cardinality - 1), min_size=n_dev, max_size=n_dev)
+        ))
+    model = cls(**params)
+    try:
+        _fit_quietly(model, L, **kwargs)
+    except (ValueError, TypeError) as exc:
+        _refusal(exc, *params, "class_balance", "Y_dev", "L_dev", "weights")
+        return
+    proba = _proba_quietly(model, L)
+    _valid_probabilities(proba, L.n_rows, L.cardinality)
+    pred = model.predict(L)
+    assert pred.shape == (L.n_rows,) and np.all((pred >= -1) & (pred < L.cardinality))
+    path = model.save(tmp_factory.mktemp("model") / "m")
+    np.testing.assert_array_equal(_proba_quietly(load_model(path), L), proba)
+
+
+def check_label_model(data, tmp_factory) -> None:
+    """Every label model fitted on generated votes (valid hyper-parameters) gives valid
+    probabilities, and its file loads to the same model."""
+    _check_label_model(data, tmp_factory, hostile=False)
+
+
+def check_label_model_hostile_params(data, tmp_factory) -> None:
+    """With infinite, NaN, negative or mistyped hyper-parameters, fit refuses them naming
+    the parameter, or gives valid probabilities."""
+    _check_label_model(data, tmp_factory, hostile=True)
+
+
+_SHAPE_BREAKING = {"drop", "truncate", "extend", "reshape", "nan"}
+
+
+def check_model_file(data, tmp_factory) -> None:
+    """A mutated model file is refused naming the file, or loads to a model whose
+    probabilities are valid; arrays of the wrong shape and NaN never load."""
+    cls = data.draw(st.sampled_from(MODELS), label="model")
+    L = data.draw(small_matrices(max_rows=30, max_lfs=5), label="L")
+    model = _fit_quietly(cls(), L)
+    path = model.save(tmp_factory.mktemp("model") / "m")
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    meta = json.loads(str(arrays.pop("__meta__")))
+    where = data.draw(st.sampled_from(["array", "fitted", "params", "model"]), label="mutate")
+    must_fail = False
+    if where == "array" and arrays:
+        name = data.draw(st.sampled_from(sorted(arrays)), label="array")
+        how = data.draw(st.sampled_from(sorted(_SHAPE_BREAKING | {"negate", "scale", "zero", "bool"})), label="how")
+        arr = arrays[name]
+        if how == "drop":
+            del arrays[name]
+        elif how == "truncate":
+            arrays[name] = arr[:-1]
+        elif how == "extend":
+            arrays[name] = np.concatenate([arr, arr[:1]])
+        elif how == "reshape":
+            arrays[name] = arr.reshape(-1)[None, :]
+        elif how == "nan":
+            arrays[name] = np.full(arr.shape, np.nan)
+        elif how == "negate":
+            arrays[name] = -arr
+        elif how == "scale":
+            arrays[name] = arr * data.draw(st.sampled_from([2.0, 1e300, 0.5]))
+        elif how == "zero":
+            arrays[name] = np.zeros_like(arr)
+        else:
+            arrays[name] = arr.astype(bool)
+        must_fail = how in _SHAPE_BREAKING
+    elif where == "fitted":
+        key = data.draw(st.sampled_from(sorted(meta["fitted"]) + ["predict_proba", "_model", "vote_share_"]), label="key")
+        meta["fitted"][key] = data.draw(JSON_VALUE, label="value")
+        must_fail = key in ("predict_proba", "_model")
+    elif where == "params":
+        key = data.draw(st.sampled_from(sorted(meta["params"]) + ["unknown"]), label="param")
+        meta["params"][key] = data.draw(JSON_VALUE, label="value")
+        must_fail = key == "unknown"
+    else:
+        meta["model"] = data.draw(st.sampled_from([m.__name__ for m in MODELS] + ["Nope", 3]), label="class")
+    np.savez(path, **arrays, __meta__=np.array(json.dumps(meta)))
+    try:
+        back = load_model(path)
+    except CorruptFileError as exc:
+        assert str(path) in str(exc)
+        return
+    assert not must_fail, f"a file mutated at {where} loaded"
+    try:
+        proba = _proba_quietly(back, L)
+    except (ValueError, TypeError) as exc:  # e.g. the file's LF names are not L's
+        _refusal(exc, "LFs", "cardinality")
+        return
+    _valid_probabilities(proba, L.n_rows, L.cardinality)
+
+
+test_label_model_property, test_label_model_property_slow = _twice(check_label_model, 40, 400)
+_hostile, _hostile_slow = _twice(check_label_model_hostile_params, 40, 400)
+_PENDING = pytest.mark.xfail(
+    reason="issue 14 item 3 (label-model hyper-parameters, owned by models-house): e.g. "
+    "DawidSkene(prior_strength=inf) gives NaN probabilities, prior_strength='x' a bare TypeError",
+    strict=False,
+)
+test_label_model_hostile_params_property = _PENDING(_hostile)
+test_label_model_hostile_params_property_slow = _PENDING(_hostile_slow)
+test_model_file_property, test_model_file_property_slow = _twice(check_model_file, 60, 600)
+
+
+# ------------------------------------------------------------------- end model
+HOSTILE_END_PARAMS = {
+    "lr": [1e-2, math.inf, math.nan, -1.0, 0.0, 1e10],
+    "weight_decay": [0.0, math.inf, -1.0, math.nan],
+    "dropout": [0.0, 0.5, 1.5, -0.1, math.nan],
+    "n_epochs": [1, 2, 0, -1, 2.5],
+    "batch_size": [None, 4, 0, -3],
+    "dev_fraction": [0.25, 0.0, 1.0, math.nan],
+}
+
+
+def check_end_model(data, _tmp) -> None:
+    """EndModel.fit on generated features and probabilistic labels (NaN, negative, rows not
+    summing to 1, hostile hyper-parameters) refuses naming the argument, or predicts valid
+    probabilities."""
+    from weaklab import EndModel
+
+    n = data.draw(st.integers(2, 24), label="n")
+    d = data.draw(st.integers(1, 4), label="d")
+    k = data.draw(st.integers(2, 3), label="k")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed"))
+    X = rng.normal(size=(n, d))
+    probs = rng.dirichlet(np.ones(k), size=n)
+    damage = data.draw(st.sampled_from(["none", "none", "X nan", "X inf", "probs nan", "probs negative",
+                                        "probs sum", "probs shape", "X rows"]), label="damage")
+    if damage == "X nan":
+        X[rng.integers(n), rng.integers(d)] = np.nan
+    elif damage == "X inf":
+        X[rng.integers(n), rng.integers(d)] = np.inf
+    elif damage == "probs nan":
+        probs[rng.integers(n)] = np.nan
+    elif damage == "probs negative":
+        probs[0] = np.r_[-0.5, 1.5, np.zeros(k - 2)]
+    elif damage == "probs sum":
+        probs[0] *= 2
+    elif damage == "probs shape":
+        probs = probs[:, :1]
+    elif damage == "X rows":
+        X = X[:-1]
+    params = {"n_epochs": 2, "dev_fraction": 0.25, "progress": False, "device": "cpu", "patience": None}
+    for name, pool in HOSTILE_END_PARAMS.items():
+        if data.draw(st.integers(0, 3), label=f"perturb {name}") == 0:
+            params[name] = data.draw(st.sampled_from(pool), label=name)
+    model = EndModel(**params)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X, probs)
+    except (ValueError, TypeError) as exc:
+        _refusal(exc, *HOSTILE_END_PARAMS, "X", "probs", "rows", "dev_fraction")
+        return
+    assert damage == "none", f"damaged input ({damage}) was accepted"
+    _valid_probabilities(model.predict_proba(X), n, k)
+
+
+def check_report(data, tmp_factory) -> None:
+    """build_report on generated LF and class names (markup, ``$``, quotes, unicode) writes
+    a page that holds every name as escaped text, or refuses naming the argument."""
+    import html
+
+    from weaklab import build_report
+
+    name = st.text(alphabet=st.sampled_from(list("ab$_<>&'\"{}^\\ é中")), min_size=1, max_size=8)
+    L0 = data.draw(small_matrices(max_rows=12, max_lfs=3), label="L")
+    names = data.draw(st.lists(name, min_size=L0.n_lfs, max_size=L0.n_lfs, unique=True), label="lf names")
+    classes = data.draw(st.one_of(st.none(), st.lists(name, min_size=L0.cardinality, max_size=L0.cardinality)),
+                        label="class names")
+    L = LabelMatrix(L0.csr, names, L0.cardinality)
+    y = data.draw(st.one_of(st.none(), st.lists(st.integers(-1, L.cardinality - 1), min_size=L.n_rows,
+                                                max_size=L.n_rows).map(np.array)), label="y")
+    path = tmp_factory.mktemp("report") / "r.html"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = build_report(L, y=y, model=_fit_quietly(MajorityVote(), L), path=path, class_names=classes)
+    except (ValueError, TypeError) as exc:
+        _refusal(exc, "class_names", "lf", "y")
+        return
+    page = path.read_text(encoding="utf-8")
+    assert page == report.html
+    for text in names + list(classes or []):
+        assert html.escape(text) in page or html.escape(text, quote=False) in page, text
+
+
+test_end_model_property, test_end_model_property_slow = _twice(check_end_model, 25, 200)
+test_report_property, test_report_property_slow = _twice(check_report, 8, 60)

@@ -480,14 +480,16 @@ class LabelMatrix:
         names = f.header_names("lf_names")
         m = len(names)
         k = f.check_int(f.header("cardinality"), "header field 'cardinality'", low=2, high=np.iinfo(np.int16).max - 1)
-        indptr = f.array("indptr", shape=(n + 1,), kind="int", low=0)
+        indptr = f.array("indptr", shape=(n + 1,), kind="int", low=0, high=np.iinfo(np.int64).max)
+        indptr = indptr.astype(np.int64)  # uint64 in range included
         nnz = int(indptr[-1])
         if indptr[0] != 0 or np.any(np.diff(indptr) < 0):
             raise f.fail("array 'indptr' must start at 0 and never decrease")
         if nnz > n * m:
             raise f.fail(f"array 'indptr' ends at {nnz}, more votes than {n} rows x {m} LFs can hold")
         indices = f.array("indices", shape=(nnz,), kind="int", low=0, high=m - 1)
-        data = f.array("data", shape=(nnz,), kind="int", low=1, high=k)
+        data = f.array("data", shape=(nnz,), kind="int", low=1, high=k).astype(_data_dtype(k))
+        indices = indices.astype(np.int64)
         if nnz:
             row_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
             step = np.diff(indices.astype(np.int64))

@@ -51,8 +51,8 @@ def agreement_totals(model: "BaseLabelModel", source: FitSource):
     """The guardrail statistics comparing ``model`` with majority vote on ``source``.
 
     The vote-only part comes from ``source.majority()`` (shared by the whole fit); the
-    model's part is one pass, remembered on ``model`` for this ``source`` (``fit``
-    forgets it) so a check inside ``_fit`` (LabelModel's prior guard) and the
+    model's part is one pass, remembered in ``source.memo`` (the fit's context, dropped
+    when the fit ends) so a check inside ``_fit`` (LabelModel's prior guard) and the
     guardrails share it.
 
     Parameters
@@ -70,13 +70,14 @@ def agreement_totals(model: "BaseLabelModel", source: FitSource):
         the model's argmax counts (k,) over covered rows, the unique-majority counts (k,),
         and per LF (m,) its votes on unique-majority rows and how many equal the majority.
     """
-    memo = model.__dict__.get("_agreement_memo")
-    if memo is not None and memo[0] is source:
-        return memo[1]
+    key = ("agreement_totals", id(model))
+    hit = source.memo.get(key)
+    if hit is not None and hit[0] is model:
+        return hit[1]
     mv = source.majority()
     agree, pred_counts = source.map_sum(partial(_model_vs_majority, model))
     stats = (agree, float(mv.winner_counts.sum()), pred_counts, mv.winner_counts, mv.lf_votes, mv.lf_agree)
-    model._agreement_memo = (source, stats)
+    source.memo[key] = (model, stats)  # the model is kept so its id cannot be reused
     return stats
 
 

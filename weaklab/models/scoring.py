@@ -60,6 +60,8 @@ def prediction_metrics(
     >>> y, pred = np.array([0, 1, 1, -1]), np.array([0, 1, 0, 1])
     >>> prediction_metrics(y, pred, np.array([True, True, True, False]), 2, ("accuracy", "recall", "coverage"))
     {'accuracy': 0.6666666666666666, 'recall': 0.5, 'coverage': 0.75}
+    >>> prediction_metrics(y, np.array([0, 1, -1, 1]), np.ones(4, bool), 2, ("precision", "recall"))
+    {'precision': 1.0, 'recall': 0.5}
     """
     from sklearn import metrics as skm
 
@@ -78,6 +80,9 @@ def prediction_metrics(
             fn = {"f1": skm.f1_score, "f1_macro": skm.f1_score, "f1_micro": skm.f1_score,
                   "precision": skm.precision_score, "recall": skm.recall_score}[name]
             average = {"f1_macro": "macro", "f1_micro": "micro"}.get(name, avg)
-            kwargs = {"pos_label": 1} if average == "binary" else {"labels": labels}
-            out[name] = float(fn(yt, yp, average=average, zero_division=0, **kwargs))
+            if average == "binary":  # class 1's metric; a predicted -1 is not class 1
+                average, labels_used = "micro", [1]
+            else:
+                labels_used = labels
+            out[name] = float(fn(yt, yp, average=average, labels=labels_used, zero_division=0))
     return out

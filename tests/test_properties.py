@@ -707,8 +707,8 @@ _PENDING = pytest.mark.xfail(
     "DawidSkene(prior_strength=inf) gives NaN probabilities, prior_strength='x' a bare TypeError",
     strict=False,
 )
-test_label_model_hostile_params_property = _PENDING(_hostile)
-test_label_model_hostile_params_property_slow = _PENDING(_hostile_slow)
+test_label_model_hostile_params_property = _hostile
+test_label_model_hostile_params_property_slow = _hostile_slow
 test_model_file_property, test_model_file_property_slow = _twice(check_model_file, 60, 600)
 
 

@@ -174,7 +174,7 @@ def read_model(path: str | Path, expected: type["BaseLabelModel"] | None = None)
 
 def _read_params(f: StoredFile, target: type["BaseLabelModel"]) -> dict[str, Any]:
     params = f.header_dict("params")
-    names = target._param_names()
+    names = target._get_param_names()
     f.check_keys(params, names, "'params'")
     missing = sorted(set(names) - set(params))
     if missing:

@@ -8,6 +8,7 @@ runs inside its own fit.
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,15 @@ def agreement_totals(model: "BaseLabelModel", source: FitSource):
         unique majority where the model's argmax equals it, rows with a unique majority,
         the model's argmax counts (k,) over covered rows, the unique-majority counts (k,),
         and per LF (m,) its votes on unique-majority rows and how many equal the majority.
+
+    Examples
+    --------
+    >>> from weaklab.models import MajorityVote
+    >>> source = FitSource(LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, 1]])))
+    >>> model = MajorityVote().fit(source.L)
+    >>> agree, n_unique = agreement_totals(model, source)[:2]
+    >>> agree, n_unique
+    (2.0, 2.0)
     """
     key = ("agreement_totals", id(model))
     hit = source.memo.get(key)
@@ -88,6 +98,18 @@ def guardrail_messages(model: "BaseLabelModel", source: Any) -> tuple[float, lis
     as worse than random that agrees with the majority, a class balance collapsed onto
     one class, a class the model (almost) never predicts although majority vote gives it
     rows, and EM that did not converge.
+
+    Examples
+    --------
+    >>> from weaklab.models import WeightedMajorityVote
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0, 0], [1, 1, 1], [0, 0, -1]]))
+    >>> reversed_votes = WeightedMajorityVote(weights=[-1.0, -1.0, -1.0])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     _ = reversed_votes.fit(L)
+    >>> agreement, messages = guardrail_messages(reversed_votes, FitSource(L))
+    >>> agreement, messages[0][:40]
+    (0.0, 'agrees with majority vote on only 0% of ')
     """
     k = model.cardinality_
     agree, n_unique, pred_counts, mv_counts, lf_votes, lf_agree = agreement_totals(model._guard_model(), source)

@@ -25,7 +25,14 @@ _REGISTRY: dict[str, type["BaseLabelModel"]] = {}
 
 
 def register(cls: type["BaseLabelModel"]) -> None:
-    """Make ``cls`` loadable by name (called for every subclass of ``BaseLabelModel``)."""
+    """Make ``cls`` loadable by name (called for every subclass of ``BaseLabelModel``).
+
+    Examples
+    --------
+    >>> from weaklab.models import DawidSkene
+    >>> _REGISTRY["DawidSkene"] is DawidSkene  # registered when the class was defined
+    True
+    """
     _REGISTRY[cls.__name__] = cls
 
 
@@ -100,6 +107,16 @@ def save_model(model: "BaseLabelModel", path: str | Path) -> Path:
 
     Returns the file written (``.npz`` appended when missing). A learned attribute that
     is not declared in :data:`LEARNED` is an error: the file could not be loaded.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from weaklab import LabelMatrix
+    >>> from weaklab.models import MajorityVote
+    >>> model = MajorityVote().fit(LabelMatrix.from_dense(np.array([[0, 0], [1, -1]])))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_model(model, Path(folder) / "mv").name
+    'mv.npz'
     """
     name = type(model).__name__
     declared = _declared(name)
@@ -134,6 +151,23 @@ def read_model(path: str | Path, expected: type["BaseLabelModel"] | None = None)
         No file at ``path``.
     weaklab.persistence.CorruptFileError
         (a ``ValueError``) anything wrong with the file, named with its path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from weaklab import LabelMatrix
+    >>> from weaklab.models import DawidSkene, MajorityVote
+    >>> model = MajorityVote().fit(LabelMatrix.from_dense(np.array([[0, 0], [1, -1]])))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = model.save(Path(folder) / "mv")
+    ...     loaded = read_model(path, MajorityVote)
+    ...     try:
+    ...         read_model(path, DawidSkene)
+    ...     except ValueError as error:
+    ...         str(error).endswith("holds a MajorityVote, not a DawidSkene")
+    True
+    >>> loaded.predict_proba(LabelMatrix.from_dense(np.array([[1, 1]]))).tolist()
+    [[0.0, 1.0]]
     """
     f = read_npz_json(path)
     name = f.header_str("model", choices=sorted(_REGISTRY))

@@ -40,7 +40,16 @@ def argmax_ties(proba: np.ndarray, tie_break: str, seed: int) -> np.ndarray:
 
 
 def check_metrics(metrics: Sequence[str]) -> None:
-    """Raise ``ValueError`` naming the metrics that are not in :data:`METRICS`."""
+    """Raise ``ValueError`` naming the metrics that are not in :data:`METRICS`.
+
+    Examples
+    --------
+    >>> check_metrics(["accuracy", "f1"])
+    >>> check_metrics(["auc"])
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown metrics ['auc']; choose from ('accuracy', 'f1', 'f1_macro', 'f1_micro', 'precision', 'recall', 'coverage')
+    """
     unknown = [name for name in metrics if name not in METRICS]
     if unknown:
         raise ValueError(f"unknown metrics {unknown}; choose from {METRICS}")

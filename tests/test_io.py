@@ -209,3 +209,20 @@ def test_unsigned_csr_arrays_in_range_load(tmp_path):
         arrays = {k: npz[k] for k in npz.files}
     _rewrite(path, arrays_changes={name: arrays[name].astype(np.uint64) for name in ("data", "indices", "indptr")})
     assert LabelMatrix.load(path) == L
+
+
+def test_a_member_with_a_damaged_npy_header_is_refused(tmp_path):
+    # found by tests/test_properties.py: np.load returned the member as bytes (AttributeError)
+    _, path = _saved_matrix(tmp_path)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    with zipfile.ZipFile(path, "w") as z:
+        for name, value in arrays.items():
+            import io as _io
+
+            buf = _io.BytesIO()
+            np.save(buf, value)
+            raw = buf.getvalue()
+            z.writestr(name + ".npy", b"\0" * 6 + raw[6:] if name == "indices" else raw)
+    with pytest.raises(CorruptFileError, match="member 'indices' is not a NumPy array"):
+        LabelMatrix.load(path)

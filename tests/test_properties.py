@@ -274,6 +274,8 @@ def _matrix_file_reference(path: Path):
         meta = json.loads(str(arrays.pop("__meta__")), parse_constant=lambda t: 1 / 0)
     except Exception:  # noqa: BLE001 - the reference only needs to know it is unreadable
         return None
+    if not all(isinstance(a, np.ndarray) for a in arrays.values()):
+        return None
     if not isinstance(meta, dict) or set(meta) != {"kind", "lf_names", "cardinality", "n_rows", "errors", "format_version"}:
         return None
     if set(arrays) != {"data", "indices", "indptr"}:

@@ -182,6 +182,10 @@ def read_npz_json(path: str | Path, kind_key: str | None = None, kind: str | Non
                 raise CorruptFileError(path, f"is not a weaklab file (no {_META_KEY} entry)")
             raw_meta = npz[_META_KEY]
             arrays = {name: npz[name] for name in npz.files if name != _META_KEY}
+            # a member whose .npy header is damaged comes back as raw bytes
+            for name, value in [(_META_KEY, raw_meta), *arrays.items()]:
+                if not isinstance(value, np.ndarray):
+                    raise CorruptFileError(path, f"member {name!r} is not a NumPy array (damaged .npy header)")
     except CorruptFileError:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, TypeError, MemoryError) as exc:

@@ -215,7 +215,8 @@ class LabelMatrix:
             if not isinstance(e, LFErrors) or e.lf != name:
                 raise TypeError(f"errors[{name!r}] must be the LFErrors record of LF {name!r}, got {e!r:.80}")
             n = csr.shape[0]
-            if not 1 <= e.n_failed <= n or not 0 <= e.first_row < n:
+            # first_row may count from the start of a larger data set (a chunk's block)
+            if not 1 <= e.n_failed <= n or e.first_row < 0:
                 raise ValueError(
                     f"errors[{name!r}] records {e.n_failed} failure(s) from row {e.first_row}, "
                     f"impossible in {n} rows"

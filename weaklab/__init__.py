@@ -45,6 +45,7 @@ from .models import (
 )
 from .matrix import PartitionedLabelMatrix
 from .lineage import Explanation, RunDiff, RunManifest, diff, explain, list_runs, load_run, record_run
+from .persistence import CorruptFileError
 
 # torch and matplotlib load only when these are first used.
 _LAZY = {
@@ -69,6 +70,7 @@ __all__ = [
     "BlockStore",
     "ClassBalancedVote",
     "CorruptBlockWarning",
+    "CorruptFileError",
     "DawidSkene",
     "DriftCounts",
     "DriftReport",

@@ -171,7 +171,10 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         try:
             self.cardinality_ = int(k)
             self.lf_names_ = tuple(source.lf_names)
-            self.lf_fingerprints_ = _run_fingerprints(L, self.lf_names_)
+            vars(self).pop("lf_fingerprints_", None)
+            fingerprints = _run_fingerprints(L, self.lf_names_)
+            if fingerprints is not None:
+                self.lf_fingerprints_ = fingerprints
             self.n_lfs_ = int(m)
             self.warnings_: list[str] = []
             if self._needs_three_lfs and m < 3:
@@ -230,7 +233,7 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         """Warn (``strict``: refuse) when ``L``'s LFs differ by fingerprint from the fitted ones."""
         fitted = getattr(self, "lf_fingerprints_", None)
         now = _run_fingerprints(L, self.lf_names_)
-        if fitted is None or now is None:
+        if fitted is None or now is None or len(fitted) != len(now):
             return
         changed = [n for n, a, b in zip(self.lf_names_, fitted, now) if a != b]
         if changed:

@@ -94,6 +94,7 @@ _COMMON: dict[str, Learned] = {
     "accuracies_": Learned(shape=("m",), **_PROBS),
     "warnings_": Learned("strs"),
     "agreement_with_majority_": Learned("float", low=0.0, high=1.0),
+    "lf_fingerprints_": Learned("strs", optional=True),
 }
 _SHAPE_KEYS = ("cardinality_", "n_lfs_", "lf_names_")
 

@@ -24,6 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from .cluster import ship_once
 from .lf import LabelingFunction, Preprocessor, iter_rows
 from ..matrix.label_matrix import ABSTAIN, LabelMatrix, LFErrors, _check_cardinality, _data_dtype
 
@@ -346,7 +347,7 @@ def _label_partition(frame: pd.DataFrame, lfs, k: int, fault_tolerant: bool, num
 def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect: bool):
     import dask
 
-    lfs_node = dask.delayed(list(lfs), traverse=False)
+    lfs_node = ship_once(list(lfs))
     label = dask.delayed(_label_partition, pure=True)
     blocks = [
         label(part, lfs_node, k, fault_tolerant, number)

@@ -37,7 +37,7 @@ import numpy as np
 from weaklab import LabelMatrix
 from weaklab.datasets import load_crowd, load_lf_matrix_csv, load_wrench, make_synthetic_label_matrix
 from weaklab import models as wm
-from weaklab.models.base import _argmax_ties
+from weaklab.models.scoring import argmax_ties
 
 os.environ.setdefault("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
 
@@ -233,7 +233,7 @@ def evaluate(task: Task, proba: np.ndarray, prior: np.ndarray | None) -> float:
     if prior is None:
         prior = proba[~uncovered].mean(0) if (~uncovered).any() else np.full(k, 1.0 / k)
     proba[uncovered] = prior
-    pred = _argmax_ties(proba, "random", 0)
+    pred = argmax_ties(proba, "random", 0)
     y = task.y_test
     keep = y >= 0
     y, pred = y[keep], pred[keep]

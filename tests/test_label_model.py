@@ -8,7 +8,7 @@ from weaklab.datasets import make_synthetic_label_matrix
 from weaklab import LabelMatrix
 from weaklab.datasets import load_lf_matrix_csv
 from weaklab.models import LabelModel, MajorityVote, load_model
-from weaklab.models.label_model import ClassBalancedVote
+from weaklab.models import ClassBalancedVote
 
 
 def test_without_dev_set_it_is_abstain_aware_dawid_skene():

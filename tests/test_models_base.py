@@ -1,4 +1,4 @@
-"""The shared label-model API in weaklab.models.base: checks, ties, scoring, guardrails."""
+"""The shared label-model API (weaklab.models.base and its parts): checks, ties, scoring, guardrails."""
 
 from __future__ import annotations
 
@@ -133,15 +133,15 @@ def test_fused_predict_proba_matches_the_unfused_path(name):
 @pytest.mark.parametrize("name", _LOGLINEAR + ["MajorityVote"])
 def test_one_pass_guardrail_statistics_match_the_unfused_path(name, k, monkeypatch):
     from weaklab import models
-    from weaklab.models import base
+    from weaklab.models import guardrails
 
     syn = make_synthetic_label_matrix(400, 6, k, coverage=(0.1, 0.5), seed=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LabelModelWarning)
         model = getattr(models, name)().fit(syn.L)
-    fused = base._model_vs_majority(model, syn.L)
+    fused = guardrails._model_vs_majority(model, syn.L)
     monkeypatch.setattr(type(model), "_argmax_tables", lambda self: None)
-    unfused = base._model_vs_majority(model, syn.L)
+    unfused = guardrails._model_vs_majority(model, syn.L)
     for a, b in zip(fused, unfused):
         np.testing.assert_array_equal(a, b)
 
@@ -149,11 +149,11 @@ def test_one_pass_guardrail_statistics_match_the_unfused_path(name, k, monkeypat
 def test_one_majority_vote_pass_serves_a_whole_fit(syn, monkeypatch):
     # LabelModel with a dev set fits seven candidates and runs the guardrails: the
     # majority-vote statistics they all read are computed once.
-    from weaklab.models import LabelModel, base
+    from weaklab.models import LabelModel, fit_source
 
     calls = []
-    original = base._majority_block
-    monkeypatch.setattr(base, "_majority_block", lambda L: calls.append(L.n_rows) or original(L))
+    original = fit_source._majority_block
+    monkeypatch.setattr(fit_source, "_majority_block", lambda L: calls.append(L.n_rows) or original(L))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LabelModelWarning)
         model = LabelModel().fit(syn.L[:300], L_dev=syn.L[300:], Y_dev=syn.y[300:])

@@ -10,7 +10,7 @@ import pytest
 from weaklab import LabelMatrix
 from weaklab.datasets import make_synthetic_label_matrix
 from weaklab.models import BaseLabelModel, NotFittedError, load_model
-from weaklab.models.base import _REGISTRY
+from weaklab.models.persistence import _REGISTRY
 
 MODELS = sorted(
     (cls for name, cls in _REGISTRY.items() if cls.__module__.startswith("weaklab.models")),

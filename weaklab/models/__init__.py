@@ -4,11 +4,14 @@ All models share the API of :class:`BaseLabelModel`; :class:`LabelModel` is the
 recommended default.
 """
 
-from .base import BaseLabelModel, LabelModelWarning, NotFittedError, load_model
+from .base import BaseLabelModel, NotFittedError
+from .class_balanced_vote import ClassBalancedVote
 from .dawid_skene import DawidSkene
-from .label_model import ClassBalancedVote, LabelModel
+from .guardrails import LabelModelWarning
+from .label_model import LabelModel
 from .majority_vote import MajorityVote, WeightedMajorityVote
 from .matrix_completion import MatrixCompletion
+from .persistence import load_model
 from .triplet import TripletModel
 
 __all__ = [

@@ -1,13 +1,12 @@
-"""The shared label-model API: input checks, prediction, scoring, guardrails, persistence.
+"""``BaseLabelModel``: the API every label model shares (fit, predict, score, save / load).
 
 Every label model in :mod:`weaklab.models` subclasses :class:`BaseLabelModel` and writes
 two methods: ``_fit(source, class_balance, dev)`` and ``_predict_proba_covered(L)``.
-Fitting reads the votes only through a :class:`FitSource`: ``source.map_sum(fn)`` applies
-``fn`` to every row block of the matrix and adds the results (one block for an in-memory
-:class:`~weaklab.LabelMatrix`, one per partition for a
-:class:`weaklab.PartitionedLabelMatrix`), and ``source.majority()`` gives the
-majority-vote statistics, computed once per fit. So any model whose statistics are sums
-over rows fits on partitioned data without knowing about Dask.
+The pieces the base class composes live next to it: what a fit reads
+(:mod:`~weaklab.models.fit_source`), the post-fit checks
+(:mod:`~weaklab.models.guardrails`), tie-breaking and metrics
+(:mod:`~weaklab.models.scoring`), files (:mod:`~weaklab.models.persistence`) and the
+shared maths (:mod:`~weaklab.models._maths`).
 """
 
 from __future__ import annotations
@@ -15,174 +14,25 @@ from __future__ import annotations
 import abc
 import inspect
 import warnings
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Any, Callable, ClassVar, NamedTuple, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from ..persistence import load_npz_json, save_npz_json
 from .._validation import check_labels
-from ..matrix import LabelMatrix
 from ..kernels import label_models as K
+from ..matrix import LabelMatrix
+from . import persistence
+from ._maths import logodds_tables
+from .fit_source import DevSet, FitSource, check_class_balance, csr_arrays, make_dev_set
+from .guardrails import LabelModelWarning, guardrail_messages
+from .scoring import TIE_BREAKS, argmax_ties, check_metrics, prediction_metrics
 
-__all__ = ["BaseLabelModel", "DevSet", "LabelModelWarning", "NotFittedError", "load_model"]
-
-_REGISTRY: dict[str, type["BaseLabelModel"]] = {}
-
-TIE_BREAKS = ("abstain", "random", "first")
-METRICS = ("accuracy", "f1", "f1_macro", "f1_micro", "precision", "recall", "coverage")
+__all__ = ["BaseLabelModel", "NotFittedError"]
 
 
 class NotFittedError(RuntimeError):
     """Raised when a label model is used before ``fit``."""
-
-
-class LabelModelWarning(UserWarning):
-    """A guardrail found something suspicious in a fitted label model."""
-
-
-@dataclass(frozen=True)
-class DevSet:
-    """A small gold-labelled dev set handed to ``fit`` (already checked)."""
-
-    L: LabelMatrix
-    y: np.ndarray
-
-    @property
-    def onehot(self) -> np.ndarray:
-        """Gold labels as an (n, k) one-hot float matrix."""
-        q = np.zeros((self.y.shape[0], self.L.cardinality))
-        q[np.arange(self.y.shape[0]), self.y] = 1.0
-        return q
-
-
-class MajorityStats(NamedTuple):
-    """Majority-vote statistics of the training votes (see ``K.majority_vote_stats``)."""
-
-    counts: np.ndarray
-    class_sums: np.ndarray
-    lf_class: np.ndarray
-    winner_counts: np.ndarray
-    lf_votes: np.ndarray
-    lf_agree: np.ndarray
-    n_rows: float
-
-
-def _majority_block(L: LabelMatrix) -> tuple:
-    return (*K.majority_vote_stats(*csr_arrays(L), L.n_lfs, L.cardinality), float(L.n_rows))
-
-
-class FitSource:
-    """The votes one ``fit`` reads: a LabelMatrix (one block) or a partitioned matrix.
-
-    Models read votes only through :meth:`map_sum` and :meth:`majority`; the majority-vote
-    statistics are computed once per fit however many models (e.g. LabelModel's
-    candidates) and guardrails ask for them.
-    """
-
-    def __init__(self, L: Any) -> None:
-        self.L = L
-        self.n_rows = L.n_rows
-        self.n_lfs = L.n_lfs
-        self.lf_names = L.lf_names
-        self.cardinality = L.cardinality
-        self._majority: MajorityStats | None = None
-
-    def map_sum(self, fn: Callable[[LabelMatrix], Any]) -> Any:
-        """``fn`` applied to every row block, results added (see :func:`add_stats`)."""
-        if isinstance(self.L, LabelMatrix):
-            return fn(self.L)
-        return self.L.map_sum(fn)
-
-    def majority(self) -> MajorityStats:
-        """The majority-vote statistics, computed on first use."""
-        if self._majority is None:
-            stats = MajorityStats(*self.map_sum(_majority_block))
-            for value in stats:
-                if isinstance(value, np.ndarray):
-                    value.setflags(write=False)  # shared by every model of the fit
-            self._majority = stats
-        return self._majority
-
-
-
-
-def csr_arrays(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(indptr, indices, data)`` of the label matrix, ready for the kernels."""
-    c = L.csr
-    return c.indptr, c.indices, c.data
-
-
-def logodds_tables(table: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, float]:
-    """``(delta (m, 2), base_delta)`` of k = 2 log-linear tables: class 1's score minus class 0's."""
-    return np.ascontiguousarray(table[:, :, 1] - table[:, :, 0]), float(base[1] - base[0])
-
-
-def _check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
-    if class_balance is None:
-        return None
-    cb = np.asarray(class_balance, dtype=np.float64)
-    if cb.shape != (k,):
-        raise ValueError(f"class_balance must have shape ({k},), got {cb.shape}")
-    if not np.all(np.isfinite(cb)) or np.any(cb <= 0):
-        raise ValueError(f"class_balance must be positive, got {cb.tolist()}")
-    if abs(cb.sum() - 1.0) > 1e-6:
-        raise ValueError(f"class_balance must sum to 1, sums to {cb.sum():.6g}")
-    return cb / cb.sum()
-
-
-def _model_vs_majority(model: "BaseLabelModel", L: LabelMatrix) -> tuple[float, np.ndarray]:
-    """``(agree, pred_counts)``: rows where the model's argmax equals the unique majority,
-    and the model's argmax counts over rows that have votes."""
-    k = L.cardinality
-    arrays = csr_arrays(L)
-    tables = model._argmax_tables()
-    if tables is not None:
-        table, base = tables
-        if k == 2:
-            return K.argmax_vs_majority_binary(*arrays, *logodds_tables(table, base))
-        return K.argmax_vs_majority(*arrays, table, base)
-    covered = np.diff(L.csr.indptr) > 0
-    winner = K.majority_winner(*arrays, k)
-    unique = winner >= 0
-    pred = model._predict_proba_covered(L).argmax(axis=1)
-    agree = float(np.count_nonzero(pred[unique] == winner[unique]))
-    return agree, np.bincount(pred[covered], minlength=k).astype(np.float64)
-
-
-def agreement_totals(model: "BaseLabelModel", source: FitSource):
-    """The guardrail statistics comparing ``model`` with majority vote on ``source``.
-
-    The vote-only part comes from ``source.majority()`` (shared by the whole fit); the
-    model's part is one pass, remembered on ``model`` for this ``source`` (``fit``
-    forgets it) so a check inside ``_fit`` (LabelModel's prior guard) and the
-    guardrails share it.
-
-    Parameters
-    ----------
-    model : BaseLabelModel
-        A fitted model (or one whose parameters are set, inside ``_fit``).
-    source : FitSource
-        The training votes of the fit.
-
-    Returns
-    -------
-    tuple
-        ``(agree, n_unique, pred_counts, winner_counts, lf_votes, lf_agree)``: rows with a
-        unique majority where the model's argmax equals it, rows with a unique majority,
-        the model's argmax counts (k,) over covered rows, the unique-majority counts (k,),
-        and per LF (m,) its votes on unique-majority rows and how many equal the majority.
-    """
-    memo = model.__dict__.get("_agreement_memo")
-    if memo is not None and memo[0] is source:
-        return memo[1]
-    mv = source.majority()
-    agree, pred_counts = source.map_sum(partial(_model_vs_majority, model))
-    stats = (agree, float(mv.winner_counts.sum()), pred_counts, mv.winner_counts, mv.lf_votes, mv.lf_agree)
-    model._agreement_memo = (source, stats)
-    return stats
 
 
 class BaseLabelModel(abc.ABC):
@@ -213,7 +63,7 @@ class BaseLabelModel(abc.ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _REGISTRY[cls.__name__] = cls
+        persistence.register(cls)
 
     # ------------------------------------------------------------ parameters
     @classmethod
@@ -265,19 +115,8 @@ class BaseLabelModel(abc.ABC):
             raise ValueError("L has no labeling functions (0 columns)")
         if source.n_rows == 0:
             raise ValueError("L has no rows")
-        cb = _check_class_balance(class_balance, k)
-        dev = None
-        if (L_dev is None) != (Y_dev is None):
-            raise ValueError("pass L_dev and Y_dev together (a dev set needs votes and gold labels)")
-        if L_dev is not None:
-            if not isinstance(L_dev, LabelMatrix):
-                raise TypeError(f"L_dev must be a LabelMatrix, got {type(L_dev).__name__}")
-            if L_dev.lf_names != tuple(source.lf_names) or L_dev.cardinality != k:
-                raise ValueError("L_dev must have the same LFs (names, order) and cardinality as L")
-            y = check_labels(Y_dev, L_dev.n_rows, k, "Y_dev", allow_missing=True)
-            keep = y >= 0
-            if keep.any():
-                dev = DevSet(L_dev[np.flatnonzero(keep)], y[keep])
+        cb = check_class_balance(class_balance, k)
+        dev = make_dev_set(L_dev, Y_dev, source)
         self.cardinality_ = int(k)
         self.lf_names_ = tuple(source.lf_names)
         self.n_lfs_ = int(m)
@@ -400,7 +239,7 @@ class BaseLabelModel(abc.ABC):
         if tie_break not in TIE_BREAKS:
             raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
         proba = self.predict_proba(L)
-        return _argmax_ties(proba, tie_break, getattr(self, "seed", 0) if seed is None else seed)
+        return argmax_ties(proba, tie_break, getattr(self, "seed", 0) if seed is None else seed)
 
     def score(
         self,
@@ -430,32 +269,11 @@ class BaseLabelModel(abc.ABC):
         -------
         dict of str to float
         """
-        from sklearn import metrics as skm
-
-        unknown = [name for name in metrics if name not in METRICS]
-        if unknown:
-            raise ValueError(f"unknown metrics {unknown}; choose from {METRICS}")
+        check_metrics(metrics)
         L = self._check_L(L)
         y = check_labels(y, L.n_rows, self.cardinality_, allow_missing=True)
         pred = self.predict(L, tie_break=tie_break, seed=seed)
-        keep = y >= 0
-        yt, yp = y[keep], pred[keep]
-        k = self.cardinality_
-        avg = "binary" if k == 2 else "macro"
-        labels = list(range(k))
-        out: dict[str, float] = {}
-        for name in metrics:
-            if name == "accuracy":
-                out[name] = float(np.mean(yt == yp)) if yt.size else float("nan")
-            elif name == "coverage":
-                out[name] = float(np.mean(np.diff(L.csr.indptr) > 0))
-            else:
-                fn = {"f1": skm.f1_score, "f1_macro": skm.f1_score, "f1_micro": skm.f1_score,
-                      "precision": skm.precision_score, "recall": skm.recall_score}[name]
-                average = {"f1_macro": "macro", "f1_micro": "micro"}.get(name, avg)
-                kwargs = {"pos_label": 1} if average == "binary" else {"labels": labels}
-                out[name] = float(fn(yt, yp, average=average, zero_division=0, **kwargs))
-        return out
+        return prediction_metrics(y, pred, np.diff(L.csr.indptr) > 0, self.cardinality_, metrics)
 
     # ---------------------------------------------------------- guardrails
     def _warn(self, message: str) -> None:
@@ -463,48 +281,11 @@ class BaseLabelModel(abc.ABC):
         warnings.warn(f"{type(self).__name__}: {message}", LabelModelWarning, stacklevel=3)
 
     def _guardrails(self, source: Any) -> None:
-        k = self.cardinality_
-        agree, n_unique, pred_counts, mv_counts, lf_votes, lf_agree = agreement_totals(
-            self._guard_model(), source
-        )
-        self.agreement_with_majority_ = float(agree / n_unique) if n_unique else float("nan")
-        if n_unique and self.agreement_with_majority_ < 0.5:
-            self._warn(
-                f"agrees with majority vote on only {self.agreement_with_majority_:.0%} of the rows "
-                "with a clear majority; the estimates may have flipped classes"
-            )
-        lf_mv_acc = np.divide(lf_agree, lf_votes, out=np.full(len(lf_votes), np.nan), where=lf_votes > 0)
-        for j in np.flatnonzero((self.accuracies_ < 1.0 / k) & (lf_mv_acc > 0.5) & (lf_votes >= 10)):
-            self._warn(
-                f"LF {self.lf_names_[j]!r} is learned as worse than random "
-                f"(accuracy {self.accuracies_[j]:.2f}) although it agrees with the majority on "
-                f"{lf_mv_acc[j]:.0%} of its votes"
-            )
-        cb = self.class_balance_
-        if cb.max() > 0.99:
-            self._warn(f"class balance collapsed onto class {int(cb.argmax())} ({cb.max():.3f})")
-        total_pred, total_mv = pred_counts.sum(), mv_counts.sum()
-        if total_pred > 0 and total_mv > 0:
-            pred_share, mv_share = pred_counts / total_pred, mv_counts / total_mv
-            for c in np.flatnonzero((mv_share >= 0.05) & (pred_share < 0.1 * mv_share)):
-                self._warn(
-                    f"class {int(c)} collapsed: predicted on {pred_share[c]:.1%} of covered rows "
-                    f"while majority vote gives it {mv_share[c]:.1%}"
-                )
-        if getattr(self, "converged_", True) is False:
-            self._warn(
-                f"did not converge within max_iter={getattr(self, 'max_iter', '?')} "
-                f"(tol={getattr(self, 'tol', '?')}); raise max_iter or tol"
-            )
+        self.agreement_with_majority_, messages = guardrail_messages(self, source)
+        for message in messages:
+            self._warn(message)
 
     # --------------------------------------------------------- persistence
-    def _fitted_state(self) -> dict[str, Any]:
-        return {
-            name: value
-            for name, value in vars(self).items()
-            if name.endswith("_") and not name.startswith("_")
-        }
-
     def save(self, path: str | Path) -> Path:
         """Save hyper-parameters and fitted state to one ``.npz`` file (no pickle).
 
@@ -514,15 +295,7 @@ class BaseLabelModel(abc.ABC):
             The file written (``.npz`` appended when missing).
         """
         self._check_fitted()
-        arrays: dict[str, np.ndarray] = {}
-        scalars: dict[str, Any] = {}
-        for name, value in self._fitted_state().items():
-            if isinstance(value, np.ndarray):
-                arrays[name] = value
-            else:
-                scalars[name] = _to_json(value)
-        meta = {"model": type(self).__name__, "params": _to_json(self.get_params()), "fitted": scalars}
-        return save_npz_json(path, arrays, meta)
+        return persistence.save_model(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "BaseLabelModel":
@@ -531,53 +304,4 @@ class BaseLabelModel(abc.ABC):
         Called on a subclass, the file must hold that model; called on
         :class:`BaseLabelModel`, it returns whichever model the file holds.
         """
-        arrays, meta = load_npz_json(path)
-        name = meta.get("model")
-        target = _REGISTRY.get(name)
-        if target is None:
-            raise ValueError(f"{path} holds an unknown model {name!r}")
-        if cls is not BaseLabelModel and target is not cls:
-            raise ValueError(f"{path} holds a {name}, not a {cls.__name__}")
-        model = target(**meta["params"])
-        for key, value in meta["fitted"].items():
-            setattr(model, key, tuple(value) if key == "lf_names_" else value)
-        for key, value in arrays.items():
-            setattr(model, key, value)
-        return model
-
-
-def load_model(path: str | Path) -> BaseLabelModel:
-    """Load any weaklab label model saved with ``save`` (never unpickles)."""
-    return BaseLabelModel.load(path)
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
-
-
-def _argmax_ties(proba: np.ndarray, tie_break: str, seed: int) -> np.ndarray:
-    top = proba.max(axis=1, keepdims=True)
-    tied = np.isclose(proba, top, rtol=1e-9, atol=1e-12)
-    pred = proba.argmax(axis=1).astype(np.int64)
-    multi = tied.sum(axis=1) > 1
-    if not multi.any() or tie_break == "first":
-        return np.where(multi, tied.argmax(axis=1), pred)
-    if tie_break == "abstain":
-        pred[multi] = -1
-        return pred
-    rng = np.random.default_rng(seed)
-    noise = rng.random(proba.shape)
-    pred[multi] = np.where(tied, noise, -1.0)[multi].argmax(axis=1)
-    return pred
+        return persistence.read_model(path, None if cls is BaseLabelModel else cls)

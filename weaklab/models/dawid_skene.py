@@ -6,9 +6,12 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from scipy.special import softmax
 
 from ..kernels import label_models as K
-from .base import BaseLabelModel, DevSet, csr_arrays, logodds_tables
+from ._maths import lf_accuracies, log_tables, logodds_tables, one_coin_confusion
+from .base import BaseLabelModel
+from .fit_source import DevSet, csr_arrays
 
 __all__ = ["DawidSkene"]
 
@@ -47,40 +50,6 @@ def em_totals(
     voted = lf_class > 0  # a -inf table entry for a label never voted adds nothing
     s0_sum = n_rows * float(base[0]) + float((table[:, :, 0][voted] * lf_class[voted]).sum())
     return counts, sums, s0_sum + softplus_sum
-
-
-def log_tables(
-    prior: np.ndarray, confusion: np.ndarray, coverage: np.ndarray | None, abstain_weight: float = 1.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Kernel tables ``(table[j, l, y], base[y])`` of a class-conditional LF model.
-
-    ``confusion[j, y, l] = P(LF j votes l | y, it votes)``; ``coverage[j, y] = P(LF j votes
-    | y)`` or ``None`` to ignore coverage. ``abstain_weight`` scales the evidence of the
-    abstains (1 = the full likelihood, 0 = only the votes count, each through
-    ``P(vote l | y) = coverage * confusion``).
-    """
-    table = np.log(np.transpose(confusion, (0, 2, 1)))
-    base = np.log(prior).copy()
-    if coverage is not None:
-        cov = np.clip(coverage, 1e-6, 1 - 1e-6)
-        table = table + (np.log(cov) - abstain_weight * np.log1p(-cov))[:, None, :]
-        base += abstain_weight * np.log1p(-cov).sum(axis=0)
-    return np.ascontiguousarray(table), base
-
-
-def softmax_scores(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of log scores, in place."""
-    scores -= scores.max(axis=1, keepdims=True)
-    np.exp(scores, out=scores)
-    scores /= scores.sum(axis=1, keepdims=True)
-    return scores
-
-
-def lf_accuracies(prior: np.ndarray, confusion: np.ndarray, coverage: np.ndarray) -> np.ndarray:
-    """P(LF correct | LF votes) from class prior, confusion (m, k, k) and coverage (m, k)."""
-    w = prior[None, :] * coverage
-    diag = np.einsum("jyy->jy", confusion)
-    return (w * diag).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-300)
 
 
 class DawidSkene(BaseLabelModel):
@@ -206,10 +175,7 @@ class DawidSkene(BaseLabelModel):
             correct = np.einsum("jyy->j", tyl) + s * pa
             total = tyl.sum(axis=(1, 2)) + s
             low = 1.0 / k + 1e-6 if self.better_than_random else 1e-6
-            a = np.clip(correct / np.maximum(total, 1e-300), low, 1 - 1e-6)
-            conf = np.repeat(((1 - a) / (k - 1))[:, None, None], k, axis=1).repeat(k, axis=2)
-            idx = np.arange(k)
-            conf[:, idx, idx] = a[:, None]
+            conf = one_coin_confusion(np.clip(correct / np.maximum(total, 1e-300), low, 1 - 1e-6), k)
         else:
             # Pseudo-votes go to every label, also those an LF never emits: for a one-sided
             # LF they make its vote likelier under its own class, which anchors EM (masking
@@ -288,7 +254,7 @@ class DawidSkene(BaseLabelModel):
         dev_counts = np.zeros((m, k, k))
         dev_sums = np.zeros(k)
         if dev is not None:
-            dev_counts = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
+            dev_counts = dev.vote_counts
             dev_sums = dev.onehot.sum(axis=0)
         if self.init == "majority":
             counts, sums = mv_counts, mv_sums
@@ -300,9 +266,7 @@ class DawidSkene(BaseLabelModel):
             )
         else:
             rng = np.random.default_rng(self.seed)
-            a = rng.uniform(0.55, 0.95, size=m)
-            conf = np.repeat(((1 - a) / (k - 1))[:, None, None], k, axis=1).repeat(k, axis=2)
-            conf[:, np.arange(k), np.arange(k)] = a[:, None]
+            conf = one_coin_confusion(rng.uniform(0.55, 0.95, size=m), k)
             cov = np.repeat(np.clip(votes_per_lf / n_rows, 1e-6, 1 - 1e-6)[:, None], k, axis=1)
             prior = class_balance if class_balance is not None else np.full(k, 1.0 / k)
         history: list[float] = []
@@ -333,4 +297,4 @@ class DawidSkene(BaseLabelModel):
 
     def _predict_proba_covered(self, L):
         table, base = self._loglinear_tables()
-        return softmax_scores(K.loglinear_scores(*csr_arrays(L), table, base))
+        return softmax(K.loglinear_scores(*csr_arrays(L), table, base), axis=1)

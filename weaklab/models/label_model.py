@@ -6,13 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import label_models as K
-from .base import METRICS, BaseLabelModel, DevSet, agreement_totals, csr_arrays
+from ._maths import one_coin_confusion
+from .base import BaseLabelModel
+from .class_balanced_vote import ClassBalancedVote
 from .dawid_skene import DawidSkene
-from .majority_vote import MajorityVote, _accuracies, _mv_class_balance
+from .fit_source import DevSet
+from .guardrails import agreement_totals
+from .majority_vote import MajorityVote
 from .matrix_completion import MatrixCompletion
+from .scoring import METRICS
 
-__all__ = ["ClassBalancedVote", "LabelModel"]
+__all__ = ["LabelModel"]
 
 
 class LabelModel(BaseLabelModel):
@@ -169,7 +173,7 @@ class LabelModel(BaseLabelModel):
         self.accuracies_ = chosen.accuracies_
         self.confusion_ = getattr(chosen, "confusion_", None)
         if self.confusion_ is None:
-            self.confusion_ = _one_coin(chosen.accuracies_, k)
+            self.confusion_ = one_coin_confusion(chosen.accuracies_, k)
         self.coverage_ = getattr(chosen, "coverage_", np.ones((source.n_lfs, k)))
         if isinstance(chosen, ClassBalancedVote):
             self.vote_share_ = chosen.vote_share_
@@ -237,62 +241,3 @@ class LabelModel(BaseLabelModel):
             model.mu_ = np.transpose(self.confusion_ * self.coverage_[:, :, None], (0, 2, 1))
         self._model = model
         return model
-
-
-class ClassBalancedVote(BaseLabelModel):
-    """Majority vote with each class's votes divided by that class's share of all votes.
-
-    The score of class ``c`` on a row is ``votes_c / s_c``, where ``s_c`` is the
-    (add-one smoothed) fraction of all training votes that are for ``c``. When one class
-    has many more or broader LFs than another (keyword LF sets: TREC, YouTube), plain
-    majority vote lets it win every conflict by sheer volume; dividing by the vote share
-    asks instead which class's LFs fire *more than usual* on the row. Rows whose votes
-    all agree get the same label as majority vote. ``predict_proba`` is the normalised
-    scores; the class balance and accuracies are majority vote's.
-
-    Parameters
-    ----------
-    seed : int
-        Seed of ``predict(tie_break="random")``.
-
-    Attributes
-    ----------
-    vote_share_ : ndarray (k,)
-        Smoothed share of the training votes for each class.
-    class_balance_, accuracies_ : ndarray
-        As :class:`MajorityVote`'s.
-
-    Examples
-    --------
-    >>> from weaklab import LabelMatrix
-    >>> L = LabelMatrix.from_dense(np.array([[0, 0, 1], [0, 0, -1], [0, -1, -1], [0, -1, 1]]))
-    >>> # row 0: two votes for class 0 (75 % of all votes) lose to one for class 1
-    >>> ClassBalancedVote().fit(L).predict(L, tie_break="abstain").tolist()
-    [1, 0, 0, 1]
-    """
-
-    def __init__(self, *, seed: int = 0) -> None:
-        self.seed = seed
-
-    def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        mv = source.majority()
-        counts, class_sums, per_lf = mv.counts, mv.class_sums, mv.lf_class
-        votes = per_lf.sum(axis=0)
-        k = source.cardinality
-        self.vote_share_ = (votes + 1.0) / (votes.sum() + k)
-        self.class_balance_ = class_balance if class_balance is not None else _mv_class_balance(
-            counts, class_sums, dev
-        )
-        self.accuracies_ = _accuracies(counts, 1.0)
-
-    _proba_is_final = True
-
-    def _predict_proba_covered(self, L):
-        prior = np.asarray(self.class_balance_, dtype=np.float64)
-        return K.vote_share_proba(*csr_arrays(L), 1.0 / self.vote_share_, prior / prior.sum())
-
-
-def _one_coin(acc: np.ndarray, k: int) -> np.ndarray:
-    conf = np.repeat(((1 - acc) / (k - 1))[:, None, None], k, axis=1).repeat(k, axis=2)
-    conf[:, np.arange(k), np.arange(k)] = acc[:, None]
-    return conf

@@ -5,34 +5,14 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+from scipy.special import softmax
 
 from ..kernels import label_models as K
-from .base import BaseLabelModel, DevSet, csr_arrays
+from ._maths import dev_accuracies, mv_class_prior, vote_accuracies, vote_tables
+from .base import BaseLabelModel
+from .fit_source import DevSet, csr_arrays
 
 __all__ = ["MajorityVote", "WeightedMajorityVote"]
-
-
-def _mv_class_balance(counts: np.ndarray, class_sums: np.ndarray, dev: DevSet | None) -> np.ndarray:
-    """Prior from the dev gold labels when given, else from majority-vote shares (+1 smoothing)."""
-    k = class_sums.shape[0]
-    if dev is not None:
-        freq = np.bincount(dev.y, minlength=k) + 1.0
-    else:
-        freq = class_sums + 1.0
-    return freq / freq.sum()
-
-
-def _accuracies(counts: np.ndarray, smoothing: float) -> np.ndarray:
-    """P(vote == label | LF votes) from soft counts ``counts[j, vote, label]``, smoothed toward 1/2."""
-    correct = np.einsum("jll->j", counts)
-    total = counts.sum(axis=(1, 2))
-    return (correct + smoothing) / (total + 2.0 * smoothing)
-
-
-def _vote_tables(weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Log-linear tables of a weighted vote: ``table[j, l, y] = weights[j] * (l == y)``."""
-    table = np.asarray(weights, dtype=np.float64)[:, None, None] * np.eye(k)[None]
-    return np.ascontiguousarray(table), np.zeros(k)
 
 
 class MajorityVote(BaseLabelModel):
@@ -69,15 +49,10 @@ class MajorityVote(BaseLabelModel):
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
         mv = source.majority()
-        counts, class_sums = mv.counts, mv.class_sums
-        self.class_balance_ = class_balance if class_balance is not None else _mv_class_balance(
-            counts, class_sums, dev
-        )
-        acc = _accuracies(counts, 1.0)
+        self.class_balance_ = mv_class_prior(class_balance, mv.class_sums, dev)
+        acc = vote_accuracies(mv.counts, 1.0)
         if dev is not None:
-            dev_counts = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, dev.L.n_lfs)
-            correct = np.einsum("jll->j", dev_counts)
-            acc = (correct + 2.0 * acc) / (dev_counts.sum(axis=(1, 2)) + 2.0)
+            acc = dev_accuracies(dev.vote_counts, acc, 2.0)
         self.accuracies_ = acc
 
     _proba_is_final = True
@@ -88,7 +63,7 @@ class MajorityVote(BaseLabelModel):
 
     def _argmax_tables(self):
         # Vote shares and the softmax of vote counts have the same first maximum.
-        return _vote_tables(np.ones(self.n_lfs_), self.cardinality_)
+        return vote_tables(np.ones(self.n_lfs_), self.cardinality_)
 
 
 class WeightedMajorityVote(BaseLabelModel):
@@ -126,16 +101,10 @@ class WeightedMajorityVote(BaseLabelModel):
             raise ValueError(f"smoothing must be a positive number, got {self.smoothing!r}")
         k, m = source.cardinality, source.n_lfs
         mv = source.majority()
-        counts, class_sums = mv.counts, mv.class_sums
-        self.class_balance_ = class_balance if class_balance is not None else _mv_class_balance(
-            counts, class_sums, dev
-        )
-        acc = _accuracies(counts, self.smoothing)
+        self.class_balance_ = mv_class_prior(class_balance, mv.class_sums, dev)
+        acc = vote_accuracies(mv.counts, self.smoothing)
         if dev is not None:
-            dev_counts = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
-            correct = np.einsum("jll->j", dev_counts)
-            total = dev_counts.sum(axis=(1, 2))
-            acc = (correct + self.smoothing * acc) / (total + self.smoothing)
+            acc = dev_accuracies(dev.vote_counts, acc, self.smoothing)
         self.accuracies_ = np.clip(acc, 1e-3, 1 - 1e-3)
         if self.weights is not None:
             w = np.asarray(self.weights, dtype=np.float64)
@@ -147,10 +116,7 @@ class WeightedMajorityVote(BaseLabelModel):
             self.weights_ = np.log((k - 1) * a / (1 - a))
 
     def _loglinear_tables(self):
-        return _vote_tables(self.weights_, self.cardinality_)
+        return vote_tables(self.weights_, self.cardinality_)
 
     def _predict_proba_covered(self, L):
-        s = K.weighted_vote_counts(*csr_arrays(L), self.weights_, L.cardinality)
-        s -= s.max(axis=1, keepdims=True)
-        p = np.exp(s)
-        return p / p.sum(axis=1, keepdims=True)
+        return softmax(K.weighted_vote_counts(*csr_arrays(L), self.weights_, L.cardinality), axis=1)

@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
+from scipy.special import softmax
 
 from ..kernels import label_models as K
-from .base import BaseLabelModel, DevSet, csr_arrays
-from .dawid_skene import lf_accuracies, log_tables, softmax_scores
-from .majority_vote import _mv_class_balance
+from ._maths import lf_accuracies, log_tables, mv_class_prior, shrink_toward
+from .base import BaseLabelModel
+from .fit_source import DevSet, csr_arrays
 
 __all__ = ["MatrixCompletion"]
 
@@ -101,17 +102,17 @@ class MatrixCompletion(BaseLabelModel):
         O = overlap / n_rows
         first = np.diag(O).copy()
         mv = source.majority()
-        counts, sums = mv.counts, mv.class_sums
-        prior = class_balance if class_balance is not None else _mv_class_balance(counts, sums, dev)
+        counts = mv.counts
+        prior = mv_class_prior(class_balance, mv.class_sums, dev)
         # Start: mu from majority-vote posteriors over all rows (uncovered rows share the prior).
         mu0 = (counts + 0.01) / (prior[None, None, :] * n_rows + 0.01 * k)
         mu0 = mu0 / np.maximum(mu0.sum(axis=1, keepdims=True), 1.0)
         anchor, anchor_w = mu0.copy(), np.full((m, 1, 1), float(self.l2))
         if dev is not None:
-            dc = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
+            dc = dev.vote_counts
             n_y = np.maximum(dev.onehot.sum(axis=0), 1.0)
             votes = dc.sum(axis=(1, 2))
-            anchor = (dc + mu0 * 2.0) / (n_y[None, None, :] + 2.0)
+            anchor = shrink_toward(dc, n_y[None, None, :], mu0, 2.0)
             anchor_w = (votes / max(n_rows, 1.0))[:, None, None] + float(self.l2)
             mu0 = anchor.copy()
         mask = np.ones((d, d))
@@ -168,4 +169,4 @@ class MatrixCompletion(BaseLabelModel):
 
     def _predict_proba_covered(self, L):
         table, base = self._loglinear_tables()
-        return softmax_scores(K.loglinear_scores(*csr_arrays(L), table, base))
+        return softmax(K.loglinear_scores(*csr_arrays(L), table, base), axis=1)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import softmax
 
 from ..kernels import label_models as K
-from .base import BaseLabelModel, DevSet, csr_arrays
-from .dawid_skene import log_tables, softmax_scores
-from .majority_vote import _mv_class_balance
+from ._maths import dev_accuracies, log_tables, mv_class_prior, one_coin_confusion, vote_accuracies
+from .base import BaseLabelModel
+from .fit_source import DevSet, csr_arrays
 
 __all__ = ["TripletModel"]
 
@@ -17,14 +18,6 @@ __all__ = ["TripletModel"]
 def _pair_block(L) -> tuple:
     both, agree = K.pair_agreement_counts(*csr_arrays(L), L.n_lfs)
     return both, agree
-
-
-def one_coin_confusion(acc: np.ndarray, k: int) -> np.ndarray:
-    """(m, k, k) confusion with ``acc`` on the diagonal and the rest spread evenly."""
-    conf = np.repeat(((1 - acc) / (k - 1))[:, None, None], k, axis=1).repeat(k, axis=2)
-    idx = np.arange(k)
-    conf[:, idx, idx] = acc[:, None]
-    return conf
 
 
 class TripletModel(BaseLabelModel):
@@ -96,7 +89,7 @@ class TripletModel(BaseLabelModel):
             raise ValueError(f"default_accuracy must lie in (1/k, 1), got {self.default_accuracy!r}")
         both, agree = source.map_sum(_pair_block)
         mv = source.majority()
-        counts, sums = mv.counts, mv.class_sums
+        counts = mv.counts
         valid = both >= self.min_overlap
         np.fill_diagonal(valid, False)
         M = np.zeros((m, m))
@@ -121,7 +114,7 @@ class TripletModel(BaseLabelModel):
         s = np.sqrt(np.clip(np.nan_to_num(s2, nan=-1.0), 0.0, 0.98))
         acc = (s * (k - 1) + 1) / k
         # Fallback: agreement with the soft majority vote (leave nothing at chance level).
-        mv_acc = (np.einsum("jll->j", counts) + 1.0) / (counts.sum(axis=(1, 2)) + 2.0)
+        mv_acc = vote_accuracies(counts, 1.0)
         fallback = np.where(counts.sum(axis=(1, 2)) > 0, np.minimum(mv_acc, 0.95), self.default_accuracy)
         # A non-positive median s^2 means the one-coin identity has no solution for the LF
         # (typical of one-sided LFs, whose co-votes with other classes always disagree).
@@ -129,10 +122,9 @@ class TripletModel(BaseLabelModel):
         acc = np.where(solved, acc, fallback)
         acc = np.clip(acc, 1.0 / k + 1e-3, 0.99)
         if dev is not None:
-            dc = K.soft_vote_counts(*csr_arrays(dev.L), dev.onehot, m)
-            acc = (np.einsum("jll->j", dc) + self.dev_strength * acc) / (dc.sum(axis=(1, 2)) + self.dev_strength)
+            acc = dev_accuracies(dev.vote_counts, acc, self.dev_strength)
             acc = np.clip(acc, 1e-3, 0.999)
-        prior = class_balance if class_balance is not None else _mv_class_balance(counts, sums, dev)
+        prior = mv_class_prior(class_balance, mv.class_sums, dev)
         self.class_balance_ = np.asarray(prior, dtype=np.float64)
         self.accuracies_ = acc
         self.confusion_ = one_coin_confusion(acc, k)
@@ -144,4 +136,4 @@ class TripletModel(BaseLabelModel):
 
     def _predict_proba_covered(self, L):
         table, base = self._loglinear_tables()
-        return softmax_scores(K.loglinear_scores(*csr_arrays(L), table, base))
+        return softmax(K.loglinear_scores(*csr_arrays(L), table, base), axis=1)

@@ -1,0 +1,174 @@
+"""What one ``fit`` reads: the training votes (:class:`FitSource`) and an optional dev set.
+
+Fitting reads the votes only through a :class:`FitSource`: ``source.map_sum(fn)`` applies
+``fn`` to every row block of the matrix and adds the results (one block for an in-memory
+:class:`~weaklab.LabelMatrix`, one per partition for a
+:class:`weaklab.PartitionedLabelMatrix`), and ``source.majority()`` gives the
+majority-vote statistics, computed once per fit. So any model whose statistics are sums
+over rows fits on partitioned data without knowing about Dask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Callable, NamedTuple, Sequence
+
+import numpy as np
+
+from .._validation import check_labels
+from ..kernels import label_models as K
+from ..matrix import LabelMatrix
+
+__all__ = ["DevSet", "FitSource", "MajorityStats", "check_class_balance", "csr_arrays", "make_dev_set"]
+
+
+def csr_arrays(L: LabelMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(indptr, indices, data)`` of the label matrix, ready for the kernels.
+
+    Examples
+    --------
+    >>> L = LabelMatrix.from_dense(np.array([[0, -1], [1, 1]]))
+    >>> [a.tolist() for a in csr_arrays(L)]
+    [[0, 1, 3], [0, 0, 1], [1, 2, 2]]
+    """
+    c = L.csr
+    return c.indptr, c.indices, c.data
+
+
+@dataclass(frozen=True)
+class DevSet:
+    """A small gold-labelled dev set handed to ``fit`` (already checked, rows with gold only).
+
+    Examples
+    --------
+    >>> dev = DevSet(LabelMatrix.from_dense(np.array([[0, 1], [1, -1]])), np.array([0, 1]))
+    >>> dev.onehot.tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    >>> dev.vote_counts[0].tolist()  # LF 0: votes (rows) against gold labels (columns)
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+
+    L: LabelMatrix
+    y: np.ndarray
+
+    @property
+    def onehot(self) -> np.ndarray:
+        """Gold labels as an (n, k) one-hot float matrix."""
+        q = np.zeros((self.y.shape[0], self.L.cardinality))
+        q[np.arange(self.y.shape[0]), self.y] = 1.0
+        return q
+
+    @cached_property
+    def vote_counts(self) -> np.ndarray:
+        """``counts[j, vote, label]``: each LF's dev votes against the gold labels (m, k, k)."""
+        counts = K.soft_vote_counts(*csr_arrays(self.L), self.onehot, self.L.n_lfs)
+        counts.setflags(write=False)  # shared by every model that reads this dev set
+        return counts
+
+
+class MajorityStats(NamedTuple):
+    """Majority-vote statistics of the training votes (see ``K.majority_vote_stats``)."""
+
+    counts: np.ndarray
+    class_sums: np.ndarray
+    lf_class: np.ndarray
+    winner_counts: np.ndarray
+    lf_votes: np.ndarray
+    lf_agree: np.ndarray
+    n_rows: float
+
+
+def _majority_block(L: LabelMatrix) -> tuple:
+    return (*K.majority_vote_stats(*csr_arrays(L), L.n_lfs, L.cardinality), float(L.n_rows))
+
+
+class FitSource:
+    """The votes one ``fit`` reads: a LabelMatrix (one block) or a partitioned matrix.
+
+    Models read votes only through :meth:`map_sum` and :meth:`majority`; the majority-vote
+    statistics are computed once per fit however many models (e.g. LabelModel's
+    candidates) and guardrails ask for them.
+
+    Examples
+    --------
+    >>> source = FitSource(LabelMatrix.from_dense(np.array([[0, 0], [1, -1], [-1, -1]])))
+    >>> source.majority().class_sums.tolist()
+    [1.0, 1.0]
+    >>> source.map_sum(lambda L: L.n_rows)
+    3
+    """
+
+    def __init__(self, L: Any) -> None:
+        self.L = L
+        self.n_rows = L.n_rows
+        self.n_lfs = L.n_lfs
+        self.lf_names = L.lf_names
+        self.cardinality = L.cardinality
+        self._majority: MajorityStats | None = None
+
+    def map_sum(self, fn: Callable[[LabelMatrix], Any]) -> Any:
+        """``fn`` applied to every row block, results added (see :func:`add_stats`)."""
+        if isinstance(self.L, LabelMatrix):
+            return fn(self.L)
+        return self.L.map_sum(fn)
+
+    def majority(self) -> MajorityStats:
+        """The majority-vote statistics, computed on first use."""
+        if self._majority is None:
+            stats = MajorityStats(*self.map_sum(_majority_block))
+            for value in stats:
+                if isinstance(value, np.ndarray):
+                    value.setflags(write=False)  # shared by every model of the fit
+            self._majority = stats
+        return self._majority
+
+
+def check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
+    """``class_balance`` as a float array of shape (k,) summing to 1, or ``None``.
+
+    Examples
+    --------
+    >>> check_class_balance([0.25, 0.75], 2).tolist()
+    [0.25, 0.75]
+    >>> check_class_balance([0.5, 0.6], 2)
+    Traceback (most recent call last):
+    ValueError: class_balance must sum to 1, sums to 1.1
+    """
+    if class_balance is None:
+        return None
+    cb = np.asarray(class_balance, dtype=np.float64)
+    if cb.shape != (k,):
+        raise ValueError(f"class_balance must have shape ({k},), got {cb.shape}")
+    if not np.all(np.isfinite(cb)) or np.any(cb <= 0):
+        raise ValueError(f"class_balance must be positive, got {cb.tolist()}")
+    if abs(cb.sum() - 1.0) > 1e-6:
+        raise ValueError(f"class_balance must sum to 1, sums to {cb.sum():.6g}")
+    return cb / cb.sum()
+
+
+def make_dev_set(
+    L_dev: LabelMatrix | None, Y_dev: Sequence[int] | np.ndarray | None, source: FitSource
+) -> DevSet | None:
+    """The checked dev set of a fit on ``source`` (rows without gold dropped), or ``None``.
+
+    Examples
+    --------
+    >>> L = LabelMatrix.from_dense(np.array([[0, 1], [1, -1], [-1, 0]]))
+    >>> make_dev_set(L, [1, -1, 0], FitSource(L)).y.tolist()
+    [1, 0]
+    """
+    if (L_dev is None) != (Y_dev is None):
+        raise ValueError("pass L_dev and Y_dev together (a dev set needs votes and gold labels)")
+    if L_dev is None:
+        return None
+    k = source.cardinality
+    if not isinstance(L_dev, LabelMatrix):
+        raise TypeError(f"L_dev must be a LabelMatrix, got {type(L_dev).__name__}")
+    if L_dev.lf_names != tuple(source.lf_names) or L_dev.cardinality != k:
+        raise ValueError("L_dev must have the same LFs (names, order) and cardinality as L")
+    y = check_labels(Y_dev, L_dev.n_rows, k, "Y_dev", allow_missing=True)
+    keep = y >= 0
+    if not keep.any():
+        return None
+    return DevSet(L_dev[np.flatnonzero(keep)], y[keep])

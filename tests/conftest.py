@@ -22,3 +22,13 @@ def shared_data() -> Path:
     if not (path / "README.md").is_file():
         pytest.skip(f"real benchmark data not found at {path} (set WEAKLAB_SHARED_DATA); CI always has it")
     return path
+
+
+@pytest.fixture(scope="module")
+def cluster_client():
+    """A ``distributed`` client on a local cluster of two single-thread process workers."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        yield client

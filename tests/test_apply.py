@@ -69,31 +69,25 @@ def corpus():
     return df
 
 
-@pytest.fixture(scope="module")
-def cluster_client():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
-        yield client
+# Votes of GOOD_LFS worked out by hand (columns: says_subscribe, has_link, short_comment,
+# shouting, promo, love), so this test does not call the LFs the way apply_lfs does.
+HAND_ROWS = [
+    ("Subscribe to my channel", [1, -1, 0, -1, -1, -1]),  # 23 chars
+    ("CHECK OUT WWW.SPAM.COM NOW", [-1, 1, -1, 1, 1, -1]),  # 26 chars, all caps
+    ("i love this song so much, really", [-1, -1, -1, -1, -1, 0]),
+    ("carefree lovely tune", [-1, -1, 0, -1, -1, -1]),  # no whole-word "free" / "love"
+    ("win $500 at http://x.io", [-1, 1, 0, -1, 1, -1]),
+    ("", [-1, -1, 0, -1, -1, -1]),
+    ("FREE", [-1, -1, 0, 1, 1, -1]),
+]
 
 
-def _reference_dense(df, lfs, k):
-    """Plain per-row reference: what every LF votes on every row."""
-    out = np.full((len(df), len(lfs)), ABSTAIN)
-    for j, lf in enumerate(lfs):
-        if lf.batch:
-            out[:, j] = lf(df)
-        else:
-            for i, (_, series) in enumerate(df.iterrows()):
-                out[i, j] = lf(series)
-    return out
-
-
-def test_pandas_matches_per_row_reference(corpus):
-    L = apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=False)
-    assert L.lf_names == tuple(lf.name for lf in GOOD_LFS)
-    assert np.array_equal(L.to_dense(), _reference_dense(corpus, GOOD_LFS, 2))
+@pytest.mark.parametrize("chunk_rows", [None, 1, 3])
+def test_pandas_matches_hand_computed_votes(chunk_rows):
+    frame = pd.DataFrame({"text": [t for t, _ in HAND_ROWS]}, index=pd.Index([9, 3, 7, 1, 5, 0, 2], name="id"))
+    L = apply_lfs(frame, GOOD_LFS, cardinality=2, progress=False, chunk_rows=chunk_rows)
+    assert L.lf_names == ("says_subscribe", "has_link", "short_comment", "shouting", "promo", "love")
+    assert L.to_dense().tolist() == [votes for _, votes in HAND_ROWS]
 
 
 @pytest.mark.slow
@@ -283,3 +277,24 @@ def test_progress_bar_can_be_silenced(capsys, corpus):
     assert capsys.readouterr().err == ""
     apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=True)
     assert "applying LFs" in capsys.readouterr().err
+
+
+def test_chunk_rows_is_checked_and_applies_to_pandas_only(corpus):
+    with pytest.raises(ValueError, match="chunk_rows must be an int >= 1"):
+        apply_lfs(corpus, [short_comment], cardinality=2, chunk_rows=0)
+    with pytest.raises(ValueError, match="chunk_rows only applies to pandas"):
+        apply_lfs(dd.from_pandas(corpus, npartitions=2), [short_comment], cardinality=2, chunk_rows=10)
+
+
+def test_the_run_record_counts_blocks_without_a_store(corpus):
+    L = apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=False, chunk_rows=1000)
+    assert L.run.store is None and L.run.status == "finished"
+    assert (L.run.computed, L.run.reused) == (3 * len(GOOD_LFS), 0)
+    assert [lf["name"] for lf in L.run.lfs] == [lf.name for lf in GOOD_LFS]
+
+
+def test_progress_bar_shows_blocks_computed_and_reused(capsys, corpus, tmp_path):
+    apply_lfs(corpus, GOOD_LFS, cardinality=2, store=tmp_path, chunk_rows=1000)
+    assert f"computed={3 * len(GOOD_LFS)}, reused=0" in capsys.readouterr().err
+    apply_lfs(corpus, GOOD_LFS, cardinality=2, store=tmp_path, chunk_rows=1000)
+    assert f"computed=0, reused={3 * len(GOOD_LFS)}" in capsys.readouterr().err

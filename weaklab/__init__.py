@@ -9,7 +9,7 @@ from .analysis import (
     lf_summary,
     prediction_confusion,
 )
-from .labeling import LFApplicationError, apply_lfs
+from .labeling import BlockStore, CorruptBlockWarning, LFApplicationError, apply_lfs
 from .datasets import (
     load_crowd,
     load_lf_matrix_csv,
@@ -59,7 +59,9 @@ def __getattr__(name: str):
 __all__ = [
     "__version__",
     "ABSTAIN",
+    "BlockStore",
     "ClassBalancedVote",
+    "CorruptBlockWarning",
     "DawidSkene",
     "EndModel",
     "LabelModel",

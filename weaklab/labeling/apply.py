@@ -1,9 +1,18 @@
 """Apply labeling functions to pandas or Dask DataFrames, producing a :class:`LabelMatrix`.
 
-pandas data is labeled in-process. Dask data is labeled partition by partition on the
-workers of whatever scheduler is active (a ``distributed.Client`` included): each
-partition returns a small CSR block, and only the blocks travel back. Row ``i`` of
-the result is row ``i`` of the data, whatever the partitioning.
+pandas data is labeled in-process, cut into fixed chunks of ``chunk_rows`` rows (each
+chunk is labeled like one Dask partition: a batch LF sees one chunk at a time). Dask data
+is labeled partition by partition on the workers of whatever scheduler is active (a
+``distributed.Client`` included): each partition returns a small CSR block, and only the
+blocks travel back. Row ``i`` of the result is row ``i`` of the data, whatever the
+partitioning.
+
+With a ``store`` (:class:`~weaklab.labeling.store.BlockStore`), every partition is
+fingerprinted where it lives; the votes of an LF on a partition already in the store are
+read back, only the missing (LF, partition) blocks are computed, and each is written by
+the process that computed it as soon as it exists. The result is the matrix a store-less
+call returns, row for row; ``L.run`` (a :class:`~weaklab.labeling.store.RunRecord`)
+counts the blocks ``computed`` and ``reused``.
 
 Error policy: by default an exception inside an LF is re-raised as
 :class:`LFApplicationError` naming the LF and the row. With ``fault_tolerant=True``
@@ -12,11 +21,15 @@ rows failed and the first failure with its row. A batch LF that raises on a part
 is re-run on its halves, recursively, until the failing rows are isolated: only those
 rows abstain. An LF that *returns* an invalid vote
 (not an int in ``[-1, k-1]``, or a batch array of the wrong length or dtype) is a bug
-in the LF and always fails.
+in the LF and always fails. A stored block with recorded failures is reused only by
+fault-tolerant runs; a strict run recomputes it (and raises).
 """
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any, Sequence
 
 import numpy as np
@@ -25,7 +38,18 @@ import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from .cluster import ship_once
+from .fingerprint import DEFAULT_CHUNK_ROWS, chunk_bounds, partition_fingerprint
 from .lf import LabelingFunction, Preprocessor, iter_rows
+from .store import (
+    Block,
+    BlockStore,
+    CorruptBlockWarning,
+    RunRecord,
+    _now,
+    join_columns,
+    open_store,
+    split_columns,
+)
 from ..matrix.label_matrix import ABSTAIN, LabelMatrix, LFErrors, _check_cardinality, _data_dtype
 
 __all__ = ["LFApplicationError", "apply_lfs"]
@@ -45,6 +69,8 @@ def apply_lfs(
     fault_tolerant: bool = False,
     progress: bool = True,
     collect: bool = True,
+    store: "str | PathLike | BlockStore | None" = None,
+    chunk_rows: int | None = None,
 ):
     """Label ``data`` with ``lfs``.
 
@@ -62,21 +88,36 @@ def apply_lfs(
         batch LF that raises is re-run on halves of the partition until the failing
         rows are found; only they abstain.
     progress : bool
-        Show a tqdm progress bar (rows for pandas, partitions for Dask).
+        Show a tqdm progress bar (rows for pandas, partitions for Dask; with a store it
+        also shows the blocks computed and reused).
     collect : bool
         Dask data only: if False, return a
-        :class:`~weaklab.partitioned.PartitionedLabelMatrix` whose blocks stay on the
-        workers (for fitting label models from per-partition statistics).
+        :class:`~weaklab.matrix.PartitionedLabelMatrix`. Without a store its blocks stay
+        on the workers; with a store the run completes (every block written by its
+        worker, only counts travel to the client) and each partition is read back from
+        the store lazily, on the workers.
+    store : str, os.PathLike or BlockStore, optional
+        A block store (local folder or fsspec URL every worker can reach): blocks that
+        exist are read, missing ones computed and written.
+    chunk_rows : int, optional
+        pandas data only: rows per partition (default
+        :data:`~weaklab.labeling.fingerprint.DEFAULT_CHUNK_ROWS`, 100 000). Keep it fixed
+        between runs over one store, or no block is found again.
 
     Returns
     -------
     LabelMatrix
-        ``n_rows × len(lfs)``, columns in the order of ``lfs``.
+        ``n_rows × len(lfs)``, columns in the order of ``lfs``; ``L.run`` records the run.
 
     Raises
     ------
     LFApplicationError
         An LF raised (without ``fault_tolerant``) or returned an invalid vote.
+
+    Warns
+    -----
+    CorruptBlockWarning
+        A stored block failed validation (named by path); it was recomputed.
 
     Examples
     --------
@@ -85,22 +126,52 @@ def apply_lfs(
     >>> @labeling_function()
     ... def short(row):
     ...     return 0 if len(row.text) < 5 else -1
-    >>> apply_lfs(pd.DataFrame({"text": ["hi", "hello there"]}), [short], cardinality=2,
-    ...           progress=False).to_dense().tolist()
+    >>> frame = pd.DataFrame({"text": ["hi", "hello there"]})
+    >>> apply_lfs(frame, [short], cardinality=2, progress=False).to_dense().tolist()
     [[0], [-1]]
+    >>> L = apply_lfs(frame, [short], cardinality=2, progress=False, store="memory://doc")
+    >>> L = apply_lfs(frame, [short], cardinality=2, progress=False, store="memory://doc")
+    >>> L.run.computed, L.run.reused
+    (0, 1)
     """
     k = _check_cardinality(cardinality)
     lfs = _check_lfs(lfs)
-    if isinstance(data, pd.DataFrame):
-        if not collect:
-            raise ValueError("collect=False only applies to Dask DataFrames")
-        with tqdm(total=len(data), disable=not progress, unit="rows", desc="applying LFs") as bar:
-            return _label_frame(data, lfs, k, fault_tolerant, bar=bar, row_offset=0)
-    if _is_dask_dataframe(data):
-        return _apply_dask(data, lfs, k, fault_tolerant, progress, collect)
-    raise TypeError(
-        f"data must be a pandas or Dask DataFrame, got {type(data).__module__}.{type(data).__name__}"
-    )
+    is_pandas = isinstance(data, pd.DataFrame)
+    if not is_pandas and not _is_dask_dataframe(data):
+        raise TypeError(
+            f"data must be a pandas or Dask DataFrame, got {type(data).__module__}.{type(data).__name__}"
+        )
+    if is_pandas and not collect:
+        raise ValueError("collect=False only applies to Dask DataFrames")
+    if chunk_rows is not None and not is_pandas:
+        raise ValueError("chunk_rows only applies to pandas data; a Dask DataFrame keeps its partitions")
+    bounds = chunk_bounds(len(data), DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows) if is_pandas else None
+    blocks = None if store is None else open_store(store)
+    run = RunRecord.start(blocks, lfs, cardinality=k, fault_tolerant=fault_tolerant)
+    if blocks is not None:
+        blocks.write_run(run)
+    try:
+        if is_pandas:
+            result = _apply_pandas(data, bounds, lfs, k, fault_tolerant, progress, blocks, run)
+        else:
+            result = _apply_dask(data, lfs, k, fault_tolerant, progress, collect, blocks, run)
+    except BaseException:
+        _close_run(run, blocks, "failed")
+        raise
+    _close_run(run, blocks, "finished")
+    result._run = run
+    return result
+
+
+def _close_run(run: RunRecord, blocks: BlockStore | None, status: str) -> None:
+    run.status, run.finished = status, _now()
+    if blocks is not None:
+        try:
+            blocks.write_run(run)
+        except Exception as exc:  # noqa: BLE001 - never mask the run's own outcome
+            if status == "finished":
+                raise
+            warnings.warn(f"could not record the failed run in {blocks.url}: {exc}", stacklevel=3)
 
 
 def _check_lfs(lfs: Sequence[LabelingFunction]) -> tuple[LabelingFunction, ...]:
@@ -338,55 +409,217 @@ def _to_csr(rows, cols, vals, n: int, m: int, k: int) -> sp.csr_matrix:
     return sp.csr_matrix((v, (r, c)), shape=(n, m))
 
 
+# ------------------------------------------------------------ one partition
+@dataclass
+class _Outcome:
+    """What labeling one partition produced; only this (small) object travels to the client
+    when votes are not collected."""
+
+    fingerprint: str | None
+    n_rows: int
+    computed: int
+    reused: int
+    corrupt: list[str] = field(default_factory=list)
+    matrix: LabelMatrix | None = None
+
+
+def _reusable(block: Block, n_rows: int, k: int, fault_tolerant: bool) -> bool:
+    """A valid stored block serves this run unless it needs a recomputation to behave
+    like a store-less run: a vote outside this run's classes (which must raise), or
+    recorded failures in a strict run (which must raise)."""
+    if block.values.size and int(block.values.max()) > k:
+        return False
+    return fault_tolerant or block.errors is None
+
+
+def _label_partition(
+    frame: pd.DataFrame,
+    lfs: Sequence[LabelingFunction],
+    k: int,
+    fault_tolerant: bool,
+    store: BlockStore | None,
+    *,
+    row_offset: int = 0,
+    where: str = "",
+    bar: Any = None,
+    keep_votes: bool = True,
+) -> _Outcome:
+    """Label one partition (in-process or on a worker); error records local to it.
+
+    With a store: read the blocks that exist, compute the missing LFs only, write their
+    blocks. ``row_offset`` and ``where`` only shape error messages.
+    """
+    lfs = tuple(lfs)
+    n = len(frame)
+    if store is None:
+        L = _label_frame(frame, lfs, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where)
+        return _Outcome(None, n, len(lfs), 0, [], _shift_errors(L, -row_offset))
+    fp = partition_fingerprint(frame)
+    found: dict[int, Block] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CorruptBlockWarning)
+        for j, lf in enumerate(lfs):
+            block = store.read_block(lf.fingerprint, fp)
+            if block is not None and block.n_rows != n:
+                warnings.warn(f"corrupt block {store.block_path(lf.fingerprint, fp)}: it holds "
+                              f"{block.n_rows} rows, the partition {n}; it is ignored and recomputed",
+                              CorruptBlockWarning)
+                block = None
+            if block is not None and _reusable(block, n, k, fault_tolerant):
+                found[j] = block
+    corrupt = [str(w.message) for w in caught if issubclass(w.category, CorruptBlockWarning)]
+    missing = [j for j in range(len(lfs)) if j not in found]
+    if missing:
+        todo = tuple(lfs[j] for j in missing)
+        fresh = _label_frame(frame, todo, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where)
+        fresh = _shift_errors(fresh, -row_offset)
+        for j, block in zip(missing, split_columns(fresh, [lf.fingerprint for lf in todo], fp)):
+            store.write_block(block)
+            found[j] = block
+    elif bar is not None:
+        bar.update(n)
+    matrix = join_columns([found[j] for j in range(len(lfs))], [lf.name for lf in lfs], k) if keep_votes else None
+    return _Outcome(fp, n, len(missing), len(lfs) - len(missing), corrupt, matrix)
+
+
+def _shift_errors(L: LabelMatrix, by: int) -> LabelMatrix:
+    if not by or not L.errors:
+        return L
+    errors = {n: LFErrors(n, e.n_failed, e.first_row + by, e.first_index, e.first_error) for n, e in L.errors.items()}
+    return LabelMatrix(L.csr, L.lf_names, L.cardinality, errors)
+
+
+def _record(run: RunRecord, outcomes: Sequence[_Outcome]) -> None:
+    for out in outcomes:
+        run.computed += out.computed
+        run.reused += out.reused
+        if out.fingerprint is not None:
+            run.partitions.append({"fingerprint": out.fingerprint, "n_rows": out.n_rows})
+        for message in out.corrupt:
+            warnings.warn(message, CorruptBlockWarning, stacklevel=4)
+
+
+def _apply_pandas(frame, bounds, lfs, k, fault_tolerant, progress, blocks, run) -> LabelMatrix:
+    parts = []
+    with tqdm(total=len(frame), disable=not progress, unit="rows", desc="applying LFs") as bar:
+        for start, stop in bounds:
+            out = _label_partition(frame.iloc[start:stop], lfs, k, fault_tolerant, blocks,
+                                   row_offset=start, bar=bar)
+            _record(run, [out])
+            if blocks is not None:
+                bar.set_postfix(computed=run.computed, reused=run.reused, refresh=False)
+            parts.append(out.matrix)
+    return LabelMatrix.vstack(parts)
+
+
 # ------------------------------------------------------------------------ Dask
-def _label_partition(frame: pd.DataFrame, lfs, k: int, fault_tolerant: bool, number: int) -> LabelMatrix:
-    """Runs on a worker: one partition in, one CSR block out (positions are local)."""
-    return _label_frame(frame, tuple(lfs), k, fault_tolerant, where=f" in partition {number}")
+def _dask_partition(frame: pd.DataFrame, lfs, k: int, fault_tolerant: bool, store, number: int,
+                    keep_votes: bool) -> Any:
+    """Runs on a worker: one partition in; its CSR block (no store) or its outcome out."""
+    out = _label_partition(frame, tuple(lfs), k, fault_tolerant, store, where=f" in partition {number}",
+                           keep_votes=keep_votes)
+    return out.matrix if store is None else out
 
 
-def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect: bool):
+def _read_partition(store: BlockStore, lf_fps: tuple[str, ...], lf_names: tuple[str, ...], part_fp: str,
+                    n_rows: int, k: int, fault_tolerant: bool) -> LabelMatrix:
+    """Runs on a worker: one partition's votes read back from the store."""
+    found = []
+    for lf_fp, name in zip(lf_fps, lf_names):
+        block = store.read_block(lf_fp, part_fp)
+        if block is None or block.n_rows != n_rows or not _reusable(block, n_rows, k, fault_tolerant):
+            raise ValueError(
+                f"block {store.block_path(lf_fp, part_fp)} (LF {name!r}) is missing or invalid since "
+                "apply_lfs wrote it; run apply_lfs with this store again to recompute it"
+            )
+        found.append(block)
+    return join_columns(found, lf_names, k)
+
+
+def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect: bool, blocks, run):
     import dask
 
+    from ..matrix.partitioned import PartitionedLabelMatrix
+
     lfs_node = ship_once(list(lfs))
-    label = dask.delayed(_label_partition, pure=True)
-    blocks = [
-        label(part, lfs_node, k, fault_tolerant, number)
+    # With a store a task's outcome depends on what the store holds: never share its key.
+    label = dask.delayed(_dask_partition, pure=blocks is None)
+    keep_votes = collect or blocks is None
+    tasks = [
+        label(part, lfs_node, k, fault_tolerant, blocks, number, keep_votes)
         for number, part in enumerate(ddf.to_delayed(optimize_graph=True))
     ]
     names = tuple(lf.name for lf in lfs)
-    if not collect:
-        from ..matrix.partitioned import PartitionedLabelMatrix
-
-        return PartitionedLabelMatrix(blocks, names, k)
-    results = _compute_with_progress(blocks, progress)
+    if blocks is None:
+        if not collect:
+            run.computed = len(tasks) * len(lfs)
+            return PartitionedLabelMatrix(tasks, names, k)
+        results = _compute_with_progress(tasks, progress, None)
+        run.computed = len(results) * len(lfs)
+    else:
+        outcomes = _compute_with_progress(tasks, progress, run)
+        _record(run, outcomes)
+        if not collect:
+            read = dask.delayed(_read_partition, pure=True)
+            fps = tuple(lf.fingerprint for lf in lfs)
+            return PartitionedLabelMatrix(
+                [read(blocks, fps, names, o.fingerprint, o.n_rows, k, fault_tolerant) for o in outcomes], names, k
+            )
+        results = [o.matrix for o in outcomes]
     if not results:
         return LabelMatrix(sp.csr_matrix((0, len(lfs))), names, k)
     return LabelMatrix.vstack(results)
 
 
-def _compute_with_progress(blocks: list, progress: bool) -> list[LabelMatrix]:
-    """Compute delayed blocks on the active scheduler, in order, with a bar per partition."""
+def _compute_with_progress(tasks: list, progress: bool, run: RunRecord | None) -> list:
+    """Compute delayed tasks on the active scheduler, in order, with a bar per partition.
+
+    With a run (store-backed tasks returning outcomes) the bar also shows the blocks
+    computed and reused so far.
+    """
     try:
         from distributed import as_completed, default_client
 
         client = default_client()
     except (ImportError, ValueError):
         client = None
-    with tqdm(total=len(blocks), disable=not progress, unit="partitions", desc="applying LFs") as bar:
+    counts = {"computed": 0, "reused": 0}
+
+    def tick(bar, result) -> None:
+        if run is not None and isinstance(result, _Outcome):
+            counts["computed"] += result.computed
+            counts["reused"] += result.reused
+            bar.set_postfix(counts, refresh=False)
+        bar.update(1)
+
+    with tqdm(total=len(tasks), disable=not progress, unit="partitions", desc="applying LFs") as bar:
         if client is not None:
-            futures = client.compute(blocks)
-            for _ in as_completed(futures):
-                bar.update(1)
-            return client.gather(futures)
+            futures = client.compute(tasks)
+            position = {id(f): i for i, f in enumerate(futures)}
+            results: list = [None] * len(futures)
+            failed = []
+            for future in as_completed(futures):
+                i = position[id(future)]
+                if future.status == "finished":
+                    results[i] = future.result()
+                    tick(bar, results[i])
+                else:
+                    failed.append(i)
+                    bar.update(1)
+            if failed:
+                if run is not None:  # blocks of the finished partitions are stored: record them
+                    _record(run, [r for r in results if r is not None])
+                futures[min(failed)].result()  # re-raises the first failure, in partition order
+            return results
         import dask
         from dask.callbacks import Callback
 
-        keys = {b.key for b in blocks}
+        keys = {t.key for t in tasks}
 
         class _Bar(Callback):
             def _posttask(self, key, result, dsk, state, worker_id):
                 if key in keys:
-                    bar.update(1)
+                    tick(bar, result)
 
         with _Bar():
-            return list(dask.compute(*blocks))
+            return list(dask.compute(*tasks))

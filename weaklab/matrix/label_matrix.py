@@ -112,7 +112,7 @@ class LabelMatrix:
     [[0, -1], [1, 1], [-1, -1]]
     """
 
-    __slots__ = ("_csr", "_lf_names", "_cardinality", "_errors", "_name_to_col")
+    __slots__ = ("_csr", "_lf_names", "_cardinality", "_errors", "_name_to_col", "_run")
 
     def __init__(
         self,
@@ -173,6 +173,7 @@ class LabelMatrix:
         if unknown:
             raise ValueError(f"errors recorded for unknown LFs: {sorted(unknown)}")
         self._name_to_col = {name: j for j, name in enumerate(self._lf_names)}
+        self._run = None
 
     # ------------------------------------------------------------------ basics
     @property
@@ -189,6 +190,12 @@ class LabelMatrix:
     def cardinality(self) -> int:
         """Number of classes k."""
         return self._cardinality
+
+    @property
+    def run(self):
+        """The record of the :func:`weaklab.apply_lfs` run that produced this matrix
+        (blocks ``computed`` / ``reused``, LFs, partitions), or None for any other matrix."""
+        return self._run
 
     @property
     def errors(self) -> dict[str, LFErrors]:

@@ -96,6 +96,12 @@ class PartitionedLabelMatrix:
         self.cardinality = int(cardinality)
         self._persisted = False
         self._block_rows: np.ndarray | None = None
+        self._run = None
+
+    @property
+    def run(self):
+        """The record of the :func:`weaklab.apply_lfs` run that produced this matrix, or None."""
+        return self._run
 
     @classmethod
     def from_label_matrix(cls, L: LabelMatrix, n_blocks: int) -> "PartitionedLabelMatrix":

@@ -1,0 +1,668 @@
+"""A block store: the votes of each LF on each data partition, kept on disk between runs.
+
+A store is a folder on local disk or at any fsspec URL (``s3://…``, ``gcs://…``,
+``memory://…``) that every Dask worker can reach. It holds **blocks**: the votes of one
+LF on one partition, keyed by (LF fingerprint, partition fingerprint). Layout::
+
+    STORE/weaklab-store.json                   kind + format version
+    STORE/blocks/<lf fingerprint>/<partition fingerprint>.wlb
+    STORE/runs/<UTC time>-<run id>.json        one small record per apply_lfs run
+
+**Why one file per (LF, partition).** Measured in ``benchmarks/bench_store.py`` at
+1 M rows × 20 LFs in 20 partitions, against one file per partition holding every LF
+as an addressable column: writing and reading all votes cost about the same either
+way (both are a small part of applying the LFs), but with one file per partition an
+edited or new LF rewrites every partition file, and two runs with different LF sets
+race on the same file (the last rename wins and drops the other run's columns). One
+file per block is written once, never updated, and only by whoever computed it, so
+concurrent runs cannot lose each other's work and an edit of one LF writes one
+column.
+
+**Block file** (``.wlb``): the 8 bytes ``WLBLOCK1``, a 4-byte little-endian header
+length, a UTF-8 JSON header, the raw little-endian arrays ``rows`` (int32, positions
+of the non-abstain votes in the partition, strictly increasing) and ``values`` (int8,
+or int16 when k > 126: ``label + 1``), then the SHA-256 of everything before it.
+Reading checks the digest, every header field, both arrays' dtype and length, that rows
+lie in ``[0, n_rows)`` and values in ``[1, k]``, and that the header names the key it
+is stored under; nothing is unpickled. A block that fails any check triggers a
+:class:`CorruptBlockWarning` naming its path and reads as missing, so it is recomputed.
+
+**Writes are atomic**: a block is written under a temporary name in its folder
+(``….wlb.tmp-<random>``) and renamed onto its final name, so a writer killed half-way
+leaves only a temporary file, which no reader looks at and :meth:`BlockStore.prune`
+removes. Two processes writing the same block write the same bytes; whichever rename
+lands last wins.
+
+**Run records** (``runs/*.json``, :class:`RunRecord`): which LFs (name, fingerprint)
+and which partitions (fingerprint, rows) a run used, when, and how many blocks it
+computed and reused. A record is written when a run starts and rewritten when it ends.
+:meth:`BlockStore.prune` keeps the blocks the most recent runs referenced;
+:meth:`BlockStore.summary` reports last use from them. The records carry a format
+version: they are the seam that run manifests build on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import struct
+import time
+import uuid
+import warnings
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from os import PathLike, fspath
+from typing import Any, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..matrix.label_matrix import LabelMatrix, LFErrors, _check_cardinality, _data_dtype
+
+__all__ = [
+    "Block",
+    "BlockInfo",
+    "BlockStore",
+    "CorruptBlockWarning",
+    "PruneResult",
+    "RunRecord",
+    "StoreSummary",
+    "join_columns",
+    "open_store",
+    "split_columns",
+]
+
+_MAGIC = b"WLBLOCK1"
+_DIGEST = 32
+_HEADER_LEN = struct.Struct("<I")
+_FORMAT_VERSION = 1
+_RUN_FORMAT_VERSION = 1
+_SUFFIX = ".wlb"
+_TMP = ".tmp-"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_MAX_HEADER = 1 << 20
+#: Temporary files younger than this may belong to a writer still running; prune leaves them.
+_TMP_GRACE_S = 3600.0
+
+
+class CorruptBlockWarning(UserWarning):
+    """A stored block failed validation; it is ignored and recomputed."""
+
+
+# --------------------------------------------------------------------- blocks
+@dataclass(frozen=True, eq=False)
+class Block:
+    """The votes of one LF on one partition.
+
+    Attributes
+    ----------
+    lf_fingerprint, partition_fingerprint : str
+        The key (64 hex characters each).
+    n_rows : int
+        Rows in the partition.
+    cardinality : int
+        Number of classes k of the run that computed it.
+    rows : numpy.ndarray of int32
+        Positions (in the partition) of the rows the LF voted on, strictly increasing.
+    values : numpy.ndarray of int8 or int16
+        ``label + 1`` for each of those rows.
+    lf_name : str
+        The LF's name when the block was computed (informational: names are not keys).
+    errors : LFErrors or None
+        Failures recorded in fault-tolerant mode, ``first_row`` local to the partition.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = Block("a" * 64, "b" * 64, 3, 2, np.array([0, 2], np.int32), np.array([1, 2], np.int8), "lf")
+    >>> b.to_dense().tolist()
+    [0, -1, 1]
+    """
+
+    lf_fingerprint: str
+    partition_fingerprint: str
+    n_rows: int
+    cardinality: int
+    rows: np.ndarray
+    values: np.ndarray
+    lf_name: str
+    errors: LFErrors | None = None
+
+    def to_dense(self) -> np.ndarray:
+        """The LF's vote on every row of the partition, ``-1`` for abstain."""
+        out = np.full(self.n_rows, -1, dtype=np.int64)
+        out[self.rows] = self.values.astype(np.int64) - 1
+        return out
+
+
+def split_columns(L: LabelMatrix, lf_fps: Sequence[str], part_fp: str) -> list[Block]:
+    """One :class:`Block` per column of ``L`` (the votes on one partition; errors local to it).
+
+    Error records keep their index labels only when JSON can hold them (str, int,
+    float, bool); other labels become their ``repr``, as in :meth:`LabelMatrix.save`.
+    """
+    if len(lf_fps) != L.n_lfs:
+        raise ValueError(f"got {len(lf_fps)} LF fingerprints for {L.n_lfs} columns")
+    csc = L.csr.tocsc()
+    csc.sort_indices()
+    errors = L.errors
+    out = []
+    for j, (name, lf_fp) in enumerate(zip(L.lf_names, lf_fps)):
+        a, b = csc.indptr[j], csc.indptr[j + 1]
+        e = _errors_to_json(errors.get(name))
+        out.append(Block(lf_fp, part_fp, L.n_rows, L.cardinality, csc.indices[a:b].astype(np.int32),
+                         csc.data[a:b].copy(), name, None if e is None else LFErrors(name, **e)))
+    return out
+
+
+def join_columns(blocks: Sequence[Block], lf_names: Sequence[str], cardinality: int) -> LabelMatrix:
+    """The :class:`LabelMatrix` of one partition from its blocks, one per LF, in column order.
+
+    Error records are renamed to ``lf_names`` (a renamed LF keeps its fingerprint).
+    """
+    if not blocks:
+        raise ValueError("join_columns needs at least one block")
+    n = blocks[0].n_rows
+    if any(b.n_rows != n for b in blocks):
+        raise ValueError(f"blocks of one partition disagree on its rows: {sorted({b.n_rows for b in blocks})}")
+    k = _check_cardinality(cardinality)
+    indptr = np.zeros(len(blocks) + 1, dtype=np.int64)
+    np.cumsum([b.rows.size for b in blocks], out=indptr[1:])
+    indices = np.concatenate([b.rows for b in blocks])
+    data = np.concatenate([b.values for b in blocks]).astype(_data_dtype(k))
+    csr = sp.csc_matrix((data, indices, indptr), shape=(n, len(blocks))).tocsr()
+    errors = {
+        name: LFErrors(name, b.errors.n_failed, b.errors.first_row, b.errors.first_index, b.errors.first_error)
+        for name, b in zip(lf_names, blocks) if b.errors is not None
+    }
+    return LabelMatrix(csr, lf_names, k, errors)
+
+
+def _errors_to_json(e: LFErrors | None) -> dict | None:
+    if e is None:
+        return None
+    index = e.first_index
+    if isinstance(index, np.generic):
+        index = index.item()
+    if not isinstance(index, (str, int, float, bool)) or isinstance(index, float) and not np.isfinite(index):
+        index = repr(index)
+    return {"n_failed": int(e.n_failed), "first_row": int(e.first_row), "first_index": index,
+            "first_error": str(e.first_error)}
+
+
+def _encode(block: Block) -> bytes:
+    k = _check_cardinality(block.cardinality)
+    rows = np.ascontiguousarray(block.rows, dtype="<i4")
+    values = np.ascontiguousarray(block.values, dtype=_data_dtype(k).newbyteorder("<"))
+    header = {
+        "format_version": _FORMAT_VERSION,
+        "lf_fingerprint": block.lf_fingerprint,
+        "partition_fingerprint": block.partition_fingerprint,
+        "lf_name": block.lf_name,
+        "n_rows": int(block.n_rows),
+        "cardinality": k,
+        "nnz": int(rows.size),
+        "values_dtype": values.dtype.str,
+        "errors": _errors_to_json(block.errors),
+    }
+    text = json.dumps(header, sort_keys=True).encode("utf-8")
+    body = b"".join([_MAGIC, _HEADER_LEN.pack(len(text)), text, rows.tobytes(), values.tobytes()])
+    return body + hashlib.sha256(body).digest()
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _decode(raw: bytes, lf_fp: str, part_fp: str) -> Block:
+    """Parse and validate one block file completely; raise _Invalid saying what is wrong."""
+    if len(raw) < len(_MAGIC) + _HEADER_LEN.size + _DIGEST:
+        raise _Invalid(f"truncated ({len(raw)} bytes)")
+    if raw[: len(_MAGIC)] != _MAGIC:
+        raise _Invalid("not a weaklab block (bad magic bytes)")
+    body, digest = raw[:-_DIGEST], raw[-_DIGEST:]
+    if hashlib.sha256(body).digest() != digest:
+        raise _Invalid("checksum mismatch (truncated or altered)")
+    (n_header,) = _HEADER_LEN.unpack_from(body, len(_MAGIC))
+    start = len(_MAGIC) + _HEADER_LEN.size
+    if n_header > _MAX_HEADER or start + n_header > len(body):
+        raise _Invalid(f"header length {n_header} does not fit the file")
+    try:
+        header = json.loads(body[start : start + n_header].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _Invalid(f"header is not JSON ({exc})") from None
+    expected = {"format_version", "lf_fingerprint", "partition_fingerprint", "lf_name", "n_rows",
+                "cardinality", "nnz", "values_dtype", "errors"}
+    if not isinstance(header, dict) or set(header) != expected:
+        got = sorted(header) if isinstance(header, dict) else type(header).__name__
+        raise _Invalid(f"header fields {got} are not {sorted(expected)}")
+    if header["format_version"] != _FORMAT_VERSION:
+        raise _Invalid(f"format version {header['format_version']!r}, this weaklab reads {_FORMAT_VERSION}")
+    if header["lf_fingerprint"] != lf_fp or header["partition_fingerprint"] != part_fp:
+        raise _Invalid("header names a different (LF, partition) key than its path")
+    if not isinstance(header["lf_name"], str):
+        raise _Invalid("lf_name is not a string")
+    n, k, nnz = header["n_rows"], header["cardinality"], header["nnz"]
+    if not (_is_int(n) and _is_int(k) and _is_int(nnz)) or n < 0 or not 0 <= nnz <= n:
+        raise _Invalid(f"n_rows={n!r}, nnz={nnz!r} are not counts with nnz <= n_rows")
+    if n > np.iinfo(np.int32).max:
+        raise _Invalid(f"n_rows={n} exceeds int32 row positions")
+    try:
+        k = _check_cardinality(k)
+    except (TypeError, ValueError) as exc:
+        raise _Invalid(str(exc)) from None
+    vdtype = _data_dtype(k).newbyteorder("<")
+    if header["values_dtype"] != vdtype.str:
+        raise _Invalid(f"values dtype {header['values_dtype']!r}, expected {vdtype.str!r} for k={k}")
+    payload = body[start + n_header :]
+    if len(payload) != nnz * (4 + vdtype.itemsize):
+        raise _Invalid(f"payload of {len(payload)} bytes, expected {nnz * (4 + vdtype.itemsize)}")
+    rows = np.frombuffer(payload, dtype="<i4", count=nnz).astype(np.int32)
+    values = np.frombuffer(payload, dtype=vdtype, count=nnz, offset=4 * nnz).astype(_data_dtype(k))
+    if nnz:
+        if rows[0] < 0 or rows[-1] >= n or (nnz > 1 and np.any(np.diff(rows) <= 0)):
+            raise _Invalid(f"row positions are not strictly increasing within [0, {n})")
+        if values.min() < 1 or values.max() > k:
+            raise _Invalid(f"stored values outside 1..{k} (label + 1)")
+    errors = header["errors"]
+    if errors is not None:
+        ok = (
+            isinstance(errors, dict)
+            and set(errors) == {"n_failed", "first_row", "first_index", "first_error"}
+            and _is_int(errors["n_failed"]) and 1 <= errors["n_failed"] <= n
+            and _is_int(errors["first_row"]) and 0 <= errors["first_row"] < n
+            and isinstance(errors["first_index"], (str, int, float, bool))
+            and isinstance(errors["first_error"], str)
+        )
+        if not ok:
+            raise _Invalid(f"malformed error record {errors!r}")
+        errors = LFErrors(header["lf_name"], **errors)
+    return Block(lf_fp, part_fp, n, k, rows, values, header["lf_name"], errors)
+
+
+def _check_fp(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _HEX64.fullmatch(value):
+        raise ValueError(f"{what} must be 64 lowercase hex characters, got {value!r}")
+    return value
+
+
+# ---------------------------------------------------------------- run records
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass
+class RunRecord:
+    """What one :func:`~weaklab.apply_lfs` run used: LFs, partitions, counts, times.
+
+    ``L.run`` of a matrix returned by ``apply_lfs`` is its record. ``store`` is ``None``
+    for a run without a store. ``lfs`` holds ``{"name", "fingerprint", "batch"}`` per
+    LF in column order; ``partitions`` holds ``{"fingerprint", "n_rows"}`` per partition
+    in row order (filled as partitions complete). ``computed`` / ``reused`` count
+    (partition, LF) blocks. ``status`` is ``"running"``, ``"finished"`` or ``"failed"``.
+
+    Examples
+    --------
+    >>> r = RunRecord.start(None, [], cardinality=2, fault_tolerant=False)
+    >>> r.status, r.computed, r.reused
+    ('running', 0, 0)
+    """
+
+    run_id: str
+    started: str
+    store: str | None
+    cardinality: int
+    fault_tolerant: bool
+    lfs: list[dict[str, Any]]
+    partitions: list[dict[str, Any]] = field(default_factory=list)
+    computed: int = 0
+    reused: int = 0
+    status: str = "running"
+    finished: str | None = None
+    format_version: int = _RUN_FORMAT_VERSION
+
+    @classmethod
+    def start(cls, store: "BlockStore | None", lfs: Sequence[Any], *, cardinality: int,
+              fault_tolerant: bool) -> "RunRecord":
+        """A new record for a run that starts now over ``lfs`` (LabelingFunction objects)."""
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        return cls(
+            run_id=f"{stamp}-{uuid.uuid4().hex[:8]}",
+            started=_now(),
+            store=None if store is None else store.url,
+            cardinality=int(cardinality),
+            fault_tolerant=bool(fault_tolerant),
+            lfs=[{"name": lf.name, "fingerprint": lf.fingerprint, "batch": bool(lf.batch)} for lf in lfs],
+        )
+
+    def to_json(self) -> str:
+        """The record as JSON text (``kind`` and ``format_version`` included)."""
+        return json.dumps({"kind": "weaklab-run", **asdict(self)}, sort_keys=True, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str | bytes, where: str = "run record") -> "RunRecord":
+        """Parse and validate a record written by :meth:`to_json`."""
+        try:
+            data = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{where} is not JSON: {exc}") from None
+        if not isinstance(data, dict) or data.pop("kind", None) != "weaklab-run":
+            raise ValueError(f"{where} is not a weaklab run record")
+        version = data.get("format_version")
+        if not _is_int(version) or version > _RUN_FORMAT_VERSION:
+            raise ValueError(f"{where} has format version {version!r}; this weaklab reads <= {_RUN_FORMAT_VERSION}")
+        names = {f.name for f in cls.__dataclass_fields__.values()}  # type: ignore[attr-defined]
+        if set(data) != names:
+            raise ValueError(f"{where} has fields {sorted(data)}, expected {sorted(names)}")
+        lfs, parts = data["lfs"], data["partitions"]
+        if not (isinstance(lfs, list) and all(
+            isinstance(x, dict) and isinstance(x.get("name"), str) and isinstance(x.get("fingerprint"), str)
+            for x in lfs
+        )):
+            raise ValueError(f"{where}: 'lfs' must list {{name, fingerprint}} objects")
+        if not (isinstance(parts, list) and all(
+            isinstance(x, dict) and isinstance(x.get("fingerprint"), str) and _is_int(x.get("n_rows"))
+            for x in parts
+        )):
+            raise ValueError(f"{where}: 'partitions' must list {{fingerprint, n_rows}} objects")
+        if data["status"] not in ("running", "finished", "failed") or not isinstance(data["started"], str):
+            raise ValueError(f"{where}: bad status or start time")
+        if not (_is_int(data["computed"]) and _is_int(data["reused"])):
+            raise ValueError(f"{where}: computed/reused must be ints")
+        return cls(**data)
+
+    def block_keys(self) -> set[tuple[str, str]]:
+        """The (LF fingerprint, partition fingerprint) pairs this run used."""
+        return {(lf["fingerprint"], p["fingerprint"]) for lf in self.lfs for p in self.partitions}
+
+
+# ---------------------------------------------------------------- the store
+@dataclass(frozen=True)
+class BlockInfo:
+    """One stored block as listed by :meth:`BlockStore.list_blocks` (sizes in bytes)."""
+
+    lf_fingerprint: str
+    partition_fingerprint: str
+    path: str
+    size: int
+    modified: float | None
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    """What a store holds: per LF and per partition, blocks, bytes and last use.
+
+    ``lfs`` rows: ``{"fingerprint", "names", "blocks", "bytes", "last_used"}``;
+    ``partitions`` rows: ``{"fingerprint", "n_rows", "blocks", "bytes", "last_used"}``.
+    ``last_used`` is the start time (ISO, UTC) of the latest run that used it, or None.
+    """
+
+    url: str
+    n_blocks: int
+    bytes: int
+    runs: int
+    lfs: list[dict[str, Any]]
+    partitions: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """What :meth:`BlockStore.prune` removed (or would remove, with ``dry_run``)."""
+
+    removed: list[str]
+    bytes: int
+    kept: int
+    dry_run: bool
+
+
+class BlockStore:
+    """Blocks of votes keyed by (LF fingerprint, partition fingerprint), at a path or fsspec URL.
+
+    Parameters
+    ----------
+    url : str or os.PathLike
+        A local folder (created when missing) or an fsspec URL every worker can reach.
+    storage_options : dict, optional
+        Passed to fsspec (credentials, endpoints).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> store = BlockStore("memory://doctest-store")
+    >>> b = Block("a" * 64, "b" * 64, 4, 2, np.array([1], np.int32), np.array([2], np.int8), "lf")
+    >>> store.write_block(b)
+    >>> store.read_block("a" * 64, "b" * 64).to_dense().tolist()
+    [-1, 1, -1, -1]
+    >>> store.read_block("a" * 64, "c" * 64) is None
+    True
+    """
+
+    def __init__(self, url: str | PathLike, storage_options: dict | None = None) -> None:
+        import fsspec.core
+
+        if isinstance(url, BlockStore):
+            url = url.url
+        if not isinstance(url, (str, PathLike)):
+            raise TypeError(f"store must be a path, an fsspec URL or a BlockStore, got {type(url).__name__}")
+        self.url = fspath(url)
+        if not self.url:
+            raise ValueError("store must not be an empty path")
+        self.storage_options = dict(storage_options or {})
+        self._fs, root = fsspec.core.url_to_fs(self.url, **self.storage_options)
+        self._root = root.rstrip("/") or "/"
+        self._made: set[str] = set()
+        self._check_marker()
+
+    def __reduce__(self):
+        return (BlockStore, (self.url, self.storage_options))
+
+    def __repr__(self) -> str:
+        return f"BlockStore({self.url!r})"
+
+    # ------------------------------------------------------------- paths
+    def _join(self, *parts: str) -> str:
+        return "/".join([self._root, *parts])
+
+    def block_path(self, lf_fp: str, part_fp: str) -> str:
+        """Where the block for (``lf_fp``, ``part_fp``) lives (file system path)."""
+        return self._join("blocks", _check_fp(lf_fp, "lf_fp"), _check_fp(part_fp, "part_fp") + _SUFFIX)
+
+    def _check_marker(self) -> None:
+        marker = self._join("weaklab-store.json")
+        try:
+            raw = self._fs.cat_file(marker)
+        except FileNotFoundError:
+            if self._fs.exists(self._root) and not self._fs.isdir(self._root):
+                raise ValueError(f"store {self.url!r} is a file, not a folder") from None
+            self._write_atomic(marker, json.dumps({"kind": "weaklab-store", "format_version": _FORMAT_VERSION}).encode())
+            return
+        try:
+            meta = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            meta = None
+        if not isinstance(meta, dict) or meta.get("kind") != "weaklab-store":
+            raise ValueError(f"{marker} is not a weaklab store marker")
+        if not _is_int(meta.get("format_version")) or meta["format_version"] > _FORMAT_VERSION:
+            raise ValueError(f"{marker}: store format {meta.get('format_version')!r}; this weaklab reads <= {_FORMAT_VERSION}")
+
+    def _write_atomic(self, path: str, data: bytes) -> None:
+        folder = path.rsplit("/", 1)[0]
+        if folder not in self._made:
+            self._fs.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        tmp = f"{path}{_TMP}{uuid.uuid4().hex}"
+        try:
+            with self._fs.open(tmp, "wb") as fh:
+                fh.write(data)
+            self._fs.mv(tmp, path)
+        except BaseException:
+            try:
+                self._fs.rm_file(tmp)
+            except Exception:  # noqa: BLE001 - best effort; prune removes leftovers
+                pass
+            raise
+
+    # ------------------------------------------------------------- blocks
+    def write_block(self, block: Block) -> None:
+        """Write ``block`` atomically (temporary name, then rename) with its checksum."""
+        if not isinstance(block, Block):
+            raise TypeError(f"block must be a Block, got {type(block).__name__}")
+        self._write_atomic(self.block_path(block.lf_fingerprint, block.partition_fingerprint), _encode(block))
+
+    def read_block(self, lf_fp: str, part_fp: str) -> Block | None:
+        """The stored block, or None when it is missing or fails validation.
+
+        A block that fails validation (truncated, altered, wrong key) is never returned:
+        a :class:`CorruptBlockWarning` names its path and the caller recomputes it.
+        """
+        path = self.block_path(lf_fp, part_fp)
+        try:
+            raw = self._fs.cat_file(path)
+        except FileNotFoundError:
+            return None
+        try:
+            return _decode(raw, lf_fp, part_fp)
+        except _Invalid as exc:
+            warnings.warn(f"corrupt block {path}: {exc}; it is ignored and recomputed",
+                          CorruptBlockWarning, stacklevel=2)
+            return None
+
+    def list_blocks(self) -> list[BlockInfo]:
+        """Every complete block file in the store (temporary files are not listed)."""
+        out = []
+        for path, info in sorted(self._find("blocks").items()):
+            parts = path.rsplit("/", 2)
+            if len(parts) != 3 or not parts[2].endswith(_SUFFIX):
+                continue
+            lf_fp, part_fp = parts[1], parts[2][: -len(_SUFFIX)]
+            if _HEX64.fullmatch(lf_fp) and _HEX64.fullmatch(part_fp):
+                out.append(BlockInfo(lf_fp, part_fp, path, int(info.get("size") or 0), _mtime(info)))
+        return out
+
+    def _find(self, sub: str) -> dict[str, dict]:
+        try:
+            return self._fs.find(self._join(sub), detail=True)
+        except FileNotFoundError:
+            return {}
+
+    # ---------------------------------------------------------- run records
+    def write_run(self, record: RunRecord) -> None:
+        """Write (or rewrite) a run's record atomically under ``runs/``."""
+        if not isinstance(record, RunRecord):
+            raise TypeError(f"record must be a RunRecord, got {type(record).__name__}")
+        if not re.fullmatch(r"[0-9A-Za-z-]+", record.run_id):
+            raise ValueError(f"run_id {record.run_id!r} must be letters, digits and '-'")
+        self._write_atomic(self._join("runs", record.run_id + ".json"), record.to_json().encode("utf-8"))
+
+    def runs(self) -> list[RunRecord]:
+        """Every valid run record, oldest first; an unreadable record warns and is skipped."""
+        records = []
+        for path in sorted(self._find("runs")):
+            if not path.endswith(".json") or _TMP in path:
+                continue
+            try:
+                records.append(RunRecord.from_json(self._fs.cat_file(path), where=path))
+            except (ValueError, TypeError, FileNotFoundError) as exc:
+                warnings.warn(f"skipping run record {path}: {exc}", stacklevel=2)
+        return sorted(records, key=lambda r: r.started)
+
+    # ---------------------------------------------------------- maintenance
+    def summary(self) -> StoreSummary:
+        """LFs (names and fingerprint), partitions, sizes and last use of what the store holds."""
+        blocks = self.list_blocks()
+        runs = self.runs()
+        names: dict[str, list[str]] = {}
+        rows: dict[str, int] = {}
+        lf_used: dict[str, str] = {}
+        part_used: dict[str, str] = {}
+        for r in runs:  # oldest first: later runs overwrite last use
+            for lf in r.lfs:
+                seen = names.setdefault(lf["fingerprint"], [])
+                if lf["name"] in seen:
+                    seen.remove(lf["name"])
+                seen.append(lf["name"])
+                lf_used[lf["fingerprint"]] = r.started
+            for p in r.partitions:
+                rows[p["fingerprint"]] = p["n_rows"]
+                part_used[p["fingerprint"]] = r.started
+        lfs: dict[str, dict] = {}
+        parts: dict[str, dict] = {}
+        for b in blocks:
+            e = lfs.setdefault(b.lf_fingerprint, {"fingerprint": b.lf_fingerprint,
+                                                  "names": names.get(b.lf_fingerprint, [])[::-1],
+                                                  "blocks": 0, "bytes": 0,
+                                                  "last_used": lf_used.get(b.lf_fingerprint)})
+            e["blocks"] += 1
+            e["bytes"] += b.size
+            p = parts.setdefault(b.partition_fingerprint, {"fingerprint": b.partition_fingerprint,
+                                                           "n_rows": rows.get(b.partition_fingerprint),
+                                                           "blocks": 0, "bytes": 0,
+                                                           "last_used": part_used.get(b.partition_fingerprint)})
+            p["blocks"] += 1
+            p["bytes"] += b.size
+        return StoreSummary(self.url, len(blocks), sum(b.size for b in blocks), len(runs),
+                            sorted(lfs.values(), key=lambda e: (e["names"][:1], e["fingerprint"])),
+                            sorted(parts.values(), key=lambda e: e["fingerprint"]))
+
+    def prune(self, keep: int = 1, dry_run: bool = False) -> PruneResult:
+        """Remove blocks that none of the ``keep`` most recent runs used.
+
+        A run still marked ``running`` (it may be going on now, or was killed) keeps
+        every block of its LFs, whatever the partition. Temporary files older than an
+        hour (left by killed writers) are removed too.
+
+        Parameters
+        ----------
+        keep : int
+            How many of the most recent runs protect their blocks (>= 1).
+        dry_run : bool
+            Only report what would be removed.
+        """
+        if isinstance(keep, bool) or not isinstance(keep, (int, np.integer)) or keep < 1:
+            raise ValueError(f"keep must be an int >= 1, got {keep!r}")
+        recent = self.runs()[-int(keep):]
+        used: set[tuple[str, str]] = set()
+        open_lfs: set[str] = set()
+        for r in recent:
+            used |= r.block_keys()
+            if r.status == "running":
+                open_lfs |= {lf["fingerprint"] for lf in r.lfs}
+        removed, freed, kept = [], 0, 0
+        for b in self.list_blocks():
+            if (b.lf_fingerprint, b.partition_fingerprint) in used or b.lf_fingerprint in open_lfs:
+                kept += 1
+                continue
+            removed.append(b.path)
+            freed += b.size
+        now = time.time()
+        for path, info in self._find("").items():
+            if _TMP in path.rsplit("/", 1)[-1] and now - (_mtime(info) or now) > _TMP_GRACE_S:
+                removed.append(path)
+                freed += int(info.get("size") or 0)
+        if not dry_run:
+            for path in removed:
+                try:
+                    self._fs.rm_file(path)
+                except FileNotFoundError:
+                    pass
+        return PruneResult(removed, freed, kept, bool(dry_run))
+
+
+def _mtime(info: dict) -> float | None:
+    value = info.get("mtime", info.get("LastModified", info.get("created")))
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+
+def open_store(store: "str | PathLike | BlockStore") -> BlockStore:
+    """``store`` as a :class:`BlockStore` (a path or URL is opened; a BlockStore is returned as is)."""
+    return store if isinstance(store, BlockStore) else BlockStore(store)

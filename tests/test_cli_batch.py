@@ -4,6 +4,7 @@ and real `dask scheduler` + `dask worker` processes started and stopped by pid."
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -340,3 +341,242 @@ def test_lf_error_on_a_csv_row_names_lf_file_row_and_line(tmp_path, cluster):
     assert "b.csv, row 2 of that file (line 5)" in line
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "L.npz").exists()
+
+
+# ------------------------------------------------------------- jobs with a store
+_COUNTS = re.compile(r"in (\d+) partitions: (\d+) blocks computed, (\d+) reused")
+
+
+def counts(proc: subprocess.CompletedProcess) -> tuple[int, int, int]:
+    """(partitions, computed, reused) as `weaklab apply --store` prints them."""
+    match = _COUNTS.search(proc.stdout)
+    assert match, proc.stdout + proc.stderr
+    return tuple(int(g) for g in match.groups())
+
+
+def stored_blocks(store: Path) -> list[Path]:
+    return sorted(store.glob("blocks/*/*.wlb"))
+
+
+def apply_args(data: Path, lf_file: Path, store: Path, cluster: "Cluster", *extra: str) -> list[str]:
+    return ["apply", str(data), "--lfs", str(lf_file), "--cardinality", "2", "--store", str(store),
+            "--scheduler", cluster.address, "--no-progress", *extra]
+
+
+@pytest.mark.slow
+def test_store_job_reuses_recomputes_exactly_what_changed_and_feeds_fit_label_report(tmp_path, cluster):
+    data, lf_file = write_job(tmp_path / "job", n_files=4, rows=500)
+    store, out = tmp_path / "store", tmp_path / "L.npz"
+    first = weaklab_cli(*apply_args(data, lf_file, store, cluster, "--out", str(out)), cwd=tmp_path)
+    assert counts(first) == (4, 12, 0)
+    assert LabelMatrix.load(out) == reference_matrix(data, lf_file)
+    assert len(stored_blocks(store)) == 12
+
+    again = weaklab_cli(*apply_args(data, lf_file, store, cluster), cwd=tmp_path)
+    assert counts(again) == (4, 0, 12)
+
+    # A corrupted block is detected (a warning naming it), never used, and recomputed.
+    victim = stored_blocks(store)[0]
+    raw = bytearray(victim.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    victim.write_bytes(bytes(raw))
+    healed = weaklab_cli(*apply_args(data, lf_file, store, cluster), cwd=tmp_path)
+    assert counts(healed) == (4, 1, 11)
+    assert victim.name in healed.stderr and "warning" in healed.stderr.lower()
+
+    # Edit one LF: exactly its column is recomputed.
+    lf_file.write_text(JOB_LFS.replace("< 25", "< 30"))
+    edited = weaklab_cli(*apply_args(data, lf_file, store, cluster, "--out", str(out), "--overwrite"),
+                         cwd=tmp_path)
+    assert counts(edited) == (4, 4, 8)
+    assert LabelMatrix.load(out) == reference_matrix(data, lf_file)
+
+    # Change one row of one file: exactly that partition is recomputed.
+    part = pd.read_parquet(data / "part-02.parquet")
+    part.loc[7, "text"] = "SUBSCRIBE TO MY CHANNEL NOW"
+    part.to_parquet(data / "part-02.parquet")
+    changed = weaklab_cli(*apply_args(data, lf_file, store, cluster, "--out", str(out), "--overwrite"),
+                          cwd=tmp_path)
+    assert counts(changed) == (4, 3, 9)
+    assert LabelMatrix.load(out) == reference_matrix(data, lf_file)
+
+    expected = reference_matrix(data, lf_file)
+    # fit from per-partition statistics, label per partition, report, list, prune.
+    model = tmp_path / "model.npz"
+    weaklab_cli("fit", "--store", str(store), "--model", "MajorityVote", "--out", str(model), cwd=tmp_path)
+    from weaklab.models import MajorityVote, load_model
+
+    in_memory = MajorityVote().fit(expected).predict_proba(expected)
+    labels_dir = tmp_path / "labels"
+    weaklab_cli("label", "--store", str(store), "--model", str(model), "--out", str(labels_dir),
+                "--data", str(data), "--id-column", "text", cwd=tmp_path)
+    files = sorted(labels_dir.glob("part-*.parquet"))
+    assert len(files) == 4
+    labels = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    assert np.allclose(labels[["p_0", "p_1"]].to_numpy(), in_memory)
+    frame = pd.concat([pd.read_parquet(f) for f in sorted(data.glob("*.parquet"))], ignore_index=True)
+    assert labels["text"].tolist() == frame["text"].tolist()
+    assert isinstance(load_model(model), MajorityVote)
+    again = weaklab_cli("label", "--store", str(store), "--model", str(model), "--out", str(labels_dir),
+                        cwd=tmp_path, check=False)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+
+    report = tmp_path / "report.html"
+    weaklab_cli("report", "--store", str(store), "--model", str(model), "--data", str(data),
+                "--out", str(report), cwd=tmp_path)
+    assert "spam_words" in report.read_text(encoding="utf-8")
+
+    listing = weaklab_cli("store", "ls", str(store), cwd=tmp_path).stdout
+    assert "short" in listing and "shouty" in listing and "partitions (5)" in listing
+    dry = weaklab_cli("store", "prune", str(store), "--dry-run", cwd=tmp_path).stdout
+    # The old `short` column (4 blocks) and the old part-02 partition (3 blocks) are stale.
+    assert "would remove 7 files" in dry and len(stored_blocks(store)) == 19
+    weaklab_cli("store", "prune", str(store), cwd=tmp_path)
+    assert len(stored_blocks(store)) == 12
+    final = weaklab_cli(*apply_args(data, lf_file, store, cluster), cwd=tmp_path)
+    assert counts(final) == (4, 0, 12)
+
+
+SLOW_LFS = '''
+import time
+import numpy as np
+from weaklab import ABSTAIN, labeling_function
+
+@labeling_function(batch=True)
+def slow_short(df):
+    time.sleep(1.0)
+    return np.where(df.text.str.len().to_numpy() < 25, 0, ABSTAIN)
+
+@labeling_function()
+def has_free(row):
+    return 1 if "free" in row.text.lower() else ABSTAIN
+'''
+
+
+def _wait_for(condition, timeout: float = 120, every: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(every)
+
+
+def _slow_job(folder: Path, n_files: int = 10) -> tuple[Path, Path]:
+    data, _ = write_job(folder, n_files=n_files, rows=200)
+    lf_file = folder / "lfs" / "slow_lfs.py"
+    lf_file.write_text(SLOW_LFS)
+    return data, lf_file
+
+
+@pytest.mark.slow
+def test_kill_one_worker_mid_job_gives_the_identical_result(tmp_path, cluster):
+    data, lf_file = _slow_job(tmp_path / "job")
+    store, out = tmp_path / "store", tmp_path / "L.npz"
+    job = subprocess.Popen([sys.executable, "-m", "weaklab", *apply_args(data, lf_file, store, cluster,
+                                                                          "--out", str(out))],
+                           cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: len(stored_blocks(store)) >= 2 or job.poll() is not None)
+        os.kill(cluster.workers[0].pid, signal.SIGKILL)
+        stdout, stderr = job.communicate(timeout=300)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    assert job.returncode == 0, stderr
+    assert LabelMatrix.load(out) == reference_matrix(data, lf_file)
+    assert len(stored_blocks(store)) == 20
+
+
+@pytest.mark.slow
+def test_kill_the_client_mid_job_then_rerun_computes_only_the_missing_blocks(tmp_path, cluster):
+    data, lf_file = _slow_job(tmp_path / "job")
+    store, out = tmp_path / "store", tmp_path / "L.npz"
+    job = subprocess.Popen([sys.executable, "-m", "weaklab", *apply_args(data, lf_file, store, cluster)],
+                           cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: len(stored_blocks(store)) >= 4 or job.poll() is not None)
+        assert job.poll() is None, "the job finished before it could be killed"
+        os.kill(job.pid, signal.SIGKILL)
+        job.wait(timeout=30)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    # Tasks already running on the workers may still write their blocks: let them settle.
+    previous = -1
+    while previous != len(stored_blocks(store)):
+        previous = len(stored_blocks(store))
+        time.sleep(3)
+    assert 4 <= previous < 20
+    rerun = weaklab_cli(*apply_args(data, lf_file, store, cluster, "--out", str(out)), cwd=tmp_path)
+    assert counts(rerun) == (10, 20 - previous, previous)
+    assert LabelMatrix.load(out) == reference_matrix(data, lf_file)
+
+
+WRITER = '''
+import sys, numpy as np
+from weaklab.labeling.store import Block, BlockStore
+store = BlockStore(sys.argv[1])
+n = 4_000_000
+rows = np.arange(0, n, 2, dtype=np.int32)
+values = np.ones(rows.size, dtype=np.int8)
+print("ready", flush=True)
+for i in range(10_000):
+    store.write_block(Block(f"{i:064x}", "f" * 64, n, 2, rows, values, "lf"))
+'''
+
+
+@pytest.mark.slow
+def test_killed_during_block_writes_no_block_looks_complete(tmp_path):
+    store = tmp_path / "store"
+    (tmp_path / "writer.py").write_text(WRITER)
+    from weaklab.labeling.store import BlockStore
+
+    for attempt in range(3):
+        writer = subprocess.Popen([sys.executable, str(tmp_path / "writer.py"), str(store)], env=_env(),
+                                  stdout=subprocess.PIPE, text=True)
+        assert writer.stdout.readline().strip() == "ready"
+        time.sleep(1.5 + 0.37 * attempt)
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    leftovers = [p for p in store.rglob("*") if p.is_file() and ".tmp" in p.name]
+    assert leftovers, "a writer killed mid-write leaves its temporary file"
+    import warnings
+
+    complete = stored_blocks(store)
+    assert complete
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reader = BlockStore(str(store))
+        for path in complete:
+            block = reader.read_block(path.parent.name, path.stem)
+            assert block is not None and block.n_rows == 4_000_000
+
+
+@pytest.mark.slow
+def test_malformed_file_in_a_folder_names_it_and_keeps_completed_blocks(tmp_path, cluster):
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(4):
+        pd.DataFrame({"text": [f"free row {j}" for j in range(50)], "n": range(50)}).to_csv(
+            data / f"part-{i}.csv", index=False)
+    with open(data / "part-2.csv", "a") as f:
+        f.write("one,two,three,four\n")
+    lf_file = tmp_path / "lfs.py"
+    lf_file.write_text("from weaklab import keyword_lf\nfree = keyword_lf('free', ['free'], 1)\n")
+    store = tmp_path / "store"
+    proc = weaklab_cli(*apply_args(data, lf_file, store, cluster), cwd=tmp_path, check=False)
+    assert proc.returncode == 3, proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert "part-2.csv" in line and "line 52" in line and "Traceback" not in proc.stderr
+    time.sleep(2)
+    done = len(stored_blocks(store))
+    import warnings
+    from weaklab.labeling.store import BlockStore
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for path in stored_blocks(store):
+            assert BlockStore(str(store)).read_block(path.parent.name, path.stem) is not None
+    (data / "part-2.csv").unlink()
+    rerun = weaklab_cli(*apply_args(data, lf_file, store, cluster), cwd=tmp_path)
+    assert counts(rerun) == (3, 3 - done, done)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 
 from . import add_command
 from .errors import UsageError, check_output, warn
@@ -22,7 +23,10 @@ def register(commands) -> None:
     apply.add_argument("data", help="Parquet/CSV file, folder of them, or glob (local or fsspec URL)")
     apply.add_argument("--lfs", required=True, help=_LFS_HELP)
     apply.add_argument("--cardinality", type=int, required=True, help="number of classes k (at least 2)")
-    apply.add_argument("--out", help="where to write the label matrix (.npz, written atomically)")
+    apply.add_argument("--store", help="block store (folder or fsspec URL every worker reaches): "
+                       "workers write each partition's votes there; a rerun computes only what is missing")
+    apply.add_argument("--out", help="where to write the label matrix (.npz, written atomically); "
+                       "required without --store, an export with it (gathers the votes on the client)")
     apply.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     where = apply.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port)")
@@ -40,9 +44,12 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise UsageError(f"--cardinality must be at least 2 (classes 0..k-1), got {args.cardinality}")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
-    if args.out is None:
-        raise UsageError("--out is required: where to write the label matrix")
-    check_output(args.out, args.overwrite)
+    if args.out is None and args.store is None:
+        raise UsageError("give --store STORE (a batch job that resumes) or --out L.npz (votes gathered here)")
+    if args.out is not None:
+        check_output(args.out, args.overwrite)
+    if args.store is not None:
+        check_store(args.store)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,14 +67,39 @@ def run(args: argparse.Namespace) -> int:
         data, pieces = read_inputs(files, args.columns, schemas)
         try:
             L = apply_lfs(data, lfs, cardinality=args.cardinality, fault_tolerant=args.fault_tolerant,
-                          progress=not args.no_progress)
+                          progress=not args.no_progress, store=args.store, collect=args.store is None)
         except LFApplicationError as exc:
             raise LFApplicationError(locate(str(exc), pieces)) from exc
-    path = L.save(args.out)
-    print(f"{L.n_rows:,} rows × {L.n_lfs} LFs, {L.nnz:,} votes → {path}")
-    for err in L.errors.values():
-        warn(locate(str(err), pieces))
+        run = L.run
+        if args.store is not None:
+            rows = sum(p["n_rows"] for p in run.partitions)
+            print(f"{rows:,} rows × {len(lfs)} LFs in {len(run.partitions)} partitions: "
+                  f"{run.computed} blocks computed, {run.reused} reused → {args.store} (run {run.run_id})")
+            if args.out is not None:
+                L = L.compute()
+        for err in getattr(L, "errors", {}).values():
+            warn(locate(str(err), pieces))
+    if args.out is not None:
+        path = L.save(args.out)
+        print(f"{L.n_rows:,} rows × {L.n_lfs} LFs, {L.nnz:,} votes → {path}")
     return 0
+
+
+def check_store(url: str) -> None:
+    """A local store's folder must exist (or its parent, to create it) and be writable."""
+    import os
+
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(url)
+    if "file" not in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        return  # remote: the workers' access is what counts; errors name the URL when it fails
+    target = Path(path)
+    existing = target if target.exists() else target.parent
+    if not existing.is_dir():
+        raise UsageError(f"--store {url}: folder {existing} does not exist")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--store {url}: folder {existing} is not writable")
 
 
 _PARTITION = re.compile(r"in partition (\d+)")

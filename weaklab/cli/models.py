@@ -1,4 +1,4 @@
-"""``weaklab fit`` and ``weaklab predict``: label models on saved label matrices."""
+"""``weaklab fit``, ``weaklab predict`` and ``weaklab label``: label models on a store or a saved matrix."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ import inspect
 
 import numpy as np
 
+import pandas as pd
+
 from . import add_command
-from .errors import UsageError, check_output
+from .errors import UsageError, check_output, warn
 from .. import models as label_models
+from ..labeling import apply_lfs
+from ..labeling.batch import stored_matrix
+from ..labeling.lf_files import load_lfs
+from ..labeling.sources import DataFileError, check_lf_columns, find_input_files, plan_pieces, read_piece, read_schemas
 from ..matrix import LabelMatrix
 
 
@@ -30,9 +36,19 @@ def _first_line(cls: type) -> str:
 def register(commands) -> None:
     names = model_classes()
     listing = "\n".join(f"  {name:22s} {_first_line(cls)}" for name, cls in sorted(names.items()))
-    fit = add_command(commands, "fit", "fit a label model on a saved label matrix")
-    fit.description = f"Fit a label model on a saved label matrix.\n\nlabel models (--model):\n{listing}"
-    fit.add_argument("matrix", help="label matrix (.npz) written by 'weaklab apply --out'")
+    fit = add_command(commands, "fit", "fit a label model on a store's votes or a saved label matrix")
+    fit.description = (
+        "Fit a label model from the latest finished run of a store (from per-partition\n"
+        "sufficient statistics: no partition's votes leave where they are read), or on a\n"
+        f"saved label matrix.\n\nlabel models (--model):\n{listing}"
+    )
+    fit.add_argument("matrix", nargs="?", help="label matrix (.npz) written by 'weaklab apply --out' "
+                     "(or give --store)")
+    fit.add_argument("--store", help="block store written by 'weaklab apply --store'")
+    fit.add_argument("--scheduler", help="Dask scheduler to read the store's partitions on (default: local threads)")
+    fit.add_argument("--dev", help="gold-labelled dev data (Parquet/CSV) for the model's dev-set checks")
+    fit.add_argument("--dev-label-column", help="the gold label column of --dev (classes 0..k-1, -1 unknown)")
+    fit.add_argument("--lfs", help="the job's LF file or module (needed with --dev, to vote on the dev rows)")
     fit.add_argument("--model", default="LabelModel", help="label model class (default LabelModel; listed above)")
     fit.add_argument("--out", required=True, help="where to write the model (.npz, written atomically)")
     fit.add_argument("--overwrite", action="store_true", help="replace an existing --out")
@@ -55,16 +71,59 @@ def model_class(name: str) -> type:
 
 def run_fit(args: argparse.Namespace) -> int:
     cls = model_class(args.model)
+    if (args.matrix is None) == (args.store is None):
+        raise UsageError("give either a label matrix (weaklab fit L.npz ...) or --store STORE, not both")
+    if (args.dev is None) != (args.dev_label_column is None):
+        raise UsageError("--dev and --dev-label-column go together")
+    if args.dev is not None and args.lfs is None:
+        raise UsageError("--dev needs --lfs: the LFs vote on the dev rows")
     check_output(args.out, args.overwrite)
-    L = LabelMatrix.load(args.matrix)
-    model = cls().fit(L)
+    with _compute_on(args.scheduler):
+        L = stored_matrix(args.store) if args.store else LabelMatrix.load(args.matrix)
+        dev = {} if args.dev is None else _dev_set(args, L)
+        model = cls().fit(L, **dev)
     path = model.save(args.out)
-    from .errors import warn
-
     for message in model.warnings_:
         warn(message)
     print(f"{type(model).__name__} fitted on {L.n_rows:,} rows × {L.n_lfs} LFs → {path}")
     return 0
+
+
+def _compute_on(scheduler: str | None):
+    """A client on ``scheduler``, or nothing (Dask's local threads)."""
+    import contextlib
+
+    if scheduler is None:
+        return contextlib.nullcontext()
+    from ..labeling.cluster import dask_client
+
+    return dask_client(scheduler, 1)
+
+
+def _dev_set(args: argparse.Namespace, L) -> dict:
+    """``L_dev`` / ``Y_dev``: the job's LFs applied to the dev rows, checked against the store's run."""
+    lfs = load_lfs(args.lfs)
+    names = tuple(lf.name for lf in lfs)
+    if names != L.lf_names:
+        raise UsageError(f"--lfs {args.lfs} defines LFs {list(names)}; the votes have {list(L.lf_names)}")
+    run = getattr(L, "run", None)
+    if run is not None:
+        for lf, recorded in zip(lfs, run.lfs):
+            if lf.fingerprint != recorded["fingerprint"]:
+                raise UsageError(f"LF {lf.name!r} in {args.lfs} differs from the one the store's run applied; "
+                                 "rerun weaklab apply first")
+    files = find_input_files(args.dev)
+    schemas = read_schemas(files)
+    for file, columns in schemas.items():
+        if args.dev_label_column not in columns:
+            raise DataFileError(f"{file} has no column {args.dev_label_column!r} (--dev-label-column)")
+    check_lf_columns(lfs, schemas)
+    frame = pd.concat([read_piece(p) for p in plan_pieces(files)], ignore_index=True)
+    y = frame.pop(args.dev_label_column)
+    if y.isna().any() or not np.all(np.equal(np.mod(y.to_numpy(dtype=float), 1), 0)):
+        raise DataFileError(f"--dev-label-column {args.dev_label_column!r}: labels must be integers (-1 unknown)")
+    L_dev = apply_lfs(frame, lfs, cardinality=L.cardinality, progress=False)
+    return {"L_dev": L_dev, "Y_dev": y.to_numpy(dtype=np.int64)}
 
 
 def run_predict(args: argparse.Namespace) -> int:

@@ -564,7 +564,7 @@ def test_malformed_file_in_a_folder_names_it_and_keeps_completed_blocks(tmp_path
     data = tmp_path / "data"
     data.mkdir()
     for i in range(4):
-        pd.DataFrame({"text": [f"free row {j}" for j in range(50)], "n": range(50)}).to_csv(
+        pd.DataFrame({"text": [f"free row {i}-{j}" for j in range(50)], "n": range(50)}).to_csv(
             data / f"part-{i}.csv", index=False)
     with open(data / "part-2.csv", "a") as f:
         f.write("one,two,three,four\n")

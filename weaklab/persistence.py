@@ -12,10 +12,13 @@ is raised as one :class:`CorruptFileError` that names the file and the problem.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Collection, Mapping, Sequence
+from typing import Any, Collection, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -23,6 +26,7 @@ __all__ = [
     "FORMAT_VERSION",
     "CorruptFileError",
     "StoredFile",
+    "atomic_path",
     "load_npz_json",
     "read_json",
     "read_npz_json",
@@ -71,7 +75,8 @@ def save_npz_json(path: str | Path, arrays: Mapping[str, np.ndarray], meta: Mapp
     Parameters
     ----------
     path : str or Path
-        Target file; ``.npz`` is appended when missing.
+        Target file; ``.npz`` is appended when missing. Written atomically (a
+        temporary file in the same folder, then renamed).
     arrays : mapping of str to numpy.ndarray
         Numeric arrays (object arrays are refused: they would need pickle).
     meta : mapping
@@ -103,8 +108,47 @@ def save_npz_json(path: str | Path, arrays: Mapping[str, np.ndarray], meta: Mapp
     payload = dict(meta)
     payload["format_version"] = FORMAT_VERSION
     text = json.dumps(payload, sort_keys=True, allow_nan=False)
-    np.savez(path, **clean, **{_META_KEY: np.array(text)})
+    with atomic_path(path) as tmp:
+        np.savez(tmp, **clean, **{_META_KEY: np.array(text)})
     return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, renamed onto it when the block succeeds.
+
+    A crash or an exception mid-write leaves the old file (or none), never a truncated
+    one under the final name. The temporary name ends with ``path``'s suffix, so writers
+    that append a suffix (``np.save``) keep it.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "probs.npy"
+    >>> with atomic_path(target) as tmp:
+    ...     np.save(tmp, np.zeros(3))
+    >>> np.load(target).tolist()
+    [0.0, 0.0, 0.0]
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp" + path.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _resolve(path: str | Path) -> Path:

@@ -17,7 +17,9 @@ counts the blocks ``computed`` and ``reused``.
 Error policy: by default an exception inside an LF is re-raised as
 :class:`LFApplicationError` naming the LF and the row. With ``fault_tolerant=True``
 the vote becomes an abstain and :attr:`LabelMatrix.errors` records, per LF, how many
-rows failed and the first failure with its row. An LF that *returns* an invalid vote
+rows failed and the first failure with its row. A batch LF that raises on a partition
+is re-run on its halves, recursively, until the failing rows are isolated: only those
+rows abstain. An LF that *returns* an invalid vote
 (not an int in ``[-1, k-1]``, or a batch array of the wrong length or dtype) is a bug
 in the LF and always fails. A stored block with recorded failures is reused only by
 fault-tolerant runs; a strict run recomputes it (and raises).
@@ -35,6 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from .cluster import ship_once
 from .fingerprint import DEFAULT_CHUNK_ROWS, chunk_bounds, partition_fingerprint
 from .lf import LabelingFunction, Preprocessor, iter_rows
 from .store import (
@@ -85,7 +88,9 @@ def apply_lfs(
         Number of classes k; every vote must lie in ``[-1, k-1]``.
     fault_tolerant : bool
         If True, an exception inside an LF turns that vote into an abstain and is
-        recorded in the result's ``errors``; if False (default) it is re-raised.
+        recorded in the result's ``errors``; if False (default) it is re-raised. A
+        batch LF that raises is re-run on halves of the partition until the failing
+        rows are found; only they abstain.
     progress : bool
         Show a tqdm progress bar (rows for pandas, partitions for Dask; with a store it
         also shows the blocks computed and reused).
@@ -266,9 +271,12 @@ def _label_frame(
                         f"positions {row_offset}..{row_offset + n - 1}{where} (first index "
                         f"{_label_at(frame, 0)!r})"
                     ) from exc
-                failures[j] = [n, 0, _label_at(frame, 0), f"{type(exc).__name__}: {exc} (batch LF: all rows of the frame)"]
-                continue
-            votes = _check_batch_output(lf, out, n, k, frame, row_offset, where)
+                votes, failed, first_exc = _bisect_batch(lf, frame, k, row_offset, where, exc)
+                if failed:
+                    failures[j] = [len(failed), failed[0], _label_at(frame, failed[0]),
+                                   f"{type(first_exc).__name__}: {first_exc} (batch LF, on that row alone)"]
+            else:
+                votes = _check_batch_output(lf, out, n, k, frame, row_offset, where)
             hit = np.flatnonzero(votes != ABSTAIN)
             rows.append(hit), cols.append(np.full(hit.size, j)), vals.append(votes[hit] + 1)
     csr = _to_csr(rows, cols, vals, n, m, k)
@@ -339,6 +347,41 @@ def _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where, on_worker)
     cols = np.concatenate([np.full(len(out_rows[j]), j, dtype=np.int64) for j in row_lfs])
     vals = np.concatenate([np.asarray(out_vals[j], dtype=np.int64) for j in row_lfs])
     return rows, cols, vals
+
+
+def _bisect_batch(lf, frame, k, offset, where, exc) -> tuple[np.ndarray, list[int], BaseException | None]:
+    """Votes of a batch LF that raised on ``frame``: re-run it on halves, recursively.
+
+    Halves on which the LF succeeds keep its votes; a single row on which it still
+    raises is a failing row and abstains. Returns the votes, the failing positions
+    (ascending) and the exception of the first one. At most ``2 n - 2`` more calls; votes
+    equal the whole-frame votes for any LF whose vote on a row depends on that row only.
+    ``exc`` is what the LF raised on the whole frame.
+    """
+    n = len(frame)
+    votes = np.full(n, ABSTAIN, dtype=np.int64)
+    if n == 1:
+        return votes, [0], exc
+    failed: list[int] = []
+    first_exc: BaseException | None = None
+    pending = [(n // 2, n), (0, n // 2)]  # a stack: the left half is popped first
+    while pending:
+        lo, hi = pending.pop()
+        part = frame.iloc[lo:hi]
+        try:
+            out = lf(part)
+        except BaseException as part_exc:  # noqa: BLE001 - user code may raise anything
+            if isinstance(part_exc, _INTERRUPTS):
+                raise
+            if hi - lo == 1:
+                failed.append(lo)
+                first_exc = first_exc or part_exc
+            else:
+                mid = (lo + hi) // 2
+                pending += [(mid, hi), (lo, mid)]
+            continue
+        votes[lo:hi] = _check_batch_output(lf, out, hi - lo, k, part, offset + lo, where)
+    return votes, failed, first_exc
 
 
 def _label_at(frame: pd.DataFrame, i: int) -> Any:
@@ -602,7 +645,7 @@ def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect:
 
     if _uses_worker_processes():
         _check_lfs_travel(lfs)
-    lfs_node = dask.delayed(list(lfs), traverse=False)
+    lfs_node = ship_once(list(lfs))
     # With a store a task's outcome depends on what the store holds: never share its key.
     label = dask.delayed(_dask_partition, pure=blocks is None)
     keep_votes = collect or blocks is None

@@ -33,7 +33,7 @@ def test_recovers_one_sided_lfs_under_80_20_imbalance():
     )
     model = DawidSkene().fit(syn.L)
     np.testing.assert_allclose(model.accuracies_, empirical_accuracies(syn.L, syn.y), atol=0.05)
-    assert model.score(syn.L, syn.y)["accuracy"] > 0.9
+    assert model.score(syn.L, syn.y, tie_break="random") > 0.9
 
 
 def test_confusion_rows_are_distributions():
@@ -94,7 +94,7 @@ def test_dev_labels_anchor_an_adversarial_lf():
             L, L_dev=L[:200], Y_dev=syn.y[:200]
         )
     assert anchored.accuracies_[0] < 0.1
-    assert anchored.score(L, syn.y)["accuracy"] >= plain.score(L, syn.y)["accuracy"]
+    assert anchored.score(L, syn.y, tie_break="random") >= plain.score(L, syn.y, tie_break="random")
 
 
 def test_invalid_hyper_parameters_are_named():

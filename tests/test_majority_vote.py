@@ -21,7 +21,19 @@ def test_majority_vote_ties_follow_the_policy():
     model = MajorityVote().fit(L)
     assert model.predict(L, tie_break="abstain").tolist() == [-1, 1]
     assert model.predict(L, tie_break="first").tolist() == [0, 1]
-    assert set(model.predict(L, tie_break="random", seed=1)) <= {0, 1}
+
+
+def test_random_tie_break_picks_only_among_the_tied_classes_evenly():
+    # 300 rows tie between classes 0 and 2 (class 1 has one vote), 100 rows are clear 1s.
+    tied = np.tile([[0, 2, 1, 0, 2]], (300, 1))
+    clear = np.tile([[1, 1, 0, -1, -1]], (100, 1))
+    L = LabelMatrix.from_dense(np.vstack([tied, clear]), cardinality=3)
+    model = MajorityVote().fit(L)
+    pred = model.predict(L, tie_break="random", seed=1)
+    assert set(pred[:300]) == {0, 2} and np.all(pred[300:] == 1)
+    assert 100 < np.count_nonzero(pred[:300] == 0) < 200  # ~Binomial(300, 1/2): mean 150, sd 8.7
+    np.testing.assert_array_equal(pred, model.predict(L, tie_break="random", seed=1))
+    assert not np.array_equal(pred, model.predict(L, tie_break="random", seed=2))
 
 
 def test_majority_vote_accuracies_come_from_the_dev_set_when_given():
@@ -34,7 +46,7 @@ def test_weighted_vote_recovers_accuracies_and_beats_plain_vote():
     syn = make_synthetic_label_matrix(4000, 7, 3, accuracy=(0.4, 0.95), coverage=(0.5, 0.9), seed=2)
     weighted = WeightedMajorityVote().fit(syn.L)
     assert np.corrcoef(weighted.accuracies_, syn.accuracies)[0, 1] > 0.9
-    assert weighted.score(syn.L, syn.y)["accuracy"] >= MajorityVote().fit(syn.L).score(syn.L, syn.y)["accuracy"]
+    assert weighted.score(syn.L, syn.y, tie_break="random") >= MajorityVote().fit(syn.L).score(syn.L, syn.y, tie_break="random")
 
 
 def test_weighted_vote_uses_given_weights():

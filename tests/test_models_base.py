@@ -9,7 +9,16 @@ import pytest
 
 from weaklab import LabelMatrix
 from weaklab.datasets import make_synthetic_label_matrix
-from weaklab.models import DawidSkene, LabelModelWarning, MajorityVote, NotFittedError, WeightedMajorityVote
+from weaklab.models import (
+    DawidSkene,
+    LabelModel,
+    LabelModelWarning,
+    MajorityVote,
+    MatrixCompletion,
+    NotFittedError,
+    TripletModel,
+    WeightedMajorityVote,
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +65,26 @@ def test_unknown_tie_break_and_metric_are_refused(syn):
     with pytest.raises(ValueError, match="tie_break"):
         model.predict(syn.L, tie_break="coin")
     with pytest.raises(ValueError, match="unknown metrics"):
-        model.score(syn.L, syn.y, metrics=("auc",))
+        model.evaluate(syn.L, syn.y, metrics=("auc",))
 
 
-def test_score_reports_requested_metrics_and_skips_missing_gold(syn):
-    model = DawidSkene().fit(syn.L)
-    y = syn.y.copy()
-    y[:50] = -1
-    scores = model.score(syn.L, y, metrics=("accuracy", "f1", "f1_macro", "coverage"))
-    pred = model.predict(syn.L, tie_break="random")
-    assert scores["accuracy"] == pytest.approx(np.mean(pred[50:] == syn.y[50:]))
-    assert 0 <= scores["f1"] <= 1 and 0 < scores["coverage"] <= 1
+def test_evaluate_reports_requested_metrics_and_skips_missing_gold():
+    # Majority vote's labels, worked out by hand: rows 0-3 clear votes (0, 1, 1, 0),
+    # row 4 a tie (abstain -> wrong), row 5 no votes (prior -> class 0), row 6 gold unknown.
+    L = LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [1, -1], [0, 0], [0, 1], [-1, -1], [1, 1]]))
+    y = np.array([0, 1, 0, 0, 1, 1, -1])
+    model = MajorityVote().fit(L, class_balance=[0.6, 0.4])
+    assert model.predict(L).tolist() == [0, 1, 1, 0, -1, 0, 1]
+    # Gold rows 0-5: right on 0, 1, 3. Class 1 (positive): predicted on rows 1, 2 (one
+    # right), gold on rows 1, 4, 5. Class 0: predicted on 0, 3, 5 (two right), gold on 0, 2, 3.
+    scores = model.evaluate(L, y, metrics=("accuracy", "precision", "recall", "f1", "f1_macro", "coverage"))
+    assert scores["accuracy"] == pytest.approx(3 / 6)
+    assert scores["precision"] == pytest.approx(1 / 2)
+    assert scores["recall"] == pytest.approx(1 / 3)
+    assert scores["f1"] == pytest.approx(2 / (2 + 3))
+    assert scores["f1_macro"] == pytest.approx((2 / 3 + 2 / 5) / 2)
+    assert scores["coverage"] == pytest.approx(6 / 7)
+    assert model.score(L, y) == pytest.approx(3 / 6)
 
 
 def test_random_tie_break_is_seeded():
@@ -85,21 +103,43 @@ def test_guardrail_warns_on_a_model_that_contradicts_the_majority(syn):
     assert any("majority" in w for w in reversed_weights.warnings_)
 
 
-def test_fewer_than_three_lfs_fit_without_error():
+def test_fewer_than_three_lfs_fit_and_follow_the_votes():
     syn = make_synthetic_label_matrix(300, 2, 3, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = DawidSkene().fit(syn.L)
-    assert model.predict_proba(syn.L).shape == (300, 3)
-
-
-def test_an_lf_voting_one_class_only_is_handled():
-    syn = make_synthetic_label_matrix(500, 4, 3, seed=2)
     dense = syn.L.to_dense()
-    dense[:, 0] = np.where(dense[:, 0] >= 0, 2, -1)
+    pred = model.predict(syn.L)
+    # Two better-than-random LFs: where they agree, or only one votes, that vote is the label.
+    agree = (dense[:, 0] == dense[:, 1]) & (dense[:, 0] >= 0)
+    single = (dense >= 0).sum(axis=1) == 1
+    assert agree.sum() > 10 and single.sum() > 50
+    np.testing.assert_array_equal(pred[agree], dense[agree, 0])
+    np.testing.assert_array_equal(pred[single], dense[single].max(axis=1))
+
+
+def test_an_lf_voting_one_class_only_is_evidence_for_that_class():
+    syn = make_synthetic_label_matrix(1500, 4, 3, seed=2)
+    dense = syn.L.to_dense()
+    rng = np.random.default_rng(0)
+    # LF 0 becomes a keyword rule: it votes class 2 on 60 % of the class-2 rows, and on
+    # 3 % of the other rows (its only mistakes), and abstains everywhere else.
+    fires = np.where(syn.y == 2, rng.random(syn.y.size) < 0.6, rng.random(syn.y.size) < 0.03)
+    dense[:, 0] = np.where(fires, 2, -1)
     L = LabelMatrix.from_dense(dense)
-    proba = DawidSkene().fit(L).predict_proba(L)
+    model = DawidSkene().fit(L)
+    proba = model.predict_proba(L)
     assert np.all(np.isfinite(proba))
+    assert np.mean(syn.y[fires] == 2) > 0.85  # its accuracy, from the gold labels
+    assert model.accuracies_[0] > 0.85  # learned as a good LF, not as uninformative (1/3)
+    alone = fires & ((dense[:, 1:] >= 0).sum(axis=1) == 0)
+    assert alone.sum() > 20
+    assert np.all(proba[alone].argmax(axis=1) == 2)
+    # Its vote adds to another LF's vote for class 2; its abstain takes from it.
+    probe = model.predict_proba(LabelMatrix.from_dense(np.array([[2, 2, -1, -1], [-1, 2, -1, -1]]), cardinality=3))
+    assert probe[0, 2] > probe[1, 2]
+    assert probe[1, 2] < DawidSkene(model_abstain=False).fit(L).predict_proba(
+        LabelMatrix.from_dense(np.array([[-1, 2, -1, -1]]), cardinality=3))[0, 2]
 
 
 def test_load_refuses_a_file_of_another_model(syn, tmp_path):
@@ -161,10 +201,78 @@ def test_one_majority_vote_pass_serves_a_whole_fit(syn, monkeypatch):
     assert calls == [300]
 
 
-def test_fit_does_not_keep_the_training_matrix(syn):
+def _reaches(root: object, target: object) -> bool:
+    """Whether ``target`` is reachable from ``root`` through object references (not
+    through classes, modules or functions, which reach everything)."""
+    import gc
+    import types
+
+    seen, stack = set(), [root]
+    while stack:
+        obj = stack.pop()
+        if obj is target:
+            return True
+        if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType)):
+            continue
+        seen.add(id(obj))
+        stack.extend(gc.get_referents(obj))
+    return False
+
+
+def test_fit_does_not_keep_the_training_matrix():
     from weaklab.models import LabelModel
 
-    model = DawidSkene().fit(syn.L)
-    assert "_agreement_memo" not in vars(model)
-    wrapper = LabelModel().fit(syn.L)
-    assert "_agreement_memo" not in vars(wrapper) and "_agreement_memo" not in vars(wrapper._model)
+    syn = make_synthetic_label_matrix(300, 5, 2, seed=7)
+    for model in (DawidSkene(), LabelModel()):
+        L = LabelMatrix.from_dense(syn.L.to_dense())
+        model.fit(L, L_dev=L[:50], Y_dev=syn.y[:50])
+        assert not _reaches(model, L), f"{type(model).__name__} keeps the training matrix"
+        assert not _reaches(model, L.csr.data), f"{type(model).__name__} keeps the training votes"
+
+
+class _BrokenModel(MajorityVote):
+    """A user's model whose estimate degenerates (a NaN accuracy)."""
+
+    def _fit(self, source, class_balance, dev):
+        super()._fit(source, class_balance, dev)
+        self.accuracies_ = np.where(np.arange(source.n_lfs) == 1, np.nan, self.accuracies_)
+
+
+def test_every_fit_checks_that_its_learned_parameters_are_finite(syn):
+    model = _BrokenModel()
+    with pytest.raises(ValueError, match="non-finite accuracies_"):
+        model.fit(syn.L)
+    assert not hasattr(model, "accuracies_")
+
+
+@pytest.mark.parametrize(
+    "model, name",
+    [
+        (LabelModel(prior_strength=np.inf), "prior_strength"),
+        (LabelModel(prior_shrink=np.inf), "prior_shrink"),
+        (LabelModel(prior_accuracy=np.nan), "prior_accuracy"),
+        (LabelModel(tol=-1.0), "tol"),
+        (LabelModel(max_iter=2.5), "max_iter"),
+        (LabelModel(dev_metric="coverage"), "dev_metric"),
+        (DawidSkene(prior_strength=-1.0), "prior_strength"),
+        (DawidSkene(one_coin="yes"), "one_coin"),
+        (DawidSkene(model_abstain=1), "model_abstain"),
+        (DawidSkene(init="zeros"), "init"),
+        (WeightedMajorityVote(smoothing=np.inf), "smoothing"),
+        (WeightedMajorityVote(smoothing=0.0), "smoothing"),
+        (WeightedMajorityVote(weights=[1.0, np.nan, 1.0, 1.0, 1.0]), "weights"),
+        (WeightedMajorityVote(weights=["a"] * 5), "weights"),
+        (MatrixCompletion(l2=np.inf), "l2"),
+        (MatrixCompletion(max_iter=0), "max_iter"),
+        (TripletModel(min_overlap=0), "min_overlap"),
+        (TripletModel(dev_strength=0.0), "dev_strength"),
+        (TripletModel(default_accuracy=0.2), "default_accuracy"),
+        (MajorityVote(seed=-3), "seed"),
+        (MajorityVote(seed=1.5), "seed"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else type(v).__name__,
+)
+def test_bad_hyper_parameters_are_named_before_fitting(syn, model, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        model.fit(syn.L)
+    assert not hasattr(model, "class_balance_") and not hasattr(model, "lf_names_")

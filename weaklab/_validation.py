@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.utils import check_scalar
 
 from .matrix import LabelMatrix
 
@@ -94,3 +97,84 @@ def resolve_lf(L: LabelMatrix, lf: object, argname: str) -> int:
         raise ValueError(f"{argname}={lf!r} is not an LF of L; known: {list(L.lf_names)[:10]}...") from None
 
 
+def check_int(
+    value: object, name: str, *, min_val: int | None = None, max_val: int | None = None
+) -> int:
+    """Check an integer argument (booleans are refused) and return it as ``int``.
+
+    Parameters
+    ----------
+    value : object
+        The argument.
+    name : str
+        Its name in error messages.
+    min_val, max_val : int, optional
+        Inclusive bounds.
+
+    Raises
+    ------
+    TypeError
+        Not an integer (``True`` included).
+    ValueError
+        Outside the bounds.
+
+    Examples
+    --------
+    >>> check_int(3, "max_iter", min_val=1)
+    3
+    >>> check_int(0, "max_iter", min_val=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_iter == 0, must be >= 1.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    return int(check_scalar(value, name, numbers.Integral, min_val=min_val, max_val=max_val))
+
+
+def check_float(
+    value: object,
+    name: str,
+    *,
+    min_val: float | None = None,
+    max_val: float | None = None,
+    include_boundaries: str = "both",
+) -> float:
+    """Check a finite real argument (booleans are refused) and return it as ``float``.
+
+    Parameters
+    ----------
+    value : object
+        The argument.
+    name : str
+        Its name in error messages.
+    min_val, max_val : float, optional
+        Bounds; ``include_boundaries`` is ``"both"``, ``"left"``, ``"right"`` or
+        ``"neither"`` as in :func:`sklearn.utils.check_scalar`.
+
+    Raises
+    ------
+    TypeError
+        Not a real number.
+    ValueError
+        NaN, infinite, or outside the bounds.
+
+    Examples
+    --------
+    >>> check_float(0.5, "tol", min_val=0)
+    0.5
+    >>> check_float(float("inf"), "tol", min_val=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: tol must be finite, got inf
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    check_scalar(value, name, numbers.Real)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    check_scalar(
+        value, name, numbers.Real, min_val=min_val, max_val=max_val,
+        include_boundaries=include_boundaries,
+    )
+    return float(value)

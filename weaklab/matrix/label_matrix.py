@@ -423,6 +423,8 @@ class LabelMatrix:
         """Select rows (slice, integer positions or boolean mask); keeps all LFs."""
         if isinstance(rows, (int, np.integer)):
             rows = [int(rows)]
+        if isinstance(rows, tuple) and len(rows) == 2 and rows[1] is Ellipsis:
+            rows = rows[0]  # L[rows, ...]: how scikit-learn's splitters take rows
         if isinstance(rows, tuple):
             raise TypeError("index LabelMatrix by rows only; use select() for LFs")
         return LabelMatrix(self._csr[rows], self._lf_names, self._cardinality)

@@ -12,14 +12,16 @@ shared maths (:mod:`~weaklab.models._maths`).
 from __future__ import annotations
 
 import abc
-import inspect
 import warnings
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_labels
+from .._validation import check_int, check_labels
 from ..kernels import label_models as K
 from ..matrix import LabelMatrix
 from . import persistence
@@ -28,19 +30,40 @@ from .fit_source import DevSet, FitSource, check_class_balance, csr_arrays, make
 from .guardrails import LabelModelWarning, guardrail_messages
 from .scoring import TIE_BREAKS, argmax_ties, check_metrics, prediction_metrics
 
-__all__ = ["BaseLabelModel", "NotFittedError"]
+__all__ = ["BaseLabelModel", "NotFittedError", "check_option"]  # NotFittedError is scikit-learn's
 
 
-class NotFittedError(RuntimeError):
-    """Raised when a label model is used before ``fit``."""
+def check_option(value: Any, name: str, options: Sequence[Any]) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``options`` (a flag must be a bool).
+
+    Examples
+    --------
+    >>> check_option("auto", "model_abstain", (True, False, "auto"))
+    >>> check_option(1, "one_coin", (True, False))
+    Traceback (most recent call last):
+    ...
+    ValueError: one_coin must be one of (True, False), got 1
+    """
+    for option in options:
+        if isinstance(option, bool):
+            if isinstance(value, (bool, np.bool_)) and bool(value) is option:
+                return
+        elif isinstance(value, type(option)) and not isinstance(value, (bool, np.bool_)) and value == option:
+            return
+    raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}")
 
 
-class BaseLabelModel(abc.ABC):
-    """Base class of weaklab's label models (sklearn-shaped; see docs/architecture.md).
+class BaseLabelModel(BaseEstimator, abc.ABC):
+    """Base class of weaklab's label models: scikit-learn estimators over a LabelMatrix.
 
     Subclasses keep ``__init__`` to storing keyword hyper-parameters, and implement
-    ``_fit`` plus ``_predict_proba_covered``. The base class checks inputs, gives rows
-    without votes the class prior, runs the guardrails, and saves / loads.
+    ``_check_params``, ``_fit`` and ``_predict_proba_covered``. The base class checks
+    inputs and hyper-parameters before it touches any state, keeps the previous fitted
+    state when a fit fails, checks that the learned parameters are finite, gives rows
+    without votes the class prior, runs the guardrails, and saves / loads. As
+    scikit-learn estimators the models work with ``clone``, ``get_params`` /
+    ``set_params``, ``check_is_fitted``, ``GridSearchCV`` and ``cross_val_score`` (the
+    gold labels passed as ``y`` only reach the scorer; fitting never reads them).
 
     Fitted attributes shared by every model
     ---------------------------------------
@@ -53,6 +76,20 @@ class BaseLabelModel(abc.ABC):
         Share of training rows with a unique majority where the model's argmax matches it.
     warnings_ : list of str
         Guardrail messages (also emitted with :func:`warnings.warn`).
+
+    Examples
+    --------
+    >>> from sklearn.base import clone
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from weaklab.datasets import make_synthetic_label_matrix
+    >>> from weaklab.models import WeightedMajorityVote
+    >>> syn = make_synthetic_label_matrix(300, 5, 2, seed=0)
+    >>> model = clone(WeightedMajorityVote(smoothing=4.0))
+    >>> model.get_params()
+    {'seed': 0, 'smoothing': 4.0, 'weights': None}
+    >>> search = GridSearchCV(model, {"smoothing": [1.0, 8.0]}, cv=3).fit(syn.L, syn.y)
+    >>> sorted(search.best_params_)
+    ['smoothing']
     """
 
     #: ``_predict_proba_covered`` already gives rows without votes the prior and sums to 1.
@@ -65,24 +102,11 @@ class BaseLabelModel(abc.ABC):
         super().__init_subclass__(**kwargs)
         persistence.register(cls)
 
-    # ------------------------------------------------------------ parameters
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind == p.KEYWORD_ONLY]
-
-    def get_params(self) -> dict[str, Any]:
-        """Hyper-parameters as given to the constructor."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
-
     # ------------------------------------------------------------------- fit
     def fit(
         self,
         L: Any,
+        y: Sequence[int] | np.ndarray | None = None,
         *,
         class_balance: Sequence[float] | np.ndarray | None = None,
         L_dev: LabelMatrix | None = None,
@@ -94,6 +118,9 @@ class BaseLabelModel(abc.ABC):
         ----------
         L : LabelMatrix or PartitionedLabelMatrix
             Training votes. A partitioned matrix is fitted from per-partition statistics.
+        y : None or array-like of int, shape (n,)
+            Ignored: label models learn without gold labels. Accepted (and checked)
+            because scikit-learn's model selection passes the labels its scorer reads.
         class_balance : array-like (k,), optional
             Known class prior P(y). When omitted the model estimates it.
         L_dev, Y_dev : LabelMatrix and array of int, optional
@@ -103,6 +130,13 @@ class BaseLabelModel(abc.ABC):
         Returns
         -------
         self
+
+        Raises
+        ------
+        TypeError, ValueError
+            A bad input or hyper-parameter (named in the message), found before any
+            state changes; or learned parameters that are not finite. In both cases the
+            model keeps the state it had before the call.
         """
         if not isinstance(L, LabelMatrix) and not hasattr(L, "map_sum"):
             raise TypeError(
@@ -115,26 +149,50 @@ class BaseLabelModel(abc.ABC):
             raise ValueError("L has no labeling functions (0 columns)")
         if source.n_rows == 0:
             raise ValueError("L has no rows")
+        self._check_params(k, m)
+        if y is not None:
+            check_labels(y, source.n_rows, k, "y", allow_missing=True)
         cb = check_class_balance(class_balance, k)
         dev = make_dev_set(L_dev, Y_dev, source)
-        self.cardinality_ = int(k)
-        self.lf_names_ = tuple(source.lf_names)
-        self.n_lfs_ = int(m)
-        self.warnings_: list[str] = []
-        if self._needs_three_lfs and m < 3:
-            self._warn(
-                f"{type(self).__name__} identifies LF accuracies from triples of LFs but got {m}; "
-                "estimates fall back to a default accuracy and may be poor"
-            )
-        self.__dict__.pop("_agreement_memo", None)
-        self._fit(source, cb, dev)
+        previous = dict(vars(self))
         try:
+            self.cardinality_ = int(k)
+            self.lf_names_ = tuple(source.lf_names)
+            self.n_lfs_ = int(m)
+            self.warnings_: list[str] = []
+            if self._needs_three_lfs and m < 3:
+                self._warn(
+                    f"{type(self).__name__} identifies LF accuracies from triples of LFs but got {m}; "
+                    "estimates fall back to a default accuracy and may be poor"
+                )
+            self._fit(source, cb, dev)
+            self._check_finite()
             self._guardrails(source)
-        finally:
-            # The memo holds the training matrix: never keep it beyond fit.
-            self.__dict__.pop("_agreement_memo", None)
-            self._guard_model().__dict__.pop("_agreement_memo", None)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(previous)
+            raise
         return self
+
+    def _check_params(self, k: int, m: int) -> None:
+        """Raise ``ValueError`` / ``TypeError`` naming a hyper-parameter that ``fit`` on
+        ``m`` LFs with ``k`` classes cannot use (subclasses check theirs, then call this)."""
+        check_int(self.seed, "seed", min_val=0)
+
+    def _check_finite(self) -> None:
+        for name, value in vars(self).items():
+            if (
+                name.endswith("_")
+                and not name.startswith("_")
+                and isinstance(value, np.ndarray)
+                and np.issubdtype(value.dtype, np.floating)
+                and not np.all(np.isfinite(value))
+            ):
+                raise ValueError(
+                    f"{type(self).__name__}.fit learned non-finite {name} "
+                    f"({np.count_nonzero(~np.isfinite(value))} of {value.size} values) with "
+                    f"{self.get_params()}; the hyper-parameters or the votes are degenerate"
+                )
 
     @abc.abstractmethod
     def _fit(self, source: FitSource, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
@@ -148,11 +206,11 @@ class BaseLabelModel(abc.ABC):
         self.warnings_ = []
 
     # ------------------------------------------------------------- predict
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "class_balance_")
+
     def _check_fitted(self) -> None:
-        if not hasattr(self, "class_balance_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit(L) before using it"
-            )
+        check_is_fitted(self, msg=f"this {type(self).__name__} is not fitted yet; call fit(L) before using it")
 
     def _check_L(self, L: Any) -> LabelMatrix:
         self._check_fitted()
@@ -241,17 +299,17 @@ class BaseLabelModel(abc.ABC):
         proba = self.predict_proba(L)
         return argmax_ties(proba, tie_break, getattr(self, "seed", 0) if seed is None else seed)
 
-    def score(
+    def evaluate(
         self,
         L: LabelMatrix,
         y: Sequence[int] | np.ndarray,
         metrics: Sequence[str] = ("accuracy",),
-        tie_break: str = "random",
+        tie_break: str = "abstain",
         seed: int | None = None,
     ) -> dict[str, float]:
-        """Score predictions against gold labels.
+        """Score predictions against gold labels with several metrics.
 
-        Rows whose gold label is ``-1`` are skipped; a predicted ``-1`` (tie with
+        Rows whose gold label is ``-1`` are skipped; a predicted ``-1`` (a tie with
         ``tie_break="abstain"``) counts as wrong.
 
         Parameters
@@ -263,17 +321,40 @@ class BaseLabelModel(abc.ABC):
             ``"f1_macro"``, ``"f1_micro"``, ``"precision"``, ``"recall"`` (of class 1 when
             k = 2, macro otherwise) and ``"coverage"`` (share of rows with a vote).
         tie_break, seed
-            As in :meth:`predict`.
+            As in :meth:`predict` (same defaults).
 
         Returns
         -------
         dict of str to float
+
+        Examples
+        --------
+        >>> from weaklab import LabelMatrix
+        >>> from weaklab.models import MajorityVote
+        >>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, 1], [-1, -1]]))
+        >>> model = MajorityVote().fit(L, class_balance=[0.6, 0.4])
+        >>> model.evaluate(L, [0, 1, 1, 0], metrics=("accuracy", "coverage"))  # the tie abstains
+        {'accuracy': 0.75, 'coverage': 0.75}
         """
         check_metrics(metrics)
         L = self._check_L(L)
         y = check_labels(y, L.n_rows, self.cardinality_, allow_missing=True)
         pred = self.predict(L, tie_break=tie_break, seed=seed)
         return prediction_metrics(y, pred, np.diff(L.csr.indptr) > 0, self.cardinality_, metrics)
+
+    def score(
+        self, L: LabelMatrix, y: Sequence[int] | np.ndarray, tie_break: str = "abstain", seed: int | None = None
+    ) -> float:
+        """Accuracy of :meth:`predict` against gold labels ``y`` (``-1`` rows skipped).
+
+        scikit-learn's model selection calls it when no other scorer is given; see
+        :meth:`evaluate` for other metrics.
+
+        Returns
+        -------
+        float
+        """
+        return self.evaluate(L, y, ("accuracy",), tie_break=tie_break, seed=seed)["accuracy"]
 
     # ---------------------------------------------------------- guardrails
     def _warn(self, message: str) -> None:

@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 from scipy.special import softmax
 
+from .._validation import check_float, check_int
 from ..kernels import label_models as K
 from ._maths import lf_accuracies, log_tables, logodds_tables, one_coin_confusion
-from .base import BaseLabelModel
+from .base import BaseLabelModel, check_option
 from .fit_source import DevSet, csr_arrays
 
 __all__ = ["DawidSkene"]
@@ -111,6 +112,17 @@ class DawidSkene(BaseLabelModel):
         Mean negative log-likelihood per row after each iteration.
     n_iter_ : int
     converged_ : bool
+
+    Examples
+    --------
+    >>> from weaklab.datasets import make_synthetic_label_matrix
+    >>> from weaklab.models import MajorityVote
+    >>> syn = make_synthetic_label_matrix(500, 6, 2, seed=0)
+    >>> model = DawidSkene().fit(syn.L)
+    >>> model.confusion_.shape, model.coverage_.shape, bool(model.converged_)
+    ((6, 2, 2), (6, 2), True)
+    >>> model.score(syn.L, syn.y) > MajorityVote().fit(syn.L).score(syn.L, syn.y)
+    True
     """
 
     def __init__(
@@ -139,21 +151,19 @@ class DawidSkene(BaseLabelModel):
         self.seed = seed
 
     # ------------------------------------------------------------------ checks
-    def _check_params(self, k: int) -> None:
-        if self.init not in ("majority", "random"):
-            raise ValueError(f"init must be 'majority' or 'random', got {self.init!r}")
-        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
-            raise ValueError(f"max_iter must be an int >= 1, got {self.max_iter!r}")
-        if not (self.tol >= 0):
-            raise ValueError(f"tol must be >= 0, got {self.tol!r}")
-        if self.model_abstain not in (True, False, "auto"):
-            raise ValueError(f"model_abstain must be True, False or 'auto', got {self.model_abstain!r}")
-        if not (isinstance(self.prior_shrink, (int, float)) and self.prior_shrink >= 0):
-            raise ValueError(f"prior_shrink must be a number >= 0, got {self.prior_shrink!r}")
-        if not (self.prior_strength >= 0):
-            raise ValueError(f"prior_strength must be >= 0, got {self.prior_strength!r}")
+    def _check_params(self, k: int, m: int) -> None:
+        check_option(self.one_coin, "one_coin", (True, False))
+        check_option(self.model_abstain, "model_abstain", (True, False, "auto"))
+        check_float(self.prior_strength, "prior_strength", min_val=0)
+        check_float(self.prior_accuracy, "prior_accuracy")
         if not (1.0 / k < self.prior_accuracy < 1.0):
             raise ValueError(f"prior_accuracy must lie in (1/k, 1) = ({1 / k:.3g}, 1), got {self.prior_accuracy!r}")
+        check_option(self.better_than_random, "better_than_random", (True, False))
+        check_float(self.prior_shrink, "prior_shrink", min_val=0)
+        check_option(self.init, "init", ("majority", "random"))
+        check_int(self.max_iter, "max_iter", min_val=1)
+        check_float(self.tol, "tol", min_val=0)
+        super()._check_params(k, m)
 
     # ------------------------------------------------------------------ M-step
     def _m_step(
@@ -241,7 +251,6 @@ class DawidSkene(BaseLabelModel):
     # --------------------------------------------------------------------- fit
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
         k, m = source.cardinality, source.n_lfs
-        self._check_params(k)
         mv = source.majority()
         mv_counts, mv_sums, classes_voted, n_rows = mv.counts, mv.class_sums, mv.lf_class, mv.n_rows
         votes_per_lf = classes_voted.sum(axis=1)

@@ -88,7 +88,9 @@ class FitSource:
 
     Models read votes only through :meth:`map_sum` and :meth:`majority`; the majority-vote
     statistics are computed once per fit however many models (e.g. LabelModel's
-    candidates) and guardrails ask for them.
+    candidates) and guardrails ask for them. A source lives for one ``fit``: it is the
+    fit's context, and :attr:`memo` caches what several steps of the fit share (never
+    kept on a model, so no model holds on to the training votes).
 
     Examples
     --------
@@ -106,6 +108,8 @@ class FitSource:
         self.lf_names = L.lf_names
         self.cardinality = L.cardinality
         self._majority: MajorityStats | None = None
+        #: Per-fit cache, keyed by the computing function's name and what it depends on.
+        self.memo: dict[Any, Any] = {}
 
     def map_sum(self, fn: Callable[[LabelMatrix], Any]) -> Any:
         """``fn`` applied to every row block, results added (see :func:`add_stats`)."""

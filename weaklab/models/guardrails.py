@@ -8,6 +8,7 @@ runs inside its own fit.
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +52,8 @@ def agreement_totals(model: "BaseLabelModel", source: FitSource):
     """The guardrail statistics comparing ``model`` with majority vote on ``source``.
 
     The vote-only part comes from ``source.majority()`` (shared by the whole fit); the
-    model's part is one pass, remembered on ``model`` for this ``source`` (``fit``
-    forgets it) so a check inside ``_fit`` (LabelModel's prior guard) and the
+    model's part is one pass, remembered in ``source.memo`` (the fit's context, dropped
+    when the fit ends) so a check inside ``_fit`` (LabelModel's prior guard) and the
     guardrails share it.
 
     Parameters
@@ -69,14 +70,24 @@ def agreement_totals(model: "BaseLabelModel", source: FitSource):
         unique majority where the model's argmax equals it, rows with a unique majority,
         the model's argmax counts (k,) over covered rows, the unique-majority counts (k,),
         and per LF (m,) its votes on unique-majority rows and how many equal the majority.
+
+    Examples
+    --------
+    >>> from weaklab.models import MajorityVote
+    >>> source = FitSource(LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, 1]])))
+    >>> model = MajorityVote().fit(source.L)
+    >>> agree, n_unique = agreement_totals(model, source)[:2]
+    >>> agree, n_unique
+    (2.0, 2.0)
     """
-    memo = model.__dict__.get("_agreement_memo")
-    if memo is not None and memo[0] is source:
-        return memo[1]
+    key = ("agreement_totals", id(model))
+    hit = source.memo.get(key)
+    if hit is not None and hit[0] is model:
+        return hit[1]
     mv = source.majority()
     agree, pred_counts = source.map_sum(partial(_model_vs_majority, model))
     stats = (agree, float(mv.winner_counts.sum()), pred_counts, mv.winner_counts, mv.lf_votes, mv.lf_agree)
-    model._agreement_memo = (source, stats)
+    source.memo[key] = (model, stats)  # the model is kept so its id cannot be reused
     return stats
 
 
@@ -87,6 +98,18 @@ def guardrail_messages(model: "BaseLabelModel", source: Any) -> tuple[float, lis
     as worse than random that agrees with the majority, a class balance collapsed onto
     one class, a class the model (almost) never predicts although majority vote gives it
     rows, and EM that did not converge.
+
+    Examples
+    --------
+    >>> from weaklab.models import WeightedMajorityVote
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0, 0], [1, 1, 1], [0, 0, -1]]))
+    >>> reversed_votes = WeightedMajorityVote(weights=[-1.0, -1.0, -1.0])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     _ = reversed_votes.fit(L)
+    >>> agreement, messages = guardrail_messages(reversed_votes, FitSource(L))
+    >>> agreement, messages[0][:40]
+    (0.0, 'agrees with majority vote on only 0% of ')
     """
     k = model.cardinality_
     agree, n_unique, pred_counts, mv_counts, lf_votes, lf_agree = agreement_totals(model._guard_model(), source)

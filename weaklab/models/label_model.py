@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._maths import one_coin_confusion
-from .base import BaseLabelModel
+from .base import BaseLabelModel, check_option
 from .class_balanced_vote import ClassBalancedVote
 from .dawid_skene import DawidSkene
 from .fit_source import DevSet
@@ -68,7 +68,7 @@ class LabelModel(BaseLabelModel):
         prior and the fit agreeing more with majority vote is kept (``prior_fallback_``).
     dev_metric : str
         Metric that ranks the candidates on the dev set, any of
-        :meth:`~weaklab.models.BaseLabelModel.score`'s (e.g. ``"f1"`` for a rare positive
+        :meth:`~weaklab.models.BaseLabelModel.evaluate`'s (e.g. ``"f1"`` for a rare positive
         class).
     seed : int
         Seed of ``predict(tie_break="random")`` and of dev-set scoring ties.
@@ -89,6 +89,18 @@ class LabelModel(BaseLabelModel):
     loss_history_ : list of float
         EM loss history of the Dawid–Skene candidate.
     converged_ : bool
+
+    Examples
+    --------
+    >>> from weaklab.datasets import make_synthetic_label_matrix
+    >>> syn = make_synthetic_label_matrix(500, 6, 2, seed=0)
+    >>> LabelModel().fit(syn.L).selected_  # without a dev set
+    'DawidSkene'
+    >>> model = LabelModel().fit(syn.L[100:], L_dev=syn.L[:100], Y_dev=syn.y[:100])
+    >>> model.selected_ == max(model.dev_scores_, key=model.dev_scores_.get)
+    True
+    >>> model.predict_proba(syn.L[100:]).shape
+    (400, 2)
     """
 
     def __init__(
@@ -137,9 +149,12 @@ class LabelModel(BaseLabelModel):
             "ClassBalancedVote": ClassBalancedVote(seed=self.seed),
         }
 
+    def _check_params(self, k: int, m: int) -> None:
+        self._candidates()["DawidSkene"]._check_params(k, m)  # the EM parameters it passes on
+        check_option(self.dev_metric, "dev_metric", [name for name in METRICS if name != "coverage"])
+        super()._check_params(k, m)
+
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        if self.dev_metric not in METRICS or self.dev_metric == "coverage":
-            raise ValueError(f"dev_metric must be one of {METRICS[:-1]}, got {self.dev_metric!r}")
         candidates = self._candidates()
         if dev is None:
             candidates = {"DawidSkene": candidates["DawidSkene"]}
@@ -162,9 +177,9 @@ class LabelModel(BaseLabelModel):
                 model = self._guard_prior(model, source, class_balance)
             fitted[name] = model
             if dev is not None:
-                scores[name] = model.score(dev.L, dev.y, metrics=(self.dev_metric,), seed=self.seed)[
-                    self.dev_metric
-                ]
+                # Random tie-breaking gives a tied row its expected credit.
+                metric = self.dev_metric
+                scores[name] = model.evaluate(dev.L, dev.y, (metric,), tie_break="random", seed=self.seed)[metric]
         best = max(scores, key=scores.get) if scores else "DawidSkene"  # first max wins ties
         chosen = fitted[best]
         self.selected_ = best

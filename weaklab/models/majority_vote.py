@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.special import softmax
 
+from .._validation import check_float
 from ..kernels import label_models as K
 from ._maths import dev_accuracies, mv_class_prior, vote_accuracies, vote_tables
 from .base import BaseLabelModel
@@ -89,6 +90,14 @@ class WeightedMajorityVote(BaseLabelModel):
     weights_ : ndarray (m,)
     accuracies_ : ndarray (m,)
     class_balance_ : ndarray (k,)
+
+    Examples
+    --------
+    >>> from weaklab import LabelMatrix
+    >>> L = LabelMatrix.from_dense(np.array([[0, 1, 1], [-1, 0, 1], [-1, 0, 0], [1, -1, 1]]))
+    >>> # LF 0 counts three times as much as each of the others: it wins row 0 alone
+    >>> WeightedMajorityVote(weights=[3.0, 1.0, 1.0]).fit(L).predict(L).tolist()
+    [0, -1, 0, 1]
     """
 
     def __init__(self, *, weights: Sequence[float] | None = None, smoothing: float = 2.0, seed: int = 0) -> None:
@@ -96,10 +105,19 @@ class WeightedMajorityVote(BaseLabelModel):
         self.smoothing = smoothing
         self.seed = seed
 
+    def _check_params(self, k: int, m: int) -> None:
+        check_float(self.smoothing, "smoothing", min_val=0, include_boundaries="neither")
+        if self.weights is not None:
+            try:
+                w = np.asarray(self.weights, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"weights must be {m} finite numbers (one per LF), got {self.weights!r}") from None
+            if w.shape != (m,) or not np.all(np.isfinite(w)):
+                raise ValueError(f"weights must be {m} finite numbers (one per LF), got shape {w.shape}")
+        super()._check_params(k, m)
+
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        if not (isinstance(self.smoothing, (int, float)) and self.smoothing > 0):
-            raise ValueError(f"smoothing must be a positive number, got {self.smoothing!r}")
-        k, m = source.cardinality, source.n_lfs
+        k = source.cardinality
         mv = source.majority()
         self.class_balance_ = mv_class_prior(class_balance, mv.class_sums, dev)
         acc = vote_accuracies(mv.counts, self.smoothing)
@@ -107,10 +125,7 @@ class WeightedMajorityVote(BaseLabelModel):
             acc = dev_accuracies(dev.vote_counts, acc, self.smoothing)
         self.accuracies_ = np.clip(acc, 1e-3, 1 - 1e-3)
         if self.weights is not None:
-            w = np.asarray(self.weights, dtype=np.float64)
-            if w.shape != (m,) or not np.all(np.isfinite(w)):
-                raise ValueError(f"weights must be {m} finite numbers (one per LF), got shape {w.shape}")
-            self.weights_ = w
+            self.weights_ = np.array(self.weights, dtype=np.float64)
         else:
             a = self.accuracies_
             self.weights_ = np.log((k - 1) * a / (1 - a))

@@ -8,9 +8,10 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import softmax
 
+from .._validation import check_float, check_int
 from ..kernels import label_models as K
 from ._maths import lf_accuracies, log_tables, mv_class_prior, shrink_toward
-from .base import BaseLabelModel
+from .base import BaseLabelModel, check_option
 from .fit_source import DevSet, csr_arrays
 
 __all__ = ["MatrixCompletion"]
@@ -74,6 +75,16 @@ class MatrixCompletion(BaseLabelModel):
         ``confusion_[j, y, l] = P(LF j votes l | y, LF j votes)``.
     coverage_ : ndarray (m, k)
     class_balance_, accuracies_, loss_history_, n_iter_, converged_
+
+    Examples
+    --------
+    >>> from weaklab.datasets import make_synthetic_label_matrix
+    >>> syn = make_synthetic_label_matrix(500, 6, 3, seed=0)
+    >>> model = MatrixCompletion().fit(syn.L)
+    >>> model.mu_.shape
+    (6, 3, 3)
+    >>> bool(model.score(syn.L, syn.y) > 0.8)
+    True
     """
 
     def __init__(
@@ -91,11 +102,14 @@ class MatrixCompletion(BaseLabelModel):
         self.tol = tol
         self.seed = seed
 
+    def _check_params(self, k: int, m: int) -> None:
+        check_option(self.model_abstain, "model_abstain", (True, False))
+        check_float(self.l2, "l2", min_val=0)
+        check_int(self.max_iter, "max_iter", min_val=1)
+        check_float(self.tol, "tol", min_val=0)
+        super()._check_params(k, m)
+
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
-        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
-            raise ValueError(f"max_iter must be an int >= 1, got {self.max_iter!r}")
-        if not self.l2 >= 0:
-            raise ValueError(f"l2 must be >= 0, got {self.l2!r}")
         k, m = source.cardinality, source.n_lfs
         d = m * k
         overlap, n_rows = source.map_sum(_overlap_block)

@@ -24,7 +24,14 @@ _REGISTRY: dict[str, type["BaseLabelModel"]] = {}
 
 
 def register(cls: type["BaseLabelModel"]) -> None:
-    """Make ``cls`` loadable by name (called for every subclass of ``BaseLabelModel``)."""
+    """Make ``cls`` loadable by name (called for every subclass of ``BaseLabelModel``).
+
+    Examples
+    --------
+    >>> from weaklab.models import DawidSkene
+    >>> _REGISTRY["DawidSkene"] is DawidSkene  # registered when the class was defined
+    True
+    """
     _REGISTRY[cls.__name__] = cls
 
 
@@ -36,6 +43,16 @@ def save_model(model: "BaseLabelModel", path: str | Path) -> Path:
     """Write a fitted ``model``'s hyper-parameters and fitted state to one ``.npz`` file.
 
     Returns the file written (``.npz`` appended when missing).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from weaklab import LabelMatrix
+    >>> from weaklab.models import MajorityVote
+    >>> model = MajorityVote().fit(LabelMatrix.from_dense(np.array([[0, 0], [1, -1]])))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_model(model, Path(folder) / "mv").name
+    'mv.npz'
     """
     arrays: dict[str, np.ndarray] = {}
     scalars: dict[str, Any] = {}
@@ -49,7 +66,25 @@ def save_model(model: "BaseLabelModel", path: str | Path) -> Path:
 
 
 def read_model(path: str | Path, expected: type["BaseLabelModel"] | None = None) -> "BaseLabelModel":
-    """The model saved in ``path``; with ``expected``, the file must hold that class."""
+    """The model saved in ``path``; with ``expected``, the file must hold that class.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from weaklab import LabelMatrix
+    >>> from weaklab.models import DawidSkene, MajorityVote
+    >>> model = MajorityVote().fit(LabelMatrix.from_dense(np.array([[0, 0], [1, -1]])))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = model.save(Path(folder) / "mv")
+    ...     loaded = read_model(path, MajorityVote)
+    ...     try:
+    ...         read_model(path, DawidSkene)
+    ...     except ValueError as error:
+    ...         str(error).endswith("holds a MajorityVote, not a DawidSkene")
+    True
+    >>> loaded.predict_proba(LabelMatrix.from_dense(np.array([[1, 1]]))).tolist()
+    [[0.0, 1.0]]
+    """
     arrays, meta = load_npz_json(path)
     name = meta.get("model")
     target = _REGISTRY.get(name)

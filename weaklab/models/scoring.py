@@ -40,7 +40,16 @@ def argmax_ties(proba: np.ndarray, tie_break: str, seed: int) -> np.ndarray:
 
 
 def check_metrics(metrics: Sequence[str]) -> None:
-    """Raise ``ValueError`` naming the metrics that are not in :data:`METRICS`."""
+    """Raise ``ValueError`` naming the metrics that are not in :data:`METRICS`.
+
+    Examples
+    --------
+    >>> check_metrics(["accuracy", "f1"])
+    >>> check_metrics(["auc"])
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown metrics ['auc']; choose from ('accuracy', 'f1', 'f1_macro', 'f1_micro', 'precision', 'recall', 'coverage')
+    """
     unknown = [name for name in metrics if name not in METRICS]
     if unknown:
         raise ValueError(f"unknown metrics {unknown}; choose from {METRICS}")
@@ -60,6 +69,8 @@ def prediction_metrics(
     >>> y, pred = np.array([0, 1, 1, -1]), np.array([0, 1, 0, 1])
     >>> prediction_metrics(y, pred, np.array([True, True, True, False]), 2, ("accuracy", "recall", "coverage"))
     {'accuracy': 0.6666666666666666, 'recall': 0.5, 'coverage': 0.75}
+    >>> prediction_metrics(y, np.array([0, 1, -1, 1]), np.ones(4, bool), 2, ("precision", "recall"))
+    {'precision': 1.0, 'recall': 0.5}
     """
     from sklearn import metrics as skm
 
@@ -78,6 +89,9 @@ def prediction_metrics(
             fn = {"f1": skm.f1_score, "f1_macro": skm.f1_score, "f1_micro": skm.f1_score,
                   "precision": skm.precision_score, "recall": skm.recall_score}[name]
             average = {"f1_macro": "macro", "f1_micro": "micro"}.get(name, avg)
-            kwargs = {"pos_label": 1} if average == "binary" else {"labels": labels}
-            out[name] = float(fn(yt, yp, average=average, zero_division=0, **kwargs))
+            if average == "binary":  # class 1's metric; a predicted -1 is not class 1
+                average, labels_used = "micro", [1]
+            else:
+                labels_used = labels
+            out[name] = float(fn(yt, yp, average=average, labels=labels_used, zero_division=0))
     return out

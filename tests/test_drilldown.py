@@ -138,5 +138,5 @@ def test_rejects_data_of_wrong_length(L):
 
 
 def test_rejects_negative_n(L):
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="n == -1, must be >= 0"):
         lf_examples(L, "a", n=-1)

@@ -464,7 +464,7 @@ def test_x_dev_without_y_dev_is_rejected(problem):
 def test_y_dev_out_of_range_names_the_row(problem):
     y = problem["y_test"].copy()
     y[4] = 3
-    with pytest.raises(ValueError, match="y_dev.*row 4 is 3"):
+    with pytest.raises(ValueError, match=r"y_dev\[4\] = 3"):
         EndModel(**FAST).fit(problem["X"], problem["probs"], problem["X_test"], y)
 
 
@@ -478,8 +478,8 @@ def test_text_with_a_missing_row_names_the_row():
     [
         ({"model": "svm"}, "model must be one of"),
         ({"lr": 0}, "lr must be positive"),
-        ({"n_epochs": 0}, "n_epochs must be a positive int"),
-        ({"batch_size": 2.5}, "batch_size must be a positive int"),
+        ({"n_epochs": 0}, "n_epochs == 0, must be >= 1"),
+        ({"batch_size": 0}, "batch_size == 0, must be >= 1"),
         ({"dev_fraction": 1.0}, "dev_fraction"),
         ({"metric": "auc"}, "metric must be one of"),
         ({"metric": "f1"}, "binary task"),
@@ -489,6 +489,13 @@ def test_text_with_a_missing_row_names_the_row():
 def test_bad_hyper_parameters_are_named(problem, params, match):
     with pytest.raises(ValueError, match=match):
         EndModel(**{**FAST, **params}).fit(problem["X"], problem["probs"])
+
+
+def test_a_non_integer_count_is_a_type_error_naming_it(problem):
+    with pytest.raises(TypeError, match="batch_size must be an instance of int"):
+        EndModel(**{**FAST, "batch_size": 2.5}).fit(problem["X"], problem["probs"])
+    with pytest.raises(TypeError, match="n_epochs must be an int"):
+        EndModel(**{**FAST, "n_epochs": True}).fit(problem["X"], problem["probs"])
 
 
 def test_predict_before_fit_raises_not_fitted(problem):

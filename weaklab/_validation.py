@@ -1,35 +1,79 @@
-"""Input checks shared by the label models, :mod:`weaklab.analysis`, the drill-down helpers and the report."""
+"""Input checks every layer shares: class labels and scalar arguments.
+
+One rule per concept: :func:`check_labels` for vectors of class labels (gold labels,
+dev labels, end-model targets), :func:`check_int` and :func:`check_float` for scalar
+arguments (both built on :func:`sklearn.utils.check_scalar`, so the messages read the
+same everywhere). This module imports no other part of weaklab, so every layer may use
+it; checks that need a :class:`~weaklab.LabelMatrix` live with their callers
+(:mod:`weaklab.analysis.inputs`).
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils import check_scalar
 
-from .matrix import LabelMatrix
-
-def check_matrix(L: object) -> LabelMatrix:
-    if not isinstance(L, LabelMatrix):
-        raise TypeError(f"L must be a LabelMatrix, got {type(L).__name__}")
-    return L
+__all__ = ["check_float", "check_int", "check_labels"]
 
 
-def check_labels(y: object, n: int, k: int, name: str = "y", allow_missing: bool = False) -> np.ndarray:
-    """Check gold labels: 1-D ints in ``0..k-1`` (``-1`` allowed when ``allow_missing``)."""
+def check_labels(
+    y: object, n: int, k: int, name: str = "y", allow_missing: bool = False
+) -> np.ndarray:
+    """Check a vector of class labels and return it as int64.
+
+    Parameters
+    ----------
+    y : array-like of int, shape (n,)
+        Labels in ``0..k-1``; ``-1`` (unknown) too when ``allow_missing``. Floats that
+        hold whole numbers are accepted; a tensor is moved to the CPU first.
+    n : int
+        Number of rows the labels must cover.
+    k : int
+        Number of classes.
+    name : str
+        The argument's name in error messages.
+    allow_missing : bool
+        Accept ``-1`` for rows without a label.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        Wrong shape or a label outside the range (naming the first bad row).
+    TypeError
+        Labels that are not whole numbers.
+
+    Examples
+    --------
+    >>> check_labels([0, 1, 1.0], n=3, k=2)
+    array([0, 1, 1])
+    >>> check_labels([0, 2], n=2, k=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: y[1] = 2 is outside [0, 1] for cardinality 2
+    """
+    if hasattr(y, "detach") and hasattr(y, "cpu"):  # a torch tensor, without importing torch
+        y = y.detach().cpu().numpy()
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     if arr.shape[0] != n:
         raise ValueError(f"{name} has {arr.shape[0]} labels for {n} rows")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
+        whole = (
+            np.issubdtype(arr.dtype, np.floating)
+            and bool(np.isfinite(arr).all())
+            and bool(np.all(arr == np.round(arr)))
+        )
+        if not whole:
             raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64, copy=False)
+    arr = arr.astype(np.int64, copy=False) if arr.size else np.zeros(0, np.int64)
     low = -1 if allow_missing else 0
     bad = np.flatnonzero((arr < low) | (arr >= k))
     if bad.size:
@@ -37,64 +81,6 @@ def check_labels(y: object, n: int, k: int, name: str = "y", allow_missing: bool
             f"{name}[{bad[0]}] = {arr[bad[0]]} is outside [{low}, {k - 1}] for cardinality {k}"
         )
     return arr
-
-
-def check_gold(y: object, L: LabelMatrix) -> np.ndarray:
-    """Gold labels for the rows of ``L`` as int64, -1 for unknown (a column vector is accepted)."""
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim == 1 and arr.shape[0] != L.n_rows:
-        raise ValueError(f"y has {arr.shape[0]} labels but L has {L.n_rows} rows")
-    return check_labels(arr, L.n_rows, L.cardinality, allow_missing=True)
-
-
-class ModelView(NamedTuple):
-    predictions: np.ndarray  # (n,), -1 = abstain
-    accuracies: np.ndarray | None  # (m,)
-    class_balance: np.ndarray | None  # (k,)
-    warnings: list[str]
-
-
-def check_model(model: object, L: LabelMatrix) -> ModelView:
-    """Ask a fitted label model for its predictions and learned parameters."""
-    if not callable(getattr(model, "predict", None)):
-        raise TypeError(f"model must be a fitted label model with predict(L), got {type(model).__name__}")
-    names = getattr(model, "lf_names_", None)
-    if names is not None and tuple(names) != tuple(L.lf_names):
-        raise ValueError(
-            f"model was fitted on LFs {list(names)[:5]}... but L has {list(L.lf_names)[:5]}...; "
-            "pass the label matrix the model was fitted on (same LFs, same order)"
-        )
-    pred = np.asarray(model.predict(L, tie_break="abstain"))
-    if pred.shape != (L.n_rows,):
-        raise ValueError(f"model.predict returned shape {pred.shape}, expected ({L.n_rows},)")
-    pred = pred.astype(np.int64, copy=False)
-    if pred.size and (pred.min() < -1 or pred.max() >= L.cardinality):
-        raise ValueError(f"model.predict returned labels outside [-1, {L.cardinality - 1}]")
-    acc = getattr(model, "accuracies_", None)
-    if acc is not None:
-        acc = np.asarray(acc, dtype=np.float64)
-        if acc.shape != (L.n_lfs,):
-            raise ValueError(f"model.accuracies_ has shape {acc.shape}, expected ({L.n_lfs},)")
-    balance = getattr(model, "class_balance_", None)
-    if balance is not None:
-        balance = np.asarray(balance, dtype=np.float64)
-    warnings = [str(w) for w in (getattr(model, "warnings_", None) or [])]
-    return ModelView(pred, acc, balance, warnings)
-
-
-def resolve_lf(L: LabelMatrix, lf: object, argname: str) -> int:
-    if isinstance(lf, (int, np.integer)) and not isinstance(lf, bool):
-        if not 0 <= lf < L.n_lfs:
-            raise ValueError(f"{argname}={lf} is not a column of L (it has {L.n_lfs} LFs)")
-        return int(lf)
-    if not isinstance(lf, str):
-        raise TypeError(f"{argname} must be an LF name or column position, got {lf!r}")
-    try:
-        return L.col(lf)
-    except KeyError:
-        raise ValueError(f"{argname}={lf!r} is not an LF of L; known: {list(L.lf_names)[:10]}...") from None
 
 
 def check_int(

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..kernels.statistics import rows_with_other_label
-from .._validation import check_gold, check_matrix, resolve_lf
+from .._validation import check_int
+from .inputs import check_gold, check_matrix, resolve_lf
 from ..matrix import LabelMatrix
 
 __all__ = ["EXAMPLE_KINDS", "lf_examples"]
@@ -108,8 +109,8 @@ def lf_examples(
     gold = None if y is None else check_gold(y, L)
     if kind == "error" and gold is None:
         raise ValueError('kind="error" needs gold labels: pass y')
-    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0):
-        raise ValueError(f"n must be a non-negative int or None, got {n!r}")
+    if n is not None:
+        check_int(n, "n", min_val=0)
     if data is not None:
         if not isinstance(data, (pd.DataFrame, pd.Series)):
             raise TypeError(f"data must be a pandas DataFrame or Series, got {type(data).__name__}")

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..kernels.statistics import LFCounts, lf_counts, pair_counts
-from .._validation import ModelView, check_gold, check_matrix, check_model
+from .inputs import ModelView, check_gold, check_matrix, check_model
 from .drilldown import lf_examples
 from ..matrix import LabelMatrix
 

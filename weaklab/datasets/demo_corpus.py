@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._validation import check_int
+
 __all__ = ["make_demo_corpus"]
 
 # Each fragment kind appears independently of the others given the class, with these
@@ -50,8 +52,7 @@ def make_demo_corpus(n_rows: int = 20_000, spam_rate: float = 0.3, seed: int = 0
     pandas.DataFrame
         Columns ``text`` (str), ``author`` (str) and ``label`` (int, 0 = ham, 1 = spam).
     """
-    if isinstance(n_rows, bool) or not isinstance(n_rows, (int, np.integer)) or n_rows < 0:
-        raise ValueError(f"n_rows must be a non-negative int, got {n_rows!r}")
+    n_rows = check_int(n_rows, "n_rows", min_val=0)
     if not 0.0 <= spam_rate <= 1.0:
         raise ValueError(f"spam_rate must lie in [0, 1], got {spam_rate!r}")
     rng = np.random.default_rng(seed)

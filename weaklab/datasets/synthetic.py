@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..matrix import LabelMatrix
+from .._validation import check_int
 
 __all__ = ["SyntheticLabels", "make_synthetic_label_matrix"]
 
@@ -84,8 +85,7 @@ def make_synthetic_label_matrix(
     SyntheticLabels
     """
     for name, value, low in (("n_rows", n_rows, 1), ("n_lfs", n_lfs, 1), ("cardinality", cardinality, 2)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+        check_int(value, name, min_val=low)
     k = int(cardinality)
     if class_balance is None:
         prior = np.full(k, 1.0 / k)

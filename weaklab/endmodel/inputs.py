@@ -18,7 +18,7 @@ import torch
 
 from .text import TextFeaturizer, as_texts, is_text
 
-__all__ = ["Features", "as_features", "check_labels", "check_probs", "n_rows", "subset", "take_rows"]
+__all__ = ["Features", "as_features", "check_probs", "n_rows", "subset", "take_rows"]
 
 Features = torch.Tensor | sp.csr_matrix
 _PROB_ATOL = 1e-4
@@ -114,23 +114,6 @@ def check_probs(probs: Any, n: int) -> torch.Tensor:
         row = int(np.flatnonzero(off)[0])
         raise ValueError(f"probs rows must sum to 1; row {row} sums to {array[row].sum():.6g}")
     return torch.from_numpy(array.astype(np.float32))
-
-
-def check_labels(y: Any, name: str, n: int, k: int) -> np.ndarray:
-    """Gold labels as int64 (n,), each in ``0..k-1``."""
-    labels = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y)
-    if labels.ndim != 1 or labels.shape[0] != n:
-        raise ValueError(f"{name} must have shape ({n},) to match its features, got {labels.shape}")
-    if labels.dtype.kind not in "iu":
-        if labels.dtype.kind == "f" and np.isfinite(labels).all() and (labels == np.round(labels)).all():
-            labels = labels.astype(np.int64)
-        else:
-            raise ValueError(f"{name} must hold integer class labels 0..{k - 1}, got dtype {labels.dtype}")
-    out_of_range = (labels < 0) | (labels >= k)
-    if out_of_range.any():
-        row = int(np.flatnonzero(out_of_range)[0])
-        raise ValueError(f"{name} must hold class labels 0..{k - 1}; row {row} is {labels[row]}")
-    return labels.astype(np.int64)
 
 
 def subset(features: Features, rows: np.ndarray) -> Features:

@@ -16,8 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..matrix import LabelMatrix
-from .inputs import Features, as_features, check_labels, check_probs, n_rows, subset, take_rows
+from .._validation import check_int, check_labels
+from .inputs import Features, as_features, check_probs, n_rows, subset, take_rows
 from .text import TextFeaturizer, as_texts, is_text
 from .networks import BUILTIN_MODELS, DevicePlan, build_network, plan_device
 
@@ -182,7 +182,7 @@ class EndModel(BaseEstimator):
         X_dev: Any = None,
         y_dev: Any = None,
         *,
-        covered: LabelMatrix | np.ndarray | None = None,
+        covered: Any = None,
     ) -> "EndModel":
         """Train on features ``X`` and probabilistic labels ``probs``.
 
@@ -196,8 +196,9 @@ class EndModel(BaseEstimator):
         X_dev, y_dev : optional
             Dev features (same kind as ``X``) and gold labels ``0..k-1`` for early stopping.
             Give both or neither.
-        covered : LabelMatrix or bool array of shape (n,), optional
-            Which rows at least one LF voted on (a ``LabelMatrix``: its rows with a vote).
+        covered : bool array of shape (n,), or a LabelMatrix, optional
+            Which rows at least one LF voted on: the mask, or anything with a
+            ``.covered`` mask (a ``LabelMatrix`` of the same rows).
             Used when ``filter_unlabeled=True``. Pass it: weaklab's label models give
             uncovered rows the class prior, which the uniform-row fallback cannot spot.
 
@@ -227,7 +228,7 @@ class EndModel(BaseEstimator):
             dev_x = as_features(X_dev, "X_dev", featurizer)
             if dev_x.shape[1] != features.shape[1]:
                 raise ValueError(f"X_dev has {dev_x.shape[1]} features but X has {features.shape[1]}")
-            dev_y = check_labels(y_dev, "y_dev", n_rows(dev_x), k)
+            dev_y = check_labels(y_dev, n_rows(dev_x), k, "y_dev")
             train_rows = keep
             dev = (dev_x, dev_y, None)
             dev_metric = self.metric
@@ -276,26 +277,27 @@ class EndModel(BaseEstimator):
         elif not isinstance(self.model, nn.Module):
             raise TypeError(f"model must be one of {BUILTIN_MODELS} or a torch.nn.Module, got {type(self.model).__name__}")
         dims = self.hidden_dims
-        if not isinstance(dims, (tuple, list)) or not all(_is_int(h) and h >= 1 for h in dims):
+        if not isinstance(dims, (tuple, list)):
             raise ValueError(f"hidden_dims must be a tuple of positive ints, got {dims!r}")
+        for i, width in enumerate(dims):
+            check_int(width, f"hidden_dims[{i}]", min_val=1)
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {self.dropout!r}")
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr!r}")
         if not self.weight_decay >= 0:
             raise ValueError(f"weight_decay must be non-negative, got {self.weight_decay!r}")
-        for name in ("n_epochs", "batch_size", "patience"):
-            value = getattr(self, name)
-            if (value is not None or name == "n_epochs") and not (_is_int(value) and value >= 1):
-                raise ValueError(f"{name} must be a positive int{'' if name == 'n_epochs' else ' or None'}, got {value!r}")
+        check_int(self.n_epochs, "n_epochs", min_val=1)
+        for name in ("batch_size", "patience"):
+            if getattr(self, name) is not None:
+                check_int(getattr(self, name), name, min_val=1)
         if not 0.0 < self.dev_fraction < 1.0:
             raise ValueError(f"dev_fraction must lie in (0, 1), got {self.dev_fraction!r}")
         if self.metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
         if self.featurizer is not None and not isinstance(self.featurizer, TextFeaturizer):
             raise TypeError(f"featurizer must be a TextFeaturizer or None, got {type(self.featurizer).__name__}")
-        if not _is_int(self.seed):
-            raise TypeError(f"seed must be an int, got {self.seed!r}")
+        check_int(self.seed, "seed")
         cw = self.class_weight
         if isinstance(cw, str) and cw != "balanced":
             raise ValueError(f"class_weight must be None, 'balanced' or an array of per-class weights, got {cw!r}")
@@ -330,14 +332,13 @@ class EndModel(BaseEstimator):
     def _rows_to_keep(self, target: torch.Tensor, covered: Any, n: int) -> np.ndarray:
         """Indices of the rows to learn from (all rows, or the covered ones)."""
         if covered is not None:
-            if isinstance(covered, LabelMatrix):
-                if covered.n_rows != n:
-                    raise ValueError(f"covered (a LabelMatrix) has {covered.n_rows} rows but X has {n}")
-                mask = np.diff(covered.csr.indptr) > 0
-            else:
-                mask = np.asarray(covered)
-                if mask.dtype != bool or mask.shape != (n,):
-                    raise ValueError(f"covered must be a LabelMatrix or a bool array of shape ({n},), got {mask.dtype} {mask.shape}")
+            # A label matrix (anything with ``.covered``) or the mask itself.
+            mask = np.asarray(getattr(covered, "covered", covered))
+            if mask.dtype != bool or mask.shape != (n,):
+                raise ValueError(
+                    f"covered must be a bool array of shape ({n},) or have a .covered mask of that shape "
+                    f"(a LabelMatrix of the same rows), got {mask.dtype} {mask.shape}"
+                )
         else:
             k = target.shape[1]
             mask = ~torch.isclose(target, torch.full_like(target, 1.0 / k), atol=1e-6, rtol=0).all(dim=1).numpy()
@@ -465,7 +466,7 @@ class EndModel(BaseEstimator):
         """``metric`` (accuracy by default) of :meth:`predict` against gold labels ``y``."""
         self._plan()
         pred = self.predict(X)
-        return _metric(self.metric, check_labels(y, "y", len(pred), self.n_classes_), pred)
+        return _metric(self.metric, check_labels(y, len(pred), self.n_classes_, "y"), pred)
 
     # ---------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
@@ -585,10 +586,6 @@ class EndModel(BaseEstimator):
 
 
 # ------------------------------------------------------------------ helpers
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def _confidence(target: torch.Tensor) -> torch.Tensor:
     """``1 - H(p) / log k`` per row: 1 for one-hot rows, 0 for uniform rows."""
     entropy = -(target * torch.log(target.clamp_min(1e-12))).sum(dim=1)

@@ -223,6 +223,18 @@ class LabelMatrix:
         return int(self._csr.nnz)
 
     @property
+    def covered(self) -> np.ndarray:
+        """Boolean mask of the rows with at least one vote, shape ``(n_rows,)``.
+
+        Examples
+        --------
+        >>> L = LabelMatrix.from_dense(np.array([[0, -1], [-1, -1], [1, 1]]), ["a", "b"])
+        >>> L.covered
+        array([ True, False,  True])
+        """
+        return np.diff(self._csr.indptr) > 0
+
+    @property
     def nbytes(self) -> int:
         """Bytes held by the CSR arrays."""
         c = self._csr

@@ -28,6 +28,7 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
+from .._validation import check_int
 from .label_matrix import LabelMatrix
 
 __all__ = ["PartitionedLabelMatrix"]
@@ -89,8 +90,7 @@ class PartitionedLabelMatrix:
         names = tuple(lf_names)
         if not all(isinstance(n, str) for n in names):
             raise TypeError("lf_names must be strings")
-        if isinstance(cardinality, bool) or not isinstance(cardinality, (int, np.integer)) or cardinality < 2:
-            raise ValueError(f"cardinality must be an int >= 2, got {cardinality!r}")
+        check_int(cardinality, "cardinality", min_val=2)
         self.blocks = blocks
         self.lf_names = names
         self.cardinality = int(cardinality)
@@ -108,8 +108,7 @@ class PartitionedLabelMatrix:
         """Split an in-memory matrix into ``n_blocks`` consecutive row blocks (for tests)."""
         if not isinstance(L, LabelMatrix):
             raise TypeError(f"L must be a LabelMatrix, got {type(L).__name__}")
-        if isinstance(n_blocks, bool) or not isinstance(n_blocks, (int, np.integer)) or n_blocks < 1:
-            raise ValueError(f"n_blocks must be an int >= 1, got {n_blocks!r}")
+        check_int(n_blocks, "n_blocks", min_val=1)
         edges = np.linspace(0, L.n_rows, int(n_blocks) + 1).astype(np.int64)
         blocks = [dask.delayed(L[int(a):int(b)], pure=True) for a, b in zip(edges[:-1], edges[1:])]
         return cls(blocks, L.lf_names, L.cardinality)

@@ -9,7 +9,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ..._validation import check_matrix
+from ..._validation import check_int
+from ..inputs import check_matrix
 from ..statistics import (
     LabelStats,
     _Pass,
@@ -244,8 +245,7 @@ def build_report(
     classes = _check_report_inputs(L, data, class_names)
     for name, value in (("max_bar_lfs", max_bar_lfs), ("max_heatmap_lfs", max_heatmap_lfs),
                         ("example_lfs", example_lfs), ("examples_per_lf", examples_per_lf)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+        check_int(value, name, min_val=1)
 
     p = _run_pass(L, y, model)
     summary = _summary_frame(p)

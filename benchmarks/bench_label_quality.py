@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import sys
 import time
@@ -35,9 +36,14 @@ from typing import Callable
 import numpy as np
 
 from weaklab import LabelMatrix
-from weaklab.datasets import load_crowd, load_lf_matrix_csv, load_wrench, make_synthetic_label_matrix
+from weaklab.datasets import load_crowd, load_lf_matrix_csv, load_wrench, make_demo_corpus, make_synthetic_label_matrix
+from weaklab.demo import demo_lfs
+from weaklab.labeling import apply_lfs
 from weaklab import models as wm
 from weaklab.models.scoring import argmax_ties
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic_families as families  # noqa: E402
 
 os.environ.setdefault("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
 
@@ -88,7 +94,27 @@ def load_tasks(data: Path, only: set[str] | None) -> list[Task]:
             )
             L, y = syn.L, syn.y
             tasks.append(Task(name, L[:4000], L[5000:], y[5000:], L[4000:5000], y[4000:5000], "acc"))
+    if want("demo"):
+        # weaklab's own demo job: its generated comments and its 10 LFs (200 dev rows, as there).
+        corpus = make_demo_corpus(20_000, seed=0)
+        L = apply_lfs(corpus.drop(columns="label"), demo_lfs(), cardinality=2, progress=False)
+        y = corpus["label"].to_numpy()
+        tasks.append(Task("demo", L[:16_000], L[16_200:], y[16_200:], L[16_000:16_200], y[16_000:16_200], "acc"))
+    for family in families.FAMILIES:
+        name = f"synth-{family}"
+        if not want(name):
+            continue
+        L, y, metric = families.generate(family, seed=0)
+        if family in families.CROWD:
+            tasks.append(Task(name, L, L, y, None, None, metric))
+        else:
+            tasks.append(Task(name, L[:4000], L[5000:], y[5000:], L[4000:5000], y[4000:5000], metric))
     return tasks
+
+
+#: The public sets: the mean over these is the headline (the synthetic families come on top).
+PUBLIC = ("youtube", "sms", "trec", "hausa", "yoruba", "tubespam", "rna", "bluebirds", "rte", "dog",
+          "synth-1s-a", "synth-1s-b")
 
 
 # ------------------------------------------------------------------ methods
@@ -155,15 +181,56 @@ def _flyingsquid(task: Task):
     return proba, None
 
 
-def _crowdkit_ds(task: Task):
+def _long(L: LabelMatrix):
     import pandas as pd
+
+    df = L.to_long()
+    return pd.DataFrame({"task": df["row"].to_numpy(), "worker": df["lf"].astype(str).to_numpy(), "label": df["label"].to_numpy()})
+
+
+def _scores_to_proba(scores, n: int, k: int) -> np.ndarray:
+    """crowd-kit's (task x label) scores as an (n, k) array; unscored rows stay 0."""
+    proba = np.zeros((n, k))
+    for label in scores.columns:
+        proba[scores.index.to_numpy(dtype=int), int(label)] = np.nan_to_num(scores[label].to_numpy(dtype=float))
+    return proba
+
+
+def _crowdkit_mmsr(task: Task):
+    """crowd-kit's M-MSR: worker skills from rank-one completion of the agreement matrix,
+    then skill-weighted majority vote; test rows are scored with the skills fitted on train."""
+    from crowdkit.aggregation import MMSR
+
+    k = task.train.cardinality
+    mmsr = MMSR().fit(_long(task.train))
+    test_long = _long(task.test)
+    test_long = test_long[test_long["worker"].isin(mmsr.skills_.index)]
+    proba = _scores_to_proba(mmsr.predict_score(test_long), task.test.n_rows, k)
+    proba = np.clip(proba, 0, None)
+    empty = proba.sum(1) <= 0
+    proba[empty] = 1.0 / k
+    return proba / proba.sum(1, keepdims=True), None
+
+
+def _crowdkit_glad(task: Task):
+    """crowd-kit's GLAD (worker ability x item difficulty). It has per-item parameters, so
+    like HyperLM it is fitted on train + test votes together and the test rows are scored."""
+    from crowdkit.aggregation import GLAD
+
+    k = task.train.cardinality
+    both = LabelMatrix.vstack([task.train, task.test]) if task.test is not task.train else task.train
+    probas = GLAD().fit_predict_proba(_long(both))
+    proba = _scores_to_proba(probas, both.n_rows, k)[-task.test.n_rows:]
+    empty = proba.sum(1) <= 0
+    proba[empty] = 1.0 / k
+    return proba / proba.sum(1, keepdims=True), None
+
+
+def _crowdkit_ds(task: Task):
     from crowdkit.aggregation import DawidSkene
 
     k = task.train.cardinality
-
-    def long(L: LabelMatrix) -> pd.DataFrame:
-        df = L.to_long()
-        return pd.DataFrame({"task": df["row"].to_numpy(), "worker": df["lf"].astype(str).to_numpy(), "label": df["label"].to_numpy()})
+    long = _long
 
     ds = DawidSkene(n_iter=100)
     ds.fit(long(task.train))
@@ -210,7 +277,10 @@ WEAKLAB = {
     "Triplet": lambda: wm.TripletModel(),
     "CBV": lambda: wm.ClassBalancedVote(),
     "LabelModel": lambda: wm.LabelModel(),
+    "LM-shrink0": lambda: wm.LabelModel(prior_shrink=0.0),
 }
+#: The defaults a user without labels could get: the leave-one-dataset-out table chooses among them.
+LOO_CANDIDATES = ("LabelModel", "LM-shrink0", "MV", "WMV", "DS", "DS-1coin", "CBV", "MC", "Triplet")
 def _label_model_on_valid(task: Task):
     """LabelModel choosing its estimator on the valid split, by the task's metric."""
     metric = "f1" if task.metric == "f1" else "accuracy"
@@ -222,6 +292,8 @@ INCUMBENTS = {
     "snorkel-LM": _snorkel_lm,
     "FlyingSquid": _flyingsquid,
     "crowdkit-DS": _crowdkit_ds,
+    "crowdkit-MMSR": _crowdkit_mmsr,
+    "crowdkit-GLAD": _crowdkit_glad,
     "HyperLM": _hyperlm,
 }
 
@@ -244,12 +316,84 @@ def evaluate(task: Task, proba: np.ndarray, prior: np.ndarray | None) -> float:
     return float(np.mean(pred == y))
 
 
+def print_table(results: dict[str, dict[str, float]], metrics: dict[str, str], names: list[str]) -> None:
+    """The markdown table: one row per set, the means over the public sets and over the rest."""
+    print("| dataset (metric) | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
+    for task, row in results.items():
+        best = np.nanmax([row.get(n, np.nan) for n in names if n in INCUMBENTS] or [np.nan])
+        cells = []
+        for n in names:
+            v = row.get(n, np.nan)
+            cell = "n/a" if np.isnan(v) else f"{100 * v:.1f}"
+            if n in INCUMBENTS and not np.isnan(v) and v == best:
+                cell = f"*{cell}*"
+            cells.append(cell)
+        print(f"| {task} ({metrics[task]}) | " + " | ".join(cells) + " |")
+    groups = {"mean (public)": [t for t in results if t in PUBLIC],
+              "mean (demo + new synthetic families)": [t for t in results if t not in PUBLIC]}
+    for label, group in groups.items():
+        if group:
+            means = [np.mean([results[t].get(n, np.nan) for t in group]) for n in names]
+            print(f"| **{label}** | " + " | ".join("n/a" if np.isnan(v) else f"**{100 * v:.1f}**" for v in means) + " |")
+    inc = [n for n in names if n in INCUMBENTS]
+    for ours in ("LabelModel", "LabelModel+valid"):
+        if ours not in names or not inc:
+            continue
+        gaps = {t: 100 * (results[t][ours] - np.nanmax([results[t].get(n, np.nan) for n in inc])) for t in results}
+        worst = min(gaps, key=gaps.get)
+        print(f"\n{ours} minus best incumbent: worst {gaps[worst]:+.1f} points on {worst}; "
+              + ", ".join(f"{k} {v:+.1f}" for k, v in gaps.items()))
+
+
+def print_loo(results: dict[str, dict[str, float]]) -> None:
+    """The leave-one-dataset-out tables: over the public sets, and over every set."""
+    public = [t for t in results if t in PUBLIC]
+    for label, pool in (("public sets", public), ("all sets (public + demo + synthetic families)", list(results))):
+        print(f"\nLeave one dataset out over the {label}, candidates {', '.join(LOO_CANDIDATES)}:")
+        loo_table(results, list(LOO_CANDIDATES), pool)
+
+
+def loo_table(results: dict[str, dict[str, float]], candidates: list[str], pool: list[str]) -> None:
+    """Leave one dataset out: for each set, the candidate default with the best mean on the
+    other sets of ``pool``, scored on the held-out set, beside the current default."""
+    candidates = [c for c in candidates if all(c in results[t] for t in pool)]
+    if len(candidates) < 2 or len(pool) < 3:
+        return
+    print(f"\n| held-out set | chosen on the other {len(pool) - 1} sets | its score | LabelModel | best incumbent |")
+    print("|---|---|---|---|---|")
+    held = []
+    for task in pool:
+        rest = [t for t in pool if t != task]
+        chosen = max(candidates, key=lambda c: np.mean([results[t][c] for t in rest]))  # first max wins
+        inc = np.nanmax([results[task].get(n, np.nan) for n in INCUMBENTS] or [np.nan])
+        held.append(results[task][chosen])
+        print(f"| {task} | {chosen} | {100 * results[task][chosen]:.1f} | {100 * results[task]['LabelModel']:.1f} | "
+              + ("n/a" if np.isnan(inc) else f"{100 * inc:.1f}") + " |")
+    print(f"| **mean** | | **{100 * np.mean(held):.1f}** | **{100 * np.mean([results[t]['LabelModel'] for t in pool]):.1f}** | |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
     parser.add_argument("--datasets", nargs="*", default=None)
     parser.add_argument("--methods", nargs="*", default=None, help="subset of method names")
+    parser.add_argument("--json", type=Path, default=None, help="also write the scores to this JSON file")
+    parser.add_argument("--from-json", type=Path, nargs="+", default=None,
+                        help="print the table of earlier --json runs (e.g. one with the incumbents, one without)")
     args = parser.parse_args(argv)
+    if args.from_json is not None:
+        results, metrics, names = {}, {}, []
+        for path in args.from_json:
+            saved = json.loads(path.read_text())
+            for task, row in saved["results"].items():
+                results.setdefault(task, {}).update(row)
+            metrics.update(saved["metrics"])
+            names += [n for n in saved["methods"] if n not in names]
+        names = [n for n in names if n not in INCUMBENTS] + [n for n in INCUMBENTS if n in names]
+        print_table(results, metrics, names)
+        print_loo(results)
+        return 0
     tasks = load_tasks(args.data, set(args.datasets) if args.datasets else None)
     methods: dict[str, Callable] = {n: _weaklab(f) for n, f in WEAKLAB.items()}
     methods["LabelModel+valid"] = _label_model_on_valid
@@ -269,30 +413,11 @@ def main(argv: list[str] | None = None) -> int:
                 score = float("nan")
             results[task.name][name] = score
             print(f"  {task.name:12s} {name:16s} {score:.4f}  ({time.perf_counter() - t0:.1f}s)", file=sys.stderr)
-    names = list(methods)
-    print("| dataset (metric) | " + " | ".join(names) + " |")
-    print("|---" * (len(names) + 1) + "|")
-    for task in tasks:
-        row = results[task.name]
-        best = np.nanmax([row[n] for n in names if n in INCUMBENTS] or [np.nan])
-        cells = []
-        for n in names:
-            v = row[n]
-            cell = "n/a" if np.isnan(v) else f"{100 * v:.1f}"
-            if n in INCUMBENTS and not np.isnan(v) and v == best:
-                cell = f"*{cell}*"
-            cells.append(cell)
-        print(f"| {task.name} ({task.metric}) | " + " | ".join(cells) + " |")
-    means = [np.mean([results[t.name][n] for t in tasks]) for n in names]
-    print("| **mean** | " + " | ".join("n/a" if np.isnan(v) else f"**{100 * v:.1f}**" for v in means) + " |")
-    inc = [n for n in names if n in INCUMBENTS]
-    for ours in ("LabelModel", "LabelModel+valid"):
-        if ours not in names or not inc:
-            continue
-        gaps = {t.name: 100 * (results[t.name][ours] - np.nanmax([results[t.name][n] for n in inc])) for t in tasks}
-        worst = min(gaps, key=gaps.get)
-        print(f"\n{ours} minus best incumbent: worst {gaps[worst]:+.1f} points on {worst}; "
-              + ", ".join(f"{k} {v:+.1f}" for k, v in gaps.items()))
+    metrics = {t.name: t.metric for t in tasks}
+    if args.json is not None:
+        args.json.write_text(json.dumps({"results": results, "metrics": metrics, "methods": list(methods)}, indent=1))
+    print_table(results, metrics, list(methods))
+    print_loo(results)
     return 0
 
 

@@ -8,6 +8,7 @@ name        rows         LFs    k     LFs
 dense1m     1 000 000    50     2     vote any class; coverage U(0.1, 0.525), ~15.6 M votes
 sparse200k  200 000      1 000  2     one-sided, coverage U(0.2 %, 2 %), ~11 votes a row
 k50         100 000      100    50    vote any class; coverage U(0.1, 0.525)
+k50-1s      100 000      100    50    one-sided, coverage U(0.2 %, 2 %); weaklab only
 huge10m     10 000 000   100    2     as dense1m; weaklab only (fit + predict < 60 s,
                                       peak memory < 3x the CSR's own size)
 =========== ============ ====== ===== =====================================================
@@ -73,10 +74,11 @@ SCENARIOS = {
         Scenario("sparse200k", 200_000, 1000, 2, True, True,
                  "200k rows x 1000 one-sided LFs (0.2-2% coverage), k=2"),
         Scenario("k50", 100_000, 100, 50, False, True, "100k rows x 100 LFs, k=50"),
+        Scenario("k50-1s", 100_000, 100, 50, True, False, "100k rows x 100 one-sided LFs (0.2-2% coverage), k=50"),
         Scenario("huge10m", 10_000_000, 100, 2, False, False, "10M rows x 100 LFs, k=2"),
     ]
 }
-QUICK_DIVISOR = {"dense1m": 100, "sparse200k": 20, "k50": 50, "huge10m": 1000}
+QUICK_DIVISOR = {"dense1m": 100, "sparse200k": 20, "k50": 50, "k50-1s": 50, "huge10m": 1000}
 
 INCUMBENTS = ["snorkel", "flyingsquid", "crowdkit_ds"]
 SEED = 0

@@ -23,7 +23,7 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert main(["demo", "--rows", "3000", "--partitions", "3", "--out", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "coverage" in out and "Label model accuracy" in out and "End model" in out
-    assert (tmp_path / "report.html").is_file() and (tmp_path / "end_model").is_dir()
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "end_model.npz").is_file()
     L = LabelMatrix.load(tmp_path / "label_matrix.npz")
     assert L.shape == (3000, 10)
     probs = np.load(tmp_path / "probabilistic_labels.npy")

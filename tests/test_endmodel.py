@@ -113,19 +113,51 @@ def wide_sparse(n: int, d: int, seed: int = 0) -> tuple[sp.csr_matrix, np.ndarra
     return X, noisy_soft_labels(y, 2, flip=0.1)
 
 
-def test_sparse_input_is_densified_one_batch_at_a_time(monkeypatch):
-    X, probs = wide_sparse(2000, 5000)
-    densified: list[tuple[int, int]] = []
+@pytest.fixture
+def densified(monkeypatch) -> list[tuple[int, int]]:
+    """The shapes of every CSR block densified while the test runs."""
+    shapes: list[tuple[int, int]] = []
     original = sp.csr_matrix.toarray
 
     def spy(self, *args, **kwargs):
-        densified.append(self.shape)
+        shapes.append(self.shape)
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
-    m = EndModel(batch_size=100, n_epochs=2, progress=False).fit(X, probs)
+    return shapes
+
+
+@pytest.mark.parametrize("model", ["logreg", "mlp"])
+def test_builtin_networks_never_densify_sparse_input(densified, model):
+    X, probs = wide_sparse(600, 5000)
+    m = EndModel(model, n_epochs=2, progress=False).fit(X, probs)
+    m.predict_proba(X)
+    assert densified == []
+
+
+def test_user_module_gets_sparse_input_densified_one_batch_at_a_time(densified):
+    X, probs = wide_sparse(600, 50)
+    m = EndModel(TinyNet(d=50, k=2), batch_size=100, n_epochs=2, progress=False).fit(X, probs)
     m.predict_proba(X)
     assert densified and max(rows for rows, _ in densified) <= 100
+
+
+@pytest.mark.parametrize("model", ["logreg", "mlp"])
+def test_sparse_gradients_equal_dense_gradients(model):
+    # The built-in networks multiply CSR rows with a hand-written backward pass: it must
+    # give the gradients autograd gives on the same rows densified.
+    from weaklab.endmodel.networks import SparseBatch, build_network, forward
+
+    X, probs = wide_sparse(64, 40)
+    torch.manual_seed(0)
+    net = build_network(model, 40, 2, (8,), 0.0)
+    grads = []
+    for x in (SparseBatch(X), torch.from_numpy(X.toarray())):
+        net.zero_grad()
+        (forward(net, x) * torch.arange(2.0)).sum().backward()
+        grads.append([p.grad.clone() for p in net.parameters()])
+    for sparse_grad, dense_grad in zip(*grads):
+        torch.testing.assert_close(sparse_grad, dense_grad, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.slow
@@ -133,7 +165,7 @@ def test_wide_sparse_input_trains_without_allocating_the_dense_matrix():
     X, probs = wide_sparse(8000, 100_000)  # dense float32 would take 3.2 GB
     tracemalloc.start()
     try:
-        m = EndModel(n_epochs=1, patience=None, progress=False).fit(X, probs)
+        m = EndModel("mlp", n_epochs=1, patience=None, progress=False).fit(X, probs)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -201,7 +233,7 @@ def test_balanced_class_weight_is_inverse_target_mass(skewed):
 
 def test_balanced_class_weight_undoes_label_skew(skewed):
     fit = dict(FAST, patience=None)
-    plain = EndModel(**fit).fit(skewed["X"], skewed["probs"])
+    plain = EndModel(class_weight=None, **fit).fit(skewed["X"], skewed["probs"])
     balanced = EndModel(class_weight="balanced", **fit).fit(skewed["X"], skewed["probs"])
     recall = [np.mean(m.predict(skewed["X_test"])[skewed["y_test"] == 1] == 1) for m in (plain, balanced)]
     assert recall[0] < 0.7 and recall[1] > 0.85
@@ -210,17 +242,17 @@ def test_balanced_class_weight_undoes_label_skew(skewed):
 def test_early_stopping_without_dev_set_scores_the_class_weighted_loss(skewed, monkeypatch):
     # The held-out slice must be scored with the loss being trained: with class weights
     # (1, 3) a row's loss weight is r_i = p_i0 + 3 p_i1 and its target a_c p_ic / r_i.
-    from weaklab.endmodel import model as module
+    from weaklab.endmodel import training as module
 
     scored = []
-    original = module._soft_cross_entropy
+    original = module.noise_aware_loss
 
     def spy(logits, target, weights):
         if not logits.requires_grad:  # the held-out evaluation, not a training batch
             scored.append((target.clone(), weights.clone()))
         return original(logits, target, weights)
 
-    monkeypatch.setattr(module, "_soft_cross_entropy", spy)
+    monkeypatch.setattr(module, "noise_aware_loss", spy)
     EndModel(class_weight=[1.0, 3.0], **FAST).fit(skewed["X"], skewed["probs"])
     target, weights = scored[0]
     assert len(scored) >= 2
@@ -238,7 +270,7 @@ def test_class_weights_that_leave_no_loss_are_rejected():
 
 
 def test_unit_class_weights_change_nothing(problem):
-    plain = EndModel(**FAST).fit(problem["X"], problem["probs"])
+    plain = EndModel(class_weight=None, **FAST).fit(problem["X"], problem["probs"])
     ones = EndModel(class_weight=[1.0, 1.0, 1.0], **FAST).fit(problem["X"], problem["probs"])
     np.testing.assert_array_equal(ones.predict_proba(problem["X_test"]), plain.predict_proba(problem["X_test"]))
 
@@ -282,7 +314,7 @@ def test_save_load_keeps_class_weights(skewed, tmp_path):
 
 # ------------------------------------------------- early stopping, history
 def test_history_records_loss_dev_score_and_seconds_per_epoch(problem):
-    m = EndModel(n_epochs=4, patience=None, progress=False).fit(problem["X"], problem["probs"])
+    m = EndModel(solver="adam", n_epochs=4, patience=None, progress=False).fit(problem["X"], problem["probs"])
     assert set(m.history_) == {"train_loss", "dev_score", "seconds"}
     assert all(len(v) == 4 for v in m.history_.values())
     assert m.dev_metric_ == "neg_heldout_loss" and m.best_epoch_ == 3
@@ -304,9 +336,69 @@ def test_progress_false_prints_nothing(problem, capsys):
     assert captured.out == "" and captured.err == ""
 
 
-def test_progress_bar_shows_the_loss(problem, capsys):
-    EndModel(n_epochs=2).fit(problem["X"], problem["probs"])
-    assert "loss=" in capsys.readouterr().err
+def test_progress_bar_names_the_held_out_loss_and_why_it_stopped(problem, capsys):
+    EndModel(solver="adam", n_epochs=2).fit(problem["X"], problem["probs"])
+    err = capsys.readouterr().err
+    assert "loss " in err and "held-out loss " in err and "ran all 2 epochs; kept epoch" in err
+
+
+def test_progress_bar_names_the_dev_metric_and_the_early_stop(problem, capsys):
+    m = EndModel("logreg", solver="adam", lr=0.05, n_epochs=60, patience=1).fit(
+        problem["X"], problem["probs"], problem["X_test"], problem["y_test"]
+    )
+    err = capsys.readouterr().err
+    assert "dev accuracy " in err
+    assert m.stop_reason_.startswith("stopped early at epoch") and len(m.history_["seconds"]) < 60
+    assert m.stop_reason_ in err and "no better dev accuracy for 1 epochs" in m.stop_reason_
+
+
+def test_lbfgs_reports_convergence(problem):
+    m = EndModel("logreg", n_epochs=200, patience=None, progress=False).fit(problem["X"], problem["probs"])
+    assert m.solver_ == "lbfgs" and m.stop_reason_.startswith("converged at epoch")
+
+
+def test_lbfgs_finds_the_regularised_logistic_regression_optimum():
+    # With one-hot labels, L-BFGS minimises scikit-learn's multinomial logistic loss with
+    # C = 1 / (weight_decay * n): both must land on the same probabilities.
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = blobs(400, k=3, d=5, seed=3)
+    X = X + np.random.default_rng(0).normal(scale=3.0, size=X.shape).astype(np.float32)  # overlapping classes
+    probs = np.eye(3)[y]
+    wd = 1e-2
+    m = EndModel("logreg", class_weight=None, weight_decay=wd, n_epochs=300, patience=None, progress=False).fit(X, probs, X, y)
+    reference = LogisticRegression(C=1.0 / (wd * len(y)), tol=1e-10, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(m.predict_proba(X), reference.predict_proba(X), atol=2e-3)
+
+
+def test_huge_learning_rate_is_detected_as_divergence(problem):
+    with pytest.raises(ValueError, match="diverged.*lr"):
+        EndModel("mlp", lr=1e10, n_epochs=3, progress=False).fit(problem["X"], problem["probs"])
+
+
+# ------------------------------------------------------ dev-set selection
+def test_dev_set_chooses_among_the_documented_candidates(problem):
+    from weaklab.endmodel.model import CANDIDATES
+
+    fit = dict(n_epochs=15, progress=False)
+    m = EndModel(**fit).fit(problem["X"], problem["probs"], problem["X_test"], problem["y_test"])
+    assert set(m.dev_scores_) == set(CANDIDATES)
+    best = max(m.dev_scores_.values())
+    assert m.selected_ == next(name for name, score in m.dev_scores_.items() if score == best)  # ties: first
+    # The kept model is that candidate, fitted on its own with the same data.
+    alone = EndModel(**CANDIDATES[m.selected_], **fit).fit(problem["X"], problem["probs"], problem["X_test"], problem["y_test"])
+    np.testing.assert_array_equal(m.predict_proba(problem["X_test"]), alone.predict_proba(problem["X_test"]))
+    assert m.dev_scores_[m.selected_] == max(alone.history_["dev_score"])
+
+
+def test_an_explicit_model_is_not_replaced_by_the_dev_set_choice(problem):
+    m = EndModel("mlp", class_weight="balanced", **FAST).fit(problem["X"], problem["probs"], problem["X_test"], problem["y_test"])
+    assert m.selected_ == "mlp+balanced" and list(m.dev_scores_) == ["mlp+balanced"]
+
+
+def test_without_dev_set_auto_is_the_linear_model(problem):
+    m = EndModel(**FAST).fit(problem["X"], problem["probs"])
+    assert m.selected_ == "logreg+balanced" and m.dev_scores_ == {} and isinstance(m.network_, nn.Linear)
 
 
 # ------------------------------------------------------------ determinism
@@ -347,10 +439,38 @@ def test_save_load_round_trip_keeps_the_text_featurizer(tmp_path):
     assert loaded.featurizer_.ngram_range == (1, 1) and loaded.featurizer.ngram_range == (1, 1)
 
 
-def test_saved_files_hold_no_pickle(problem, tmp_path):
-    folder = EndModel(**FAST).fit(problem["X"], problem["probs"]).save(tmp_path / "em")
-    state = torch.load(folder / "weights.pt", weights_only=True)
-    assert set(state) == {"weight", "bias"}
+@pytest.mark.parametrize("text", [False, True])
+def test_saved_file_is_one_npz_of_plain_arrays_without_pickle(problem, tmp_path, text):
+    import zipfile
+
+    if text:
+        df = make_demo_corpus(200, seed=4)
+        m = EndModel(**FAST).fit(df["text"], noisy_soft_labels(df["label"].to_numpy(), 2, flip=0.1))
+    else:
+        m = EndModel(**FAST).fit(problem["X"], problem["probs"])
+    path = m.save(tmp_path / "em")
+    assert path == tmp_path / "em.npz" and sorted(p.name for p in tmp_path.iterdir()) == ["em.npz"]
+    with zipfile.ZipFile(path) as archive:  # torch.save writes a zip too, holding data.pkl
+        assert all(name.endswith(".npy") for name in archive.namelist())
+    with np.load(path, allow_pickle=False) as saved:  # raises on any object (pickled) array
+        arrays = {name: saved[name] for name in saved.files}
+    assert {"weight:weight", "weight:bias"} <= set(arrays) and all(a.dtype != object for a in arrays.values())
+    assert ("featurizer_idf" in arrays) == text
+
+
+def test_a_tampered_weight_file_is_rejected_naming_the_file(problem, tmp_path):
+    from weaklab.persistence import load_npz_json, save_npz_json
+
+    path = EndModel(**FAST).fit(problem["X"], problem["probs"]).save(tmp_path / "em")
+    arrays, meta = load_npz_json(path)
+    arrays["weight:weight"] = np.full_like(arrays["weight:weight"], np.nan)
+    bad = save_npz_json(tmp_path / "nan.npz", arrays, meta)
+    with pytest.raises(ValueError, match="nan.npz.*finite"):
+        EndModel.load(bad)
+    arrays["weight:weight"] = arrays["weight:weight"][:1]
+    short = save_npz_json(tmp_path / "short.npz", arrays, meta)
+    with pytest.raises(ValueError, match="short.npz"):
+        EndModel.load(short)
 
 
 def test_user_module_must_be_passed_at_load_time(problem, tmp_path):
@@ -477,7 +597,13 @@ def test_text_with_a_missing_row_names_the_row():
     ("params", "match"),
     [
         ({"model": "svm"}, "model must be one of"),
-        ({"lr": 0}, "lr must be positive"),
+        ({"lr": 0}, "lr == 0, must be > 0"),
+        ({"lr": float("inf")}, "lr must be finite"),
+        ({"lr": float("nan")}, "lr must be finite"),
+        ({"weight_decay": float("inf")}, "weight_decay must be finite"),
+        ({"weight_decay": -1.0}, "weight_decay == -1.0, must be >= 0"),
+        ({"dropout": 1.0}, "dropout == 1.0, must be < 1"),
+        ({"solver": "sgd"}, "solver must be one of"),
         ({"n_epochs": 0}, "n_epochs == 0, must be >= 1"),
         ({"batch_size": 0}, "batch_size == 0, must be >= 1"),
         ({"dev_fraction": 1.0}, "dev_fraction"),
@@ -488,6 +614,13 @@ def test_text_with_a_missing_row_names_the_row():
 )
 def test_bad_hyper_parameters_are_named(problem, params, match):
     with pytest.raises(ValueError, match=match):
+        EndModel(**{**FAST, **params}).fit(problem["X"], problem["probs"])
+
+
+@pytest.mark.parametrize(("params", "match"), [({"lr": "0.1"}, "lr must be an instance of float"), ({"weight_decay": True}, "weight_decay"),
+                                               ({"progress": "yes"}, "progress must be True or False")])
+def test_hyper_parameters_of_the_wrong_type_are_named(problem, params, match):
+    with pytest.raises(TypeError, match=match):
         EndModel(**{**FAST, **params}).fit(problem["X"], problem["probs"])
 
 

@@ -162,7 +162,7 @@ def test_binary_em_pass_matches_general_em_pass(votes):
         base = rng.normal(size=2)
         general = K.em_pass(*csr, table, base, m)
         delta = np.ascontiguousarray(table[:, :, 1] - table[:, :, 0])
-        stats = K.em_pass_binary(*csr, delta, base[1] - base[0], m)
+        stats = K.em_pass_binary(*csr, delta, base[1] - base[0], m, np.empty(0))
         lf_class = _onehot(dense, 2).sum(axis=0)
         binary = em_totals(stats, table, base, lf_class, float(dense.shape[0]))
         for a, b in zip(general, binary):

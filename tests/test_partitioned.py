@@ -60,7 +60,7 @@ def test_constructor_rejects_non_delayed_blocks(votes):
 @pytest.mark.slow
 def test_fit_under_a_distributed_client(votes):
     distributed = pytest.importorskip("distributed")
-    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None):
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0"):
         parts = PartitionedLabelMatrix.from_label_matrix(votes.L, n_blocks=3)
         model = DawidSkene().fit(parts)
         proba = model.predict_proba(parts).compute()

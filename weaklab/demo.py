@@ -136,7 +136,7 @@ def run_demo(rows: int, workers: int, partitions: int, out: Path, seed: int, pro
     from .endmodel import EndModel
 
     test = make_demo_corpus(max(rows // 5, 100), seed=seed + 1)
-    end_model = EndModel("logreg", lr=0.05, n_epochs=20, seed=seed, progress=progress)
+    end_model = EndModel(seed=seed, progress=progress)
     end_model.fit(corpus["text"], model.predict_proba(L), covered=L)
     L_test = apply_lfs(test.drop(columns="label"), lfs, cardinality=2, progress=False)
     scores["end_model_test_accuracy"] = end_model.score(test["text"], test["label"].to_numpy())
@@ -144,5 +144,5 @@ def run_demo(rows: int, workers: int, partitions: int, out: Path, seed: int, pro
     print(f"\nEnd model (TF-IDF + logistic regression on the probabilistic labels, {end_model.device_}): "
           f"test accuracy {scores['end_model_test_accuracy']:.3f} on {len(test):,} unseen comments "
           f"(label model {scores['label_model_test_accuracy']:.3f})")
-    end_model.save(out / "end_model")
+    end_model.save(out / "end_model.npz")
     return scores

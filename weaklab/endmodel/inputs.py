@@ -16,6 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
+from .networks import SparseBatch
 from .text import TextFeaturizer, as_texts, is_text
 
 __all__ = ["Features", "as_features", "check_probs", "n_rows", "subset", "take_rows"]
@@ -80,11 +81,16 @@ def n_rows(X: Features) -> int:
     return int(X.shape[0])
 
 
-def take_rows(X: Features, rows: np.ndarray | slice) -> torch.Tensor:
-    """Rows of ``X`` as a dense float32 CPU tensor; a CSR input is densified for these rows only."""
+def take_rows(X: Features, rows: np.ndarray | slice, sparse: bool = False) -> "torch.Tensor | SparseBatch":
+    """Rows of ``X`` on the CPU: a float32 tensor, or a :class:`SparseBatch` of CSR rows.
+
+    CSR input stays sparse when ``sparse`` (for the built-in networks, whose first layer
+    multiplies sparse rows); otherwise these rows only are densified.
+    """
     if isinstance(X, torch.Tensor):
         return X[rows] if isinstance(rows, slice) else X[torch.from_numpy(rows)]
-    return torch.from_numpy(X[rows].toarray())
+    block = X[rows]
+    return SparseBatch(block) if sparse else torch.from_numpy(block.toarray())
 
 
 def check_probs(probs: Any, n: int) -> torch.Tensor:

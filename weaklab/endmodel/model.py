@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 import copy
-import json
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
-from tqdm.auto import tqdm
 
-from .._validation import check_int, check_labels
-from .inputs import Features, as_features, check_probs, n_rows, subset, take_rows
+from .._validation import check_float, check_int, check_labels
+from .inputs import Features, as_features, check_probs, n_rows, subset
 from .text import TextFeaturizer, as_texts, is_text
 from .networks import BUILTIN_MODELS, DevicePlan, build_network, plan_device
+from ..persistence import load_npz_json, save_npz_json
+from .training import DevSet, Trainer
 
 __all__ = ["EndModel"]
 
-FORMAT_VERSION = 1
 METRICS = ("accuracy", "f1", "f1_macro")
-_META_FILE, _WEIGHTS_FILE, _IDF_FILE = "endmodel.json", "weights.pt", "featurizer_idf.npz"
+SOLVERS = ("auto", "lbfgs", "adam")
+#: The configurations ``EndModel(model="auto")`` chooses among when given a dev set, by
+#: name, as the parameters each sets (ties favour the earlier one). Each is fitted on the
+#: training rows; the dev set stops each one early and ranks them.
+_LBFGS = {"model": "logreg", "solver": "lbfgs", "confidence_weighting": False}
+CANDIDATES: dict[str, dict[str, Any]] = {
+    "logreg+balanced": {**_LBFGS, "class_weight": "balanced", "weight_decay": 3e-3},
+    "logreg+balanced+weak_l2": {**_LBFGS, "class_weight": "balanced", "weight_decay": 1e-4},
+    "logreg+balanced+strong_l2": {**_LBFGS, "class_weight": "balanced", "weight_decay": 1e-2},
+    "logreg": {**_LBFGS, "class_weight": None, "weight_decay": 3e-3},
+    "logreg+balanced+confidence": {**_LBFGS, "class_weight": "balanced", "weight_decay": 3e-3, "confidence_weighting": True},
+    # minibatch Adam stopped early on the dev set: a different (implicit) regulariser
+    "logreg+balanced+adam": {"model": "logreg", "solver": "adam", "lr": 3e-2, "weight_decay": 0.0,
+                             "class_weight": "balanced", "confidence_weighting": False},
+}
+_WEIGHT_PREFIX = "weight:"
 
 
 class EndModel(BaseEstimator):
@@ -42,20 +55,35 @@ class EndModel(BaseEstimator):
 
         loss = sum_i w_i * ( -sum_c a_c * p_ic * log softmax(f(x_i))_c ) / sum_i ( w_i * sum_c a_c * p_ic )
 
+    Training minimises that loss plus ``weight_decay / 2 * ||W||^2`` over the weight
+    matrices. The linear model is solved full-batch by L-BFGS, the MLP by minibatch Adam;
+    both score the dev set (or a held-out slice) after every epoch and keep the best
+    epoch's weights. With a dev set and ``model="auto"`` (the default) the model fits each
+    configuration of :data:`CANDIDATES` on the training rows and keeps the one with the
+    best dev score (``selected_``, ``dev_scores_``). ``benchmarks/bench_endmodel.py``
+    chose these defaults on five WRENCH text sets (the table is in benchmarks/README.md).
+
     Parameters
     ----------
-    model : {"logreg", "mlp"} or torch.nn.Module, default="logreg"
-        The network. A user module must map a float32 batch ``(b, n_features)`` to logits
-        ``(b, k)``; ``fit`` trains a copy of it (the instance you pass is left untouched).
+    model : {"auto", "logreg", "mlp"} or torch.nn.Module, default="auto"
+        The network. ``"auto"`` is ``"logreg"`` without a dev set and the dev-set choice
+        among :data:`CANDIDATES` (which set ``model``, ``class_weight``, ``weight_decay``
+        and ``confidence_weighting``, overriding yours) with one. A user module must map a float32 batch
+        ``(b, n_features)`` to logits ``(b, k)``; ``fit`` trains a copy of it (the instance
+        you pass is left untouched).
+    solver : {"auto", "lbfgs", "adam"}, default="auto"
+        ``"lbfgs"``: full-batch L-BFGS with a strong-Wolfe line search (an epoch is
+        ``LBFGS_ITERATIONS`` iterations; it stops once converged). ``"adam"``: minibatch
+        Adam (an epoch is one pass). ``"auto"``: L-BFGS for ``"logreg"``, Adam otherwise.
     hidden_dims : tuple of int, default=(256,)
         Hidden layer widths of ``"mlp"``.
     dropout : float, default=0.1
         Dropout after each hidden layer of ``"mlp"``.
     lr : float, default=1e-3
-        AdamW learning rate.
-    weight_decay : float, default=0.0
-        AdamW weight decay.
-    n_epochs : int, default=50
+        Adam's learning rate (L-BFGS takes unit steps scaled by its line search).
+    weight_decay : float, default=3e-3
+        L2 penalty on the weight matrices (not the biases), added to the loss.
+    n_epochs : int, default=100
         Most epochs to train.
     batch_size : int or None, default=None
         ``None`` picks one for the device (128 on CPU, 1024 on CUDA, smaller when rows are so
@@ -71,14 +99,14 @@ class EndModel(BaseEstimator):
         class 1 (binary tasks only).
     confidence_weighting : bool, default=False
         Weight rows by the label model's confidence (see above).
-    class_weight : None, "balanced" or array-like of shape (k,), default=None
+    class_weight : None, "balanced" or array-like of shape (k,), default="balanced"
         Per-class loss weights ``a_c``. ``"balanced"`` sets ``a_c = m / (k * m_c)``, where
         ``m_c`` is class ``c``'s training target mass ``sum_i w_i * p_ic`` (``m`` the total
         over classes): every class with target mass then carries the same total weight,
         and a class without any gets weight 0 (it has no rows to weigh). This undoes the
         class skew of labels from LFs that fire more often for some classes than others,
-        which a label model passes on to its probabilistic labels; choose it on a dev set
-        (the measurements are in ``benchmarks/README.md``). An array gives the weights
+        which a label model passes on to its probabilistic labels (it raised the end
+        model's score on every WRENCH text set measured, see ``benchmarks/README.md``). An array gives the weights
         directly (non-negative, finite, not all zero); weights that leave every training
         row without loss weight raise a ``ValueError``.
     filter_unlabeled : bool, default=True
@@ -118,6 +146,17 @@ class EndModel(BaseEstimator):
         noise-aware loss on the held-out slice; higher is better) without a dev set.
     best_epoch_ : int
         0-based epoch whose weights were kept.
+    stop_reason_ : str
+        When and why training stopped (converged, early stop, all epochs) and which epoch
+        was kept; the progress bar ends with the same line.
+    solver_ : str
+        ``"lbfgs"`` or ``"adam"``.
+    selected_ : str
+        The configuration trained (a key of :data:`CANDIDATES` after a dev-set choice).
+    selected_params_ : dict
+        The parameters that configuration set.
+    dev_scores_ : dict of str to float
+        Best dev score of each candidate (empty without a dev set).
     class_weight_ : numpy.ndarray of shape (k,)
         The class weights ``a_c`` used (all ones without ``class_weight``).
     n_train_rows_ : int
@@ -135,19 +174,20 @@ class EndModel(BaseEstimator):
 
     def __init__(
         self,
-        model: str | nn.Module = "logreg",
+        model: str | nn.Module = "auto",
         *,
+        solver: str = "auto",
         hidden_dims: tuple[int, ...] = (256,),
         dropout: float = 0.1,
         lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        n_epochs: int = 50,
+        weight_decay: float = 3e-3,
+        n_epochs: int = 100,
         batch_size: int | None = None,
         patience: int | None = 5,
         dev_fraction: float = 0.1,
         metric: str = "accuracy",
         confidence_weighting: bool = False,
-        class_weight: str | np.ndarray | list[float] | None = None,
+        class_weight: str | np.ndarray | list[float] | None = "balanced",
         filter_unlabeled: bool = True,
         featurizer: TextFeaturizer | None = None,
         device: str | torch.device = "auto",
@@ -156,6 +196,7 @@ class EndModel(BaseEstimator):
         progress: bool = True,
     ) -> None:
         self.model = model
+        self.solver = solver
         self.hidden_dims = hidden_dims
         self.dropout = dropout
         self.lr = lr
@@ -194,8 +235,9 @@ class EndModel(BaseEstimator):
             Label distribution per row (non-negative, rows sum to 1), e.g. a label model's
             ``predict_proba(L)``.
         X_dev, y_dev : optional
-            Dev features (same kind as ``X``) and gold labels ``0..k-1`` for early stopping.
-            Give both or neither.
+            Dev features (same kind as ``X``) and gold labels ``0..k-1``. With
+            ``model="auto"`` they choose among :data:`CANDIDATES`; they stop training early
+            in any case. Give both or neither.
         covered : bool array of shape (n,), or a LabelMatrix, optional
             Which rows at least one LF voted on: the mask, or anything with a
             ``.covered`` mask (a ``LabelMatrix`` of the same rows).
@@ -222,17 +264,65 @@ class EndModel(BaseEstimator):
         if self.metric == "f1" and k != 2:
             raise ValueError(f"metric='f1' (F1 of class 1) needs a binary task, but probs has {k} classes")
         keep = self._rows_to_keep(target, covered, n)
-
-        rng = np.random.default_rng(self.seed)
+        dev = None
         if X_dev is not None:
             dev_x = as_features(X_dev, "X_dev", featurizer)
             if dev_x.shape[1] != features.shape[1]:
                 raise ValueError(f"X_dev has {dev_x.shape[1]} features but X has {features.shape[1]}")
-            dev_y = check_labels(y_dev, n_rows(dev_x), k, "y_dev")
-            train_rows = keep
-            dev = (dev_x, dev_y, None)
-            dev_metric = self.metric
+            dev = (dev_x, check_labels(y_dev, n_rows(dev_x), k, "y_dev"))
+
+        if self.model == "auto" and dev is not None:
+            configs = dict(CANDIDATES)
         else:
+            configs = {self._config_name(): {"model": "logreg"} if self.model == "auto" else {}}
+        fitted: dict[str, EndModel] = {}
+        for name, overrides in configs.items():
+            candidate = clone(self).set_params(**overrides)
+            candidate._fit_features(plan, features, featurizer, target, keep, dev, name)
+            fitted[name] = candidate
+        scores = {name: max(c.history_["dev_score"]) for name, c in fitted.items()} if dev is not None else {}
+        selected = max(scores, key=scores.get) if len(configs) > 1 else next(iter(configs))  # ties: first
+        for key, value in vars(fitted[selected]).items():
+            if key.endswith("_") and not key.startswith("_"):
+                setattr(self, key, value)
+        self.selected_ = selected
+        self.selected_params_ = {} if isinstance(self.model, nn.Module) else dict(configs[selected])
+        self.dev_scores_ = scores
+        return self
+
+    def _config_name(self) -> str:
+        """The configuration's name in :data:`CANDIDATES`' style, e.g. ``"logreg+balanced"``."""
+        model = "logreg" if self.model == "auto" else self.model
+        name = type(model).__name__ if isinstance(model, nn.Module) else model
+        if isinstance(self.class_weight, str):
+            name += "+balanced"
+        elif self.class_weight is not None:
+            name += "+class_weight"
+        if self.weight_decay != 3e-3:
+            name += f"+weight_decay={self.weight_decay:g}"
+        if self.confidence_weighting:
+            name += "+confidence"
+        return name
+
+    def _solver(self) -> str:
+        if self.solver != "auto":
+            return self.solver
+        return "lbfgs" if self.model in ("auto", "logreg") else "adam"
+
+    def _fit_features(
+        self,
+        plan: DevicePlan,
+        features: Features,
+        featurizer: TextFeaturizer | None,
+        target: torch.Tensor,
+        keep: np.ndarray,
+        dev: tuple[Features, np.ndarray] | None,
+        label: str,
+    ) -> None:
+        """Train one configuration (this estimator's parameters) on checked features."""
+        n, k = n_rows(features), target.shape[1]
+        rng = np.random.default_rng(self.seed)
+        if dev is None:
             shuffled = rng.permutation(keep)
             n_held = int(round(self.dev_fraction * len(keep)))
             if n_held < 1 or n_held >= len(keep):
@@ -242,14 +332,15 @@ class EndModel(BaseEstimator):
                 )
             train_rows = np.sort(shuffled[n_held:])
             held = np.sort(shuffled[:n_held])
-            dev_metric = "neg_heldout_loss"
-
+        else:
+            train_rows = keep
         self.featurizer_ = featurizer
         self.n_features_in_ = int(features.shape[1])
         self.n_classes_ = k
         self.classes_ = np.arange(k)
         self.device_ = plan.device
-        self.dev_metric_ = dev_metric
+        self.dev_metric_ = "neg_heldout_loss" if dev is None else self.metric
+        self.solver_ = self._solver()
         self.n_train_rows_ = len(train_rows)
         weights = _confidence(target) if self.confidence_weighting else torch.ones(n)
         self.class_weight_ = self._class_weights(target, weights, train_rows)
@@ -259,42 +350,64 @@ class EndModel(BaseEstimator):
                 "every training row has loss weight 0: class_weight gives no weight to the classes "
                 f"the labels put their mass on (class_weight_={self.class_weight_.tolist()})"
             )
-        if X_dev is None:
+        if dev is None:
             # The held-out slice is scored with the loss being trained (class and
             # confidence weights included), so early stopping keeps what training aims at.
-            dev = (subset(features, held), None, (target[held], weights[held]))
+            watch = DevSet(subset(features, held), "held-out loss", target=target[held], weights=weights[held])
+        else:
+            watch = DevSet(dev[0], self.metric, labels=dev[1], metric=lambda y, pred: _metric(self.metric, y, pred))
         cuda_rngs = [plan.device.index if plan.device.index is not None else torch.cuda.current_device()] if plan.device.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda_rngs):
             torch.manual_seed(self.seed)
-            self.network_ = self._new_network().to(plan.device)
-            self._train(plan, features, target, weights, train_rows, dev, rng)
-        return self
+            self.network_ = self._network_for(self.n_features_in_, k).to(plan.device)
+            result = self._trainer(plan, label).run(features, target, weights, train_rows, watch, rng)
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.stop_reason_ = result.stop_reason
+
+    def _trainer(self, plan: DevicePlan, label: str) -> Trainer:
+        return Trainer(
+            self.network_,
+            plan,
+            solver=self.solver_,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            n_epochs=self.n_epochs,
+            batch_size=plan.batch_size(self.batch_size, self.n_features_in_),
+            patience=self.patience,
+            sparse_input=not isinstance(self.model, nn.Module),
+            check_logits=self._check_logits,
+            progress=self.progress,
+            label=label,
+        )
 
     def _check_params(self) -> None:
+        models = ("auto", *BUILTIN_MODELS)
         if isinstance(self.model, str):
-            if self.model not in BUILTIN_MODELS:
-                raise ValueError(f"model must be one of {BUILTIN_MODELS} or a torch.nn.Module, got {self.model!r}")
+            if self.model not in models:
+                raise ValueError(f"model must be one of {models} or a torch.nn.Module, got {self.model!r}")
         elif not isinstance(self.model, nn.Module):
-            raise TypeError(f"model must be one of {BUILTIN_MODELS} or a torch.nn.Module, got {type(self.model).__name__}")
+            raise TypeError(f"model must be one of {models} or a torch.nn.Module, got {type(self.model).__name__}")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
         dims = self.hidden_dims
-        if not isinstance(dims, (tuple, list)):
-            raise ValueError(f"hidden_dims must be a tuple of positive ints, got {dims!r}")
+        if not isinstance(dims, (tuple, list)) or not dims:
+            raise ValueError(f"hidden_dims must be a non-empty tuple of positive ints, got {dims!r}")
         for i, width in enumerate(dims):
             check_int(width, f"hidden_dims[{i}]", min_val=1)
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr!r}")
-        if not self.weight_decay >= 0:
-            raise ValueError(f"weight_decay must be non-negative, got {self.weight_decay!r}")
+        check_float(self.dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+        check_float(self.lr, "lr", min_val=0, include_boundaries="neither")
+        check_float(self.weight_decay, "weight_decay", min_val=0)
+        check_float(self.dev_fraction, "dev_fraction", min_val=0, max_val=1, include_boundaries="neither")
         check_int(self.n_epochs, "n_epochs", min_val=1)
         for name in ("batch_size", "patience"):
             if getattr(self, name) is not None:
                 check_int(getattr(self, name), name, min_val=1)
-        if not 0.0 < self.dev_fraction < 1.0:
-            raise ValueError(f"dev_fraction must lie in (0, 1), got {self.dev_fraction!r}")
         if self.metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
+        for name in ("confidence_weighting", "filter_unlabeled", "mixed_precision", "progress"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.featurizer is not None and not isinstance(self.featurizer, TextFeaturizer):
             raise TypeError(f"featurizer must be a TextFeaturizer or None, got {type(self.featurizer).__name__}")
         check_int(self.seed, "seed")
@@ -352,67 +465,10 @@ class EndModel(BaseEstimator):
             )
         return keep
 
-    def _new_network(self) -> nn.Module:
+    def _network_for(self, n_features: int, n_classes: int) -> nn.Module:
         if isinstance(self.model, nn.Module):
             return copy.deepcopy(self.model)
-        return build_network(self.model, self.n_features_in_, self.n_classes_, tuple(self.hidden_dims), self.dropout)
-
-    def _train(
-        self,
-        plan: DevicePlan,
-        features: Features,
-        target: torch.Tensor,
-        weights: torch.Tensor,
-        train_rows: np.ndarray,
-        dev: tuple[Features, np.ndarray | None, torch.Tensor | None],
-        rng: np.random.Generator,
-    ) -> None:
-        net = self.network_
-        optimizer = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        scaler = torch.amp.GradScaler(plan.device.type, enabled=plan.use_grad_scaler)
-        batch = plan.batch_size(self.batch_size, self.n_features_in_)
-        history: dict[str, list[float]] = {"train_loss": [], "dev_score": [], "seconds": []}
-        best_score, best_epoch, best_state = -np.inf, 0, None
-        seen = float(weights[torch.from_numpy(train_rows)].sum())
-        bar = tqdm(range(self.n_epochs), desc="EndModel", unit="epoch", disable=not self.progress)
-        for epoch in bar:
-            start = time.perf_counter()
-            net.train()
-            order = rng.permutation(train_rows)
-            total = torch.zeros((), device=plan.device)  # summed on the device: no sync per batch
-            for lo in range(0, len(order), batch):
-                rows = np.sort(order[lo : lo + batch])  # sorted rows slice a CSR faster
-                xb = plan.to_device(take_rows(features, rows))
-                pb = plan.to_device(target[rows])
-                wb = plan.to_device(weights[rows])
-                with torch.autocast(plan.device.type, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None):
-                    logits = net(xb)
-                self._check_logits(logits, len(rows))
-                loss = _soft_cross_entropy(logits, pb, wb)
-                optimizer.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
-                scaler.step(optimizer)
-                scaler.update()
-                total += loss.detach() * wb.sum()
-            score = self._dev_score(plan, dev)
-            history["train_loss"].append(float(total) / max(seen, 1e-12))
-            history["dev_score"].append(score)
-            history["seconds"].append(time.perf_counter() - start)
-            bar.set_postfix(loss=f"{history['train_loss'][-1]:.4f}", dev=f"{score:.4f}")
-            if score > best_score:
-                best_score, best_epoch = score, epoch
-                if self.patience is not None:
-                    best_state = {key: value.detach().clone() for key, value in net.state_dict().items()}
-            elif self.patience is not None and epoch - best_epoch >= self.patience:
-                break
-        bar.close()
-        if best_state is not None:
-            net.load_state_dict(best_state)
-        else:
-            best_epoch = len(history["train_loss"]) - 1
-        net.eval()
-        self.history_ = history
-        self.best_epoch_ = best_epoch
+        return build_network(self.model, n_features, n_classes, tuple(self.hidden_dims), self.dropout)
 
     def _check_logits(self, logits: torch.Tensor, rows: int) -> None:
         if logits.shape != (rows, self.n_classes_):
@@ -420,30 +476,6 @@ class EndModel(BaseEstimator):
                 f"model returned logits of shape {tuple(logits.shape)} for a batch of {rows} rows; "
                 f"expected ({rows}, {self.n_classes_}) (one logit per class of probs)"
             )
-
-    def _dev_score(
-        self, plan: DevicePlan, dev: tuple[Features, np.ndarray | None, tuple[torch.Tensor, torch.Tensor] | None]
-    ) -> float:
-        dev_x, dev_y, held_out = dev
-        logits = self._logits(plan, dev_x)
-        if dev_y is not None:
-            return _metric(self.metric, dev_y, logits.argmax(dim=1).numpy())
-        held_target, held_weights = held_out
-        return -float(_soft_cross_entropy(logits, held_target, held_weights))
-
-    @torch.no_grad()
-    def _logits(self, plan: DevicePlan, features: Features) -> torch.Tensor:
-        """Float32 CPU logits for every row, computed batch by batch."""
-        self.network_.eval()
-        batch = plan.batch_size(self.batch_size, self.n_features_in_)
-        out = []
-        for lo in range(0, n_rows(features), batch):
-            xb = plan.to_device(take_rows(features, slice(lo, lo + batch)))
-            with torch.autocast(plan.device.type, dtype=plan.amp_dtype, enabled=plan.amp_dtype is not None):
-                logits = self.network_(xb)
-            self._check_logits(logits, xb.shape[0])
-            out.append(logits.float().cpu())
-        return torch.cat(out) if out else torch.empty(0, self.n_classes_)
 
     # -------------------------------------------------------------- predict
     def _plan(self) -> DevicePlan:
@@ -456,7 +488,7 @@ class EndModel(BaseEstimator):
         features = as_features(X, "X", self.featurizer_)
         if features.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {features.shape[1]} features but the model was fitted on {self.n_features_in_}")
-        return torch.softmax(self._logits(plan, features).double(), dim=1).numpy()
+        return torch.softmax(self._trainer(plan, "").logits(features).double(), dim=1).numpy()
 
     def predict(self, X: Any) -> np.ndarray:
         """Most likely class per row, shape ``(n,)``."""
@@ -470,19 +502,19 @@ class EndModel(BaseEstimator):
 
     # ---------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
-        """Save to the folder ``path``: weights (``state_dict``), JSON metadata, featurizer.
+        """Save to one ``.npz`` file (see :mod:`weaklab.persistence`): weights and JSON metadata.
 
-        Nothing is pickled. A user-supplied ``model`` is saved as weights only; pass the
-        same kind of module to :meth:`load`.
+        The network's ``state_dict`` tensors, the text featurizer's IDF weights, and a JSON
+        header (hyper-parameters, fitted attributes, vocabularies). Nothing is pickled. A
+        user-supplied ``model`` is saved as weights only; pass the same kind of module to
+        :meth:`load`.
 
         Returns
         -------
         pathlib.Path
-            The folder.
+            The file written (``.npz`` appended when missing).
         """
         check_is_fitted(self, "network_", msg="EndModel is not fitted; nothing to save")
-        folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
         params = self.get_params(deep=False)
         custom = isinstance(self.model, nn.Module)
         params["model"] = type(self.model).__name__ if custom else self.model
@@ -492,36 +524,41 @@ class EndModel(BaseEstimator):
             params["class_weight"] = [float(w) for w in np.asarray(params["class_weight"], dtype=np.float64)]
         given = params.pop("featurizer")
         params["featurizer"] = None if given is None else given.json_params()
+        state = {key: value.detach().cpu() for key, value in self.network_.state_dict().items()}
+        arrays = {_WEIGHT_PREFIX + key: value.float().numpy() for key, value in state.items()}
         meta: dict[str, Any] = {
-            "format_version": FORMAT_VERSION,
             "estimator": "EndModel",
             "custom_module": custom,
             "params": params,
-            "n_features_in_": self.n_features_in_,
-            "n_classes_": self.n_classes_,
-            "dev_metric_": self.dev_metric_,
-            "best_epoch_": self.best_epoch_,
-            "class_weight_": [float(w) for w in self.class_weight_],
-            "n_train_rows_": self.n_train_rows_,
-            "history_": self.history_,
+            "fitted": {
+                "n_features_in_": self.n_features_in_,
+                "n_classes_": self.n_classes_,
+                "dev_metric_": self.dev_metric_,
+                "best_epoch_": self.best_epoch_,
+                "class_weight_": [float(w) for w in self.class_weight_],
+                "n_train_rows_": self.n_train_rows_,
+                "history_": self.history_,
+                "selected_": self.selected_,
+                "selected_params_": self.selected_params_ if not custom else {},
+                "dev_scores_": self.dev_scores_,
+                "solver_": self.solver_,
+                "stop_reason_": self.stop_reason_,
+            },
+            "weights": {key: [str(value.dtype).removeprefix("torch."), list(value.shape)] for key, value in state.items()},
             "featurizer": None,
         }
         if self.featurizer_ is not None:
-            meta["featurizer"], idf = self.featurizer_.to_state()
-            np.savez(folder / _IDF_FILE, idf=idf)
-        state = {key: value.detach().cpu() for key, value in self.network_.state_dict().items()}
-        torch.save(state, folder / _WEIGHTS_FILE)
-        (folder / _META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        return folder
+            meta["featurizer"], arrays["featurizer_idf"] = self.featurizer_.to_state()
+        return save_npz_json(path, arrays, meta)
 
     @classmethod
     def load(cls, path: str | Path, module: nn.Module | None = None, device: str | torch.device = "auto") -> "EndModel":
-        """Load a model saved with :meth:`save`.
+        """Load a model saved with :meth:`save` (never unpickles).
 
         Parameters
         ----------
         path : str or Path
-            The folder :meth:`save` wrote.
+            The ``.npz`` file :meth:`save` wrote.
         module : torch.nn.Module, optional
             Required when the model was trained with a user module: an instance of the same
             architecture, into which the saved weights are loaded. Must be omitted otherwise.
@@ -532,54 +569,67 @@ class EndModel(BaseEstimator):
         -------
         EndModel
         """
-        folder = Path(path)
-        meta_path = folder / _META_FILE
-        if not meta_path.is_file():
-            raise FileNotFoundError(f"no saved EndModel at {folder} ({_META_FILE} missing)")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("estimator") != "EndModel" or meta.get("format_version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{meta_path} is not an EndModel save of format {FORMAT_VERSION} "
-                f"(estimator={meta.get('estimator')!r}, format_version={meta.get('format_version')!r})"
-            )
-        params = dict(meta["params"])
-        params["hidden_dims"] = tuple(params["hidden_dims"])
-        params["device"] = device
-        if params["featurizer"] is not None:
-            params["featurizer"] = TextFeaturizer.from_params(params["featurizer"])
-        if meta["custom_module"]:
+        arrays, meta = load_npz_json(path)
+        if meta.get("estimator") != "EndModel":
+            raise ValueError(f"{path} is not a saved EndModel (estimator={meta.get('estimator')!r})")
+        try:
+            params = dict(meta["params"])
+            fitted = dict(meta["fitted"])
+            params["hidden_dims"] = tuple(params["hidden_dims"])
+            params["device"] = device
+            if params["featurizer"] is not None:
+                params["featurizer"] = TextFeaturizer.from_params(params["featurizer"])
+            custom = meta["custom_module"]
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path} has an incomplete EndModel header: {exc!r}") from exc
+        if custom:
             if module is None:
                 raise ValueError(
-                    f"{folder} was trained with a user module ({params['model']}); pass an instance of it: "
+                    f"{path} was trained with a user module ({params['model']}); pass an instance of it: "
                     "EndModel.load(path, module=YourModule(...))"
                 )
             if not isinstance(module, nn.Module):
                 raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
             params["model"] = module
         elif module is not None:
-            raise ValueError(f"{folder} holds a built-in {params['model']!r} model; do not pass module")
+            raise ValueError(f"{path} holds a built-in {params['model']!r} model; do not pass module")
         self = cls(**params)
         self._check_params()
         plan = plan_device(device, self.mixed_precision)
-        self.n_features_in_ = int(meta["n_features_in_"])
-        self.n_classes_ = int(meta["n_classes_"])
-        self.classes_ = np.arange(self.n_classes_)
-        self.dev_metric_ = meta["dev_metric_"]
-        self.best_epoch_ = int(meta["best_epoch_"])
-        # saves written before class weights existed trained without them
-        self.class_weight_ = np.asarray(meta.get("class_weight_", np.ones(self.n_classes_)), dtype=np.float64)
-        self.n_train_rows_ = int(meta["n_train_rows_"])
-        self.history_ = {key: list(values) for key, values in meta["history_"].items()}
+        try:
+            self.n_features_in_ = int(fitted["n_features_in_"])
+            self.n_classes_ = int(fitted["n_classes_"])
+            self.classes_ = np.arange(self.n_classes_)
+            self.dev_metric_ = str(fitted["dev_metric_"])
+            self.best_epoch_ = int(fitted["best_epoch_"])
+            self.class_weight_ = np.asarray(fitted["class_weight_"], dtype=np.float64)
+            self.n_train_rows_ = int(fitted["n_train_rows_"])
+            self.history_ = {str(key): [float(v) for v in values] for key, values in fitted["history_"].items()}
+            self.selected_ = str(fitted["selected_"])
+            self.selected_params_ = dict(fitted["selected_params_"])
+            self.dev_scores_ = {str(key): float(v) for key, v in fitted["dev_scores_"].items()}
+            self.solver_ = str(fitted["solver_"])
+            self.stop_reason_ = str(fitted["stop_reason_"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path} has invalid EndModel fitted metadata: {exc!r}") from exc
+        if self.n_features_in_ < 1 or self.n_classes_ < 2 or self.class_weight_.shape != (self.n_classes_,):
+            raise ValueError(f"{path} has inconsistent EndModel metadata (n_features_in_, n_classes_, class_weight_)")
         self.featurizer_ = None
         if meta["featurizer"] is not None:
-            with np.load(folder / _IDF_FILE, allow_pickle=False) as saved:
-                self.featurizer_ = TextFeaturizer.from_state(meta["featurizer"], saved["idf"])
-        network = self._new_network()
-        state = torch.load(folder / _WEIGHTS_FILE, map_location="cpu", weights_only=True)
+            if "featurizer_idf" not in arrays:
+                raise ValueError(f"{path} has a featurizer header but no featurizer_idf array")
+            self.featurizer_ = TextFeaturizer.from_state(meta["featurizer"], arrays["featurizer_idf"])
+            if self.featurizer_.n_features_ != self.n_features_in_:
+                raise ValueError(f"{path}: the featurizer makes {self.featurizer_.n_features_} features, the model expects {self.n_features_in_}")
+        network = clone(self).set_params(**self.selected_params_)._network_for(self.n_features_in_, self.n_classes_)
+        state = {key[len(_WEIGHT_PREFIX):]: torch.from_numpy(value) for key, value in arrays.items() if key.startswith(_WEIGHT_PREFIX)}
+        for key, value in state.items():
+            if value.dtype != torch.float32 or not bool(torch.isfinite(value).all()):
+                raise ValueError(f"{path}: weight {key!r} must be finite float32, got {value.dtype}")
         try:
             network.load_state_dict(state)
         except RuntimeError as exc:
-            raise ValueError(f"the saved weights in {folder} do not fit the model's architecture: {exc}") from exc
+            raise ValueError(f"the saved weights in {path} do not fit the model's architecture: {exc}") from exc
         self.network_ = network.to(plan.device).eval()
         self.device_ = plan.device
         return self
@@ -608,12 +658,6 @@ def _apply_class_weights(
     zero = row <= 0
     new_target = torch.where(zero[:, None], target, scaled / row.clamp_min(1e-30)[:, None])
     return new_target, weights * torch.where(zero, torch.zeros_like(row), row)
-
-
-def _soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Weighted mean over rows of the cross-entropy against soft labels (float32 maths)."""
-    per_row = -(target * torch.log_softmax(logits.float(), dim=1)).sum(dim=1)
-    return (weights * per_row).sum() / weights.sum().clamp_min(1e-12)
 
 
 def _metric(name: str, y: np.ndarray, pred: np.ndarray) -> float:

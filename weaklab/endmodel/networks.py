@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import scipy.sparse as sp
 import torch
 from torch import nn
 
-__all__ = ["BUILTIN_MODELS", "DevicePlan", "build_network", "plan_device", "resolve_device"]
+__all__ = ["BUILTIN_MODELS", "DevicePlan", "SparseBatch", "build_network", "forward", "plan_device", "resolve_device"]
 
 BUILTIN_MODELS = ("logreg", "mlp")
 
@@ -36,6 +38,69 @@ def build_network(model: str, n_features: int, n_classes: int, hidden_dims: tupl
         width = hidden
     layers.append(nn.Linear(width, n_classes))
     return nn.Sequential(*layers)
+
+
+class SparseBatch:
+    """Sparse rows for a built-in network's first layer, never densified.
+
+    On the CPU the rows stay a SciPy CSR matrix (its products are much faster than
+    torch's CPU sparse kernels); on CUDA they become a torch sparse CSR tensor, with its
+    transpose for the weight gradient (cuSPARSE).
+    """
+
+    def __init__(self, csr: sp.csr_matrix, device: torch.device | None = None, pin: bool = False) -> None:
+        self.csr = csr
+        self.shape = csr.shape
+        self.device = device or torch.device("cpu")
+        self.rows, self.rows_t = None, None
+        if self.device.type != "cpu":
+            self.rows = _torch_csr(csr, self.device, pin)
+            self.rows_t = _torch_csr(csr.T.tocsr(), self.device, pin)
+
+
+def _torch_csr(csr: sp.csr_matrix, device: torch.device, pin: bool) -> torch.Tensor:
+    parts = [torch.from_numpy(np.ascontiguousarray(a)) for a in (csr.indptr.astype(np.int64), csr.indices.astype(np.int64), csr.data)]
+    if pin:
+        parts = [part.pin_memory() for part in parts]
+    parts = [part.to(device, non_blocking=pin) for part in parts]
+    return torch.sparse_csr_tensor(*parts, size=csr.shape, check_invariants=False)
+
+
+class _SparseLinear(torch.autograd.Function):
+    """``x @ weight.T + bias`` for a :class:`SparseBatch` ``x`` (float32)."""
+
+    @staticmethod
+    def forward(ctx, weight: torch.Tensor, bias: torch.Tensor | None, x: SparseBatch) -> torch.Tensor:
+        ctx.x = x
+        w = weight.detach().float()
+        if x.rows is None:
+            out = torch.from_numpy(np.asarray(x.csr @ w.numpy().T, dtype=np.float32))
+        else:
+            out = torch.mm(x.rows, w.t())
+        return out if bias is None else out + bias.detach().float()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x = ctx.x
+        g = grad.float().contiguous()
+        if x.rows is None:
+            grad_w = torch.from_numpy(np.asarray(x.csr.T @ g.numpy(), dtype=np.float32)).t()
+        else:
+            grad_w = torch.mm(x.rows_t, g).t()
+        return grad_w.contiguous(), (g.sum(dim=0) if ctx.needs_input_grad[1] else None), None
+
+
+def forward(network: nn.Module, x: "torch.Tensor | SparseBatch") -> torch.Tensor:
+    """``network(x)``; a :class:`SparseBatch` goes through the first layer's sparse product.
+
+    Only the built-in networks (a ``Linear``, or a ``Sequential`` that starts with one)
+    take sparse batches.
+    """
+    if not isinstance(x, SparseBatch):
+        return network(x)
+    first, rest = (network, None) if isinstance(network, nn.Linear) else (network[0], network[1:])
+    out = _SparseLinear.apply(first.weight, first.bias, x)
+    return out if rest is None else rest(out)
 
 
 @dataclass(frozen=True)
@@ -67,8 +132,10 @@ class DevicePlan:
         base = _BASE_BATCH.get(self.device.type, _BASE_BATCH["cpu"])
         return max(1, min(base, _BATCH_BYTES // (4 * max(1, n_features))))
 
-    def to_device(self, tensor: torch.Tensor) -> torch.Tensor:
-        """Move a CPU tensor to the device (pinned + non-blocking where that helps)."""
+    def to_device(self, tensor: "torch.Tensor | SparseBatch") -> "torch.Tensor | SparseBatch":
+        """Move a CPU tensor or :class:`SparseBatch` to the device (pinned + non-blocking where that helps)."""
+        if isinstance(tensor, SparseBatch):
+            return tensor if self.device.type == "cpu" else SparseBatch(tensor.csr, self.device, self.pin_memory)
         if self.pin_memory:
             tensor = tensor.pin_memory()
         return tensor.to(self.device, non_blocking=self.pin_memory)

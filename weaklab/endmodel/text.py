@@ -10,6 +10,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["TextFeaturizer", "as_texts", "is_text"]
@@ -50,6 +51,8 @@ class TextFeaturizer(BaseEstimator):
 
     Attributes
     ----------
+    union_ : sklearn.pipeline.FeatureUnion
+        The fitted blocks (one ``TfidfVectorizer`` each, weighted ``1/sqrt(blocks)``).
     vectorizers_ : list of sklearn.feature_extraction.text.TfidfVectorizer
         The fitted vectorizer of each block.
     n_features_ : int
@@ -122,21 +125,23 @@ class TextFeaturizer(BaseEstimator):
         docs = as_texts(texts, "texts")
         if not docs:
             raise ValueError("texts is empty; TextFeaturizer needs at least one document to fit")
-        vectorizers = self._vectorizers()
+        union = _union(self._vectorizers())
         try:
-            self.vectorizers_ = [v.fit(docs) for v in vectorizers]
+            union.fit(docs)
         except ValueError as exc:  # e.g. "empty vocabulary"
             raise ValueError(f"TextFeaturizer could not fit texts: {exc}") from exc
-        self.n_features_ = sum(len(v.vocabulary_) for v in self.vectorizers_)
+        self._set_union(union)
         return self
+
+    def _set_union(self, union: FeatureUnion) -> None:
+        self.union_ = union
+        self.vectorizers_ = [vectorizer for _, vectorizer in union.transformer_list]
+        self.n_features_ = sum(len(v.vocabulary_) for v in self.vectorizers_)
 
     def transform(self, texts: Sequence[str] | pd.Series | np.ndarray) -> sp.csr_matrix:
         """TF-IDF matrix (CSR, float32, one row per text, rows of unit L2 norm)."""
         check_is_fitted(self, "vectorizers_", msg="TextFeaturizer is not fitted; call fit(texts) first")
-        docs = as_texts(texts, "texts")
-        blocks = [v.transform(docs) for v in self.vectorizers_]
-        scale = np.float32(1.0 / np.sqrt(len(blocks)))
-        return sp.csr_matrix(sp.hstack(blocks, format="csr") * scale, dtype=np.float32)
+        return sp.csr_matrix(self.union_.transform(as_texts(texts, "texts")), dtype=np.float32)
 
     def fit_transform(self, texts: Sequence[str] | pd.Series | np.ndarray) -> sp.csr_matrix:
         """:meth:`fit` then :meth:`transform` on the same texts."""
@@ -157,11 +162,18 @@ class TextFeaturizer(BaseEstimator):
         sizes = [len(vocab) for vocab in vocabularies]
         if sum(sizes) != len(idf):
             raise ValueError(f"featurizer state is inconsistent: {sum(sizes)} terms but {len(idf)} IDF weights")
-        self.vectorizers_ = self._vectorizers(vocabularies)
-        for vectorizer, weights in zip(self.vectorizers_, np.split(np.asarray(idf, dtype=np.float64), np.cumsum(sizes)[:-1])):
+        vectorizers = self._vectorizers(vocabularies)
+        for vectorizer, weights in zip(vectorizers, np.split(np.asarray(idf, dtype=np.float64), np.cumsum(sizes)[:-1])):
             vectorizer.idf_ = weights
-        self.n_features_ = sum(sizes)
+        self._set_union(_union(vectorizers))
         return self
+
+
+def _union(vectorizers: list[TfidfVectorizer]) -> FeatureUnion:
+    """The blocks side by side, each scaled by ``1/sqrt(blocks)`` so rows keep unit L2 norm."""
+    names = [v.analyzer for v in vectorizers]
+    scale = 1.0 / np.sqrt(len(vectorizers))
+    return FeatureUnion(list(zip(names, vectorizers)), transformer_weights={name: scale for name in names})
 
 
 def is_text(X: object) -> bool:

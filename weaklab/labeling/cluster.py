@@ -12,8 +12,10 @@ __all__ = ["dask_client"]
 def dask_client(scheduler: str | None, workers: int) -> Iterator[object]:
     """A client on ``scheduler`` (an address), or on a fresh local cluster of process workers.
 
-    The local cluster starts without a dashboard (nothing listens on port 8787) and with
-    one thread per worker, so LFs that are not thread-safe stay correct.
+    The local cluster's scheduler serves its HTTP endpoints (and the dashboard, where bokeh
+    is installed) on a free port: ``dashboard_address=None`` does not stop that server, it
+    only sends it to port 8787 first, which warns whenever two clusters run at once. One
+    thread per worker, so LFs that are not thread-safe stay correct.
 
     Examples
     --------
@@ -29,6 +31,6 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[object]:
             yield client
         return
     with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster, Client(cluster) as client:
         yield client

@@ -11,16 +11,48 @@ from scipy.special import softmax
 from .._validation import check_float, check_int
 from ..kernels import label_models as K
 from ._maths import lf_accuracies, log_tables, logodds_tables, one_coin_confusion
+from ..matrix import LabelMatrix
 from .base import BaseLabelModel, check_option
 from .fit_source import DevSet, csr_arrays
 
 __all__ = ["DawidSkene"]
 
 
-def _em_block(table: np.ndarray, base: np.ndarray, L) -> tuple:
+_NO_WEIGHTS = np.empty(0)
+
+
+class _VotePairs:
+    """The (LF, label) pairs the training votes hold, for the k > 2 E-step (``K.em_pass_pairs``)."""
+
+    def __init__(self, lf_class: np.ndarray) -> None:
+        m, self.k = lf_class.shape
+        observed = np.flatnonzero(lf_class.ravel() > 0)
+        self.lf, self.label = np.divmod(observed, self.k)
+        self.lookup = np.full(m * self.k, -1, dtype=np.int64)
+        self.lookup[observed] = np.arange(observed.size)
+
+    def of(self, L) -> np.ndarray:
+        """The pair id of every vote of ``L`` (in CSR order)."""
+        c = L.csr
+        return self.lookup[c.indices.astype(np.int64) * self.k + c.data.astype(np.int64) - 1]
+
+    def counts(self, pair_counts: np.ndarray, m: int) -> np.ndarray:
+        """``counts[j, l, y]`` (m, k, k) from the per-pair counts."""
+        out = np.zeros((m, self.k, self.k))
+        out[self.lf, self.label] = pair_counts
+        return out
+
+
+def _em_block(table: np.ndarray, base: np.ndarray, L, pairs: _VotePairs | None = None,
+              vote_pairs: np.ndarray | None = None, weights: np.ndarray = _NO_WEIGHTS) -> tuple:
+    """One E-step's sums over the rows of ``L`` (k = 2: log-odds pass; else over vote pairs)."""
     if base.shape[0] == 2:
-        return K.em_pass_binary(*csr_arrays(L), *logodds_tables(table, base), L.n_lfs)
-    return K.em_pass(*csr_arrays(L), table, base, L.n_lfs)
+        return K.em_pass_binary(*csr_arrays(L), *logodds_tables(table, base), L.n_lfs, weights)
+    if vote_pairs is None:
+        vote_pairs = pairs.of(L)
+    compact = np.ascontiguousarray(table[pairs.lf, pairs.label])
+    pair_counts, sums, ll = K.em_pass_pairs(L.csr.indptr, vote_pairs, compact, base, weights)
+    return pairs.counts(pair_counts, L.n_lfs), sums, ll
 
 
 def em_totals(
@@ -278,17 +310,32 @@ class DawidSkene(BaseLabelModel):
             conf = one_coin_confusion(rng.uniform(0.55, 0.95, size=m), k)
             cov = np.repeat(np.clip(votes_per_lf / n_rows, 1e-6, 1 - 1e-6)[:, None], k, axis=1)
             prior = class_balance if class_balance is not None else np.full(k, 1.0 / k)
+        distinct = source.distinct_rows()
+        pairs = _VotePairs(classes_voted) if k > 2 else None
+        if distinct is not None:  # each distinct vote pattern once, weighted by its rows
+            rows, weights = distinct
+            block = partial(_em_block, L=rows, pairs=pairs, weights=weights,
+                            vote_pairs=None if pairs is None else pairs.of(rows))
+        elif isinstance(source.L, LabelMatrix) and pairs is not None:
+            block = partial(_em_block, L=source.L, pairs=pairs, vote_pairs=pairs.of(source.L))
+        else:
+            block = None
+        use_cov = self.model_abstain is not False
         history: list[float] = []
-        converged = False
-        n_iter = 0
-        for n_iter in range(1, int(self.max_iter) + 1):
-            table, base = log_tables(prior, conf, cov if self.model_abstain is not False else None)
-            stats = source.map_sum(partial(_em_block, table, base))
+
+        def em_step(params: tuple) -> tuple:
+            table, base = log_tables(params[0], params[1], params[2] if use_cov else None)
+            if block is None:
+                stats = source.map_sum(partial(_em_block, table, base, pairs=pairs))
+            else:
+                stats = block(table, base)
             counts, sums, ll = em_totals(stats, table, base, classes_voted, n_rows)
             history.append(-ll / n_rows)
-            prior, conf, cov = self._m_step(
-                counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied
-            )
+            return self._m_step(counts + dev_counts, sums + dev_sums, votes_per_lf, n_rows, class_balance, tied)
+
+        converged = False
+        for n_iter in range(1, int(self.max_iter) + 1):
+            prior, conf, cov = em_step((prior, conf, cov))
             if len(history) > 1 and abs(history[-2] - history[-1]) < self.tol:
                 converged = True
                 break

@@ -108,6 +108,7 @@ class FitSource:
         self.lf_names = L.lf_names
         self.cardinality = L.cardinality
         self._majority: MajorityStats | None = None
+        self._distinct: tuple | None = None
         #: Per-fit cache, keyed by the computing function's name and what it depends on.
         self.memo: dict[Any, Any] = {}
 
@@ -126,6 +127,45 @@ class FitSource:
                     value.setflags(write=False)  # shared by every model of the fit
             self._majority = stats
         return self._majority
+
+    def distinct_rows(self) -> tuple[LabelMatrix, np.ndarray] | None:
+        """``(rows, weights)``: each distinct vote pattern once and how many rows hold it.
+
+        Rows with the same votes have the same posterior, so an E-step over the distinct
+        patterns, each weighted by its count, gives exactly the sums over all rows. Sparse
+        one-sided LFs leave few patterns (100 k rows x 100 LFs at 1-2 % coverage: about a
+        tenth). ``None`` for a partitioned matrix, or when a sample of the rows shows more
+        than half of them distinct (dense matrices), where merging would not pay.
+        Computed once per fit.
+
+        Examples
+        --------
+        >>> source = FitSource(LabelMatrix.from_dense(np.array([[0, 1], [-1, -1], [0, 1], [0, 1]])))
+        >>> rows, weights = source.distinct_rows()
+        >>> sorted(zip(rows.to_dense().tolist(), weights.tolist()))
+        [([-1, -1], 1.0), ([0, 1], 3.0)]
+        """
+        if self._distinct is None:
+            self._distinct = (_distinct_rows(self.L) if isinstance(self.L, LabelMatrix) else None,)
+        return self._distinct[0]
+
+
+#: Rows hashed to decide whether merging equal rows pays (see ``FitSource.distinct_rows``).
+_PATTERN_SAMPLE = 10_000
+
+
+def _distinct_rows(L: LabelMatrix) -> tuple[LabelMatrix, np.ndarray] | None:
+    indptr, indices, data = csr_arrays(L)
+    n = L.n_rows
+    sample = np.arange(0, n, max(1, n // _PATTERN_SAMPLE), dtype=np.int64)
+    # In expectation a sample holds a larger distinct share than all rows do.
+    if np.unique(K.row_hashes(indptr, indices, data, sample)).size > sample.size // 2:
+        return None
+    hashes = K.row_hashes(indptr, indices, data, np.arange(n, dtype=np.int64))
+    _, first, inverse, counts = np.unique(hashes, return_index=True, return_inverse=True, return_counts=True)
+    if not K.rows_equal(indptr, indices, data, first[inverse].astype(np.int64)):
+        return None  # a 64-bit hash collision: use every row
+    return L[first], counts.astype(np.float64)
 
 
 def check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:

@@ -91,13 +91,103 @@ def agreement_totals(model: "BaseLabelModel", source: FitSource):
     return stats
 
 
+#: Share of the rows with a clear majority on which overruling majority vote is reported.
+DISAGREEMENT_SHARE = 0.05
+#: An estimated accuracy this close to 1 or to 1/k is reported as sitting at a bound.
+BOUND_TOLERANCE = 1e-3
+#: A shrunk class prior this many times above majority vote's share of the class is reported.
+PRIOR_PULL = 2.0
+
+
+def _model_argmax(model: "BaseLabelModel", L: LabelMatrix) -> np.ndarray:
+    """The model's argmax per row (first maximum), as the agreement statistics count it."""
+    tables = model._argmax_tables()
+    if tables is not None:
+        return K.loglinear_scores(*csr_arrays(L), *tables).argmax(axis=1)
+    return np.asarray(model._predict_proba_covered(L)).argmax(axis=1)
+
+
+def _overruled_block(model: "BaseLabelModel", L: LabelMatrix) -> np.ndarray:
+    """Per LF: its votes for the unique majority on rows where the model predicts another class."""
+    winner = K.majority_winner(*csr_arrays(L), L.cardinality)
+    rows = np.flatnonzero(winner >= 0)
+    rows = rows[_model_argmax(model, L[rows]) != winner[rows]]
+    sub = L[rows].csr
+    on_winner = (sub.data.astype(np.int64) - 1) == np.repeat(winner[rows], np.diff(sub.indptr))
+    return np.bincount(sub.indices[on_winner], minlength=L.n_lfs).astype(np.float64)
+
+
+def _names(model: "BaseLabelModel", lfs: np.ndarray, limit: int = 5) -> str:
+    shown = ", ".join(repr(model.lf_names_[j]) for j in lfs[:limit])
+    return shown + (f" and {len(lfs) - limit} more" if len(lfs) > limit else "")
+
+
+def _disagreement_message(model: "BaseLabelModel", source: FitSource, share: float, n_rows: float) -> str:
+    overruled = source.map_sum(partial(_overruled_block, model._guard_model()))
+    top = np.argsort(-overruled, kind="stable")[:3]
+    top = top[overruled[top] > 0]
+    named = ", ".join(f"{model.lf_names_[j]!r} ({int(overruled[j]):,} votes)" for j in top)
+    return (
+        f"disagrees with majority vote on {share:.0%} of the rows with a clear majority "
+        f"({int(round(n_rows)):,} rows); the LFs it overrules most: {named}. That is right when the LFs "
+        "it trusts instead are conditionally independent and wrong when they are correlated "
+        "(then their votes count twice): check some of these rows by hand; a dev set "
+        "(L_dev, Y_dev) lets LabelModel choose majority vote where it is better"
+    )
+
+
+def _bound_messages(model: "BaseLabelModel", lf_votes: np.ndarray) -> list[str]:
+    """LFs whose estimated accuracy sits at 1 or at 1/k: the model could not estimate it."""
+    k = model.cardinality_
+    acc = np.asarray(model.accuracies_, dtype=np.float64)
+    enough = lf_votes >= 10
+    messages = []
+    for what, bound in (
+        (f"1 (>= {1 - BOUND_TOLERANCE}): their votes overrule every LF that disagrees", acc >= 1.0 - BOUND_TOLERANCE),
+        (f"1/k = {1.0 / k:.3f} (random): their votes are ignored", np.abs(acc - 1.0 / k) <= BOUND_TOLERANCE),
+    ):
+        lfs = np.flatnonzero(bound & enough)
+        if lfs.size:
+            lf = "LF" if lfs.size == 1 else "LFs"
+            messages.append(
+                f"estimated accuracy of {lf} {_names(model, lfs)} sits at the bound {what}. The model "
+                "could not estimate it from the votes (typical causes: LFs that fire together or "
+                "never together, i.e. correlated LFs, or one-sided LFs in a one-coin model); compare "
+                f"the {lf}'s accuracy on a few labelled rows (lf_summary(L, y)); a dev set "
+                "(L_dev, Y_dev) lets LabelModel choose another estimator"
+            )
+    return messages
+
+
+def _prior_pull_message(model: "BaseLabelModel", source: FitSource) -> str | None:
+    """A class prior that ``prior_shrink`` raised far above majority vote's share of the class."""
+    inner = model._guard_model()
+    shrink = getattr(inner, "prior_shrink", 0)
+    sums = source.majority().class_sums
+    if not shrink or sums.sum() <= 0:
+        return None
+    mv_share = (sums + 1.0) / (sums.sum() + sums.shape[0])
+    ratio = np.asarray(inner.class_balance_) / mv_share
+    c = int(ratio.argmax())
+    if ratio[c] < PRIOR_PULL:
+        return None
+    return (
+        f"prior_shrink={shrink} raised the prior of class {c} to {inner.class_balance_[c]:.3f} while "
+        f"majority vote gives it {mv_share[c]:.3f} of the covered rows, so rows with weak evidence go "
+        f"to class {c}; if class {c} is rare, pass class_balance= (its known share) or prior_shrink=0"
+    )
+
+
 def guardrail_messages(model: "BaseLabelModel", source: Any) -> tuple[float, list[str]]:
     """``(agreement_with_majority, messages)`` of a fitted ``model`` on its training votes.
 
-    The checks: agreement with majority vote below 1/2 (flipped classes), an LF learned
-    as worse than random that agrees with the majority, a class balance collapsed onto
-    one class, a class the model (almost) never predicts although majority vote gives it
-    rows, and EM that did not converge.
+    The checks: agreement with majority vote below 1/2 (flipped classes); disagreement
+    with majority vote on more than ``DISAGREEMENT_SHARE`` of the rows with a clear
+    majority (naming the LFs overruled most; one more pass over those rows); an LF learned
+    as worse than random that agrees with the majority; LF accuracies estimated at a
+    bound (1 or 1/k); a class prior that ``prior_shrink`` pulled ``PRIOR_PULL`` times above
+    majority vote's share of the class; a class balance collapsed onto one class; a class the model (almost)
+    never predicts although majority vote gives it rows; and EM that did not converge.
 
     Examples
     --------
@@ -120,6 +210,12 @@ def guardrail_messages(model: "BaseLabelModel", source: Any) -> tuple[float, lis
             f"agrees with majority vote on only {agreement:.0%} of the rows "
             "with a clear majority; the estimates may have flipped classes"
         )
+    if n_unique and 1.0 - agreement > DISAGREEMENT_SHARE:
+        messages.append(_disagreement_message(model, source, 1.0 - agreement, n_unique - agree))
+    messages += _bound_messages(model, lf_votes)
+    pulled = _prior_pull_message(model, source)
+    if pulled is not None:
+        messages.append(pulled)
     lf_mv_acc = np.divide(lf_agree, lf_votes, out=np.full(len(lf_votes), np.nan), where=lf_votes > 0)
     for j in np.flatnonzero((model.accuracies_ < 1.0 / k) & (lf_mv_acc > 0.5) & (lf_votes >= 10)):
         messages.append(

@@ -202,7 +202,7 @@ def test_invalid_batch_output_fails(output, match):
         apply_lfs(pd.DataFrame({"text": ["a", "b"]}), [lf], cardinality=2, progress=False)
 
 
-def test_batch_lf_exception_fault_tolerant_abstains_whole_frame():
+def test_batch_lf_that_fails_everywhere_abstains_on_every_row():
     lf = LabelingFunction("vec", lambda df: df["missing"], batch=True)
     df = pd.DataFrame({"text": ["a", "b", "c"]})
     with pytest.raises(LFApplicationError, match="batch LF 'vec' raised KeyError"):
@@ -210,6 +210,44 @@ def test_batch_lf_exception_fault_tolerant_abstains_whole_frame():
     L = apply_lfs(df, [lf, short_comment], cardinality=2, progress=False, fault_tolerant=True)
     assert L.errors["vec"].n_failed == 3
     assert L.to_dense()[:, 1].tolist() == [0, 0, 0]
+
+
+@labeling_function(batch=True)
+def short_by_length(df):
+    # astype(int) raises on a missing text: one NA used to cost the whole partition.
+    return np.where(df.text.str.len().astype(int) < 6, 0, ABSTAIN)
+
+
+def _texts_with_missing(n, missing):
+    texts = pd.Series([("x" * (i % 9)) for i in range(n)], dtype=object)
+    texts[list(missing)] = None
+    return pd.DataFrame({"text": texts.to_numpy()}, index=pd.RangeIndex(100, 100 + n))
+
+
+def test_fault_tolerant_batch_lf_abstains_only_on_failing_rows():
+    missing = [3, 500, 998]
+    df = _texts_with_missing(999, missing)
+    L = apply_lfs(df, [short_by_length], cardinality=2, progress=False, fault_tolerant=True)
+    lengths = np.array([i % 9 for i in range(999)])
+    expected = np.where(lengths < 6, 0, -1)
+    expected[missing] = -1
+    assert L.to_dense()[:, 0].tolist() == expected.tolist()
+    err = L.errors["short_by_length"]
+    assert (err.n_failed, err.first_row, err.first_index) == (3, 3, 103)
+    assert "IntCastingNaNError" in err.first_error or "ValueError" in err.first_error
+
+
+@pytest.mark.slow
+def test_fault_tolerant_batch_lf_on_dask_reports_global_positions(cluster_client):
+    missing = [10, 250, 251]
+    df = _texts_with_missing(400, missing)
+    expected = apply_lfs(df, [short_by_length], cardinality=2, progress=False, fault_tolerant=True)
+    got = apply_lfs(dd.from_pandas(df, npartitions=4), [short_by_length], cardinality=2,
+                    progress=False, fault_tolerant=True)
+    assert got == expected
+    assert got.errors["short_by_length"].n_failed == 3
+    assert got.errors["short_by_length"].first_row == 10
+    assert np.count_nonzero(got.to_dense()[:, 0] == 0) == np.count_nonzero(expected.to_dense()[:, 0] == 0) > 200
 
 
 def test_duplicate_lf_names_rejected():

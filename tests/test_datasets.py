@@ -78,3 +78,92 @@ def test_crowd_loader_reads_answer_and_truth_csv(tmp_path):
 def test_crowd_loader_names_the_missing_layout(tmp_path):
     with pytest.raises(FileNotFoundError, match="crowd layout"):
         load_crowd(tmp_path)
+
+
+# ------------------------------------------------------------------ WRENCH files
+import json
+
+from weaklab import CorruptFileError, load_wrench
+
+
+def _wrench(tmp_path, examples, labels=None):
+    (tmp_path / "label.json").write_text(json.dumps(labels or {"0": "ham", "1": "spam"}))
+    (tmp_path / "train.json").write_text(json.dumps(examples) if not isinstance(examples, str) else examples)
+    return tmp_path
+
+
+def test_wrench_loads_votes_gold_and_data(tmp_path):
+    split = load_wrench(_wrench(tmp_path, {
+        "0": {"label": 1, "weak_labels": [1, -1], "data": {"text": "buy"}},
+        "1": {"label": None, "weak_labels": [-1, 0], "data": {"text": "hi"}},
+    }))
+    assert split.L.to_dense().tolist() == [[1, -1], [-1, 0]]
+    assert split.y.tolist() == [1, -1] and split.data["text"].tolist() == ["buy", "hi"]
+
+
+@pytest.mark.parametrize(
+    "examples, message",
+    [
+        ({"0": {"label": 0, "weak_labels": [1, 0.5]}}, r"example '0': weak label of LF 1 is 0\.5"),
+        ({"0": {"label": 0, "weak_labels": [1, 2]}}, r"example '0': weak label of LF 1 is 2"),
+        ({"0": {"label": 0, "weak_labels": [True, 0]}}, r"weak label of LF 0 is True"),
+        ({"0": {"label": 0, "weak_labels": [1, 0]}, "7": {"label": 9, "weak_labels": [1, 0]}},
+         r"example '7': gold label 9 is not an int in \[0, 1\]"),
+        ({"0": {"label": 0.5, "weak_labels": [1, 0]}}, r"gold label 0\.5"),
+        ({"0": {"label": 0, "weak_labels": [1, 0]}, "1": {"label": 0, "weak_labels": [1]}},
+         r"example '1' has 1 weak labels"),
+        ({"0": {"label": 0}}, r"example '0': 'weak_labels' must be a list"),
+        ({"0": [1, 0]}, r"example '0' must be a JSON object"),
+        ({"0": {"label": 0, "weak_labels": [1, 0], "data": "text"}}, r"'data' must be a JSON object"),
+        ([1, 2], "must map example ids"),
+        ({}, "holds no examples"),
+        ('{"0": {"label": 0, "weak_', "not valid JSON"),
+        ('{"0": {"label": NaN, "weak_labels": [1, 0]}}', "not valid JSON"),
+    ],
+)
+def test_wrench_refuses_bad_values_naming_file_and_example(tmp_path, examples, message):
+    directory = _wrench(tmp_path, examples)
+    with pytest.raises(CorruptFileError, match=message) as info:
+        load_wrench(directory)
+    assert "train.json" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [({"0": "ham", "2": "spam"}, "class ids must be exactly"), ({"0": "ham"}, "at least 2"),
+     ({"0": "ham", "1": 5}, "class 1 has name 5"), (["ham", "spam"], "must map class ids")],
+)
+def test_wrench_refuses_a_bad_label_json(tmp_path, labels, message):
+    (tmp_path / "train.json").write_text(json.dumps({"0": {"label": 0, "weak_labels": [0]}}))
+    (tmp_path / "label.json").write_text(json.dumps(labels))
+    with pytest.raises(CorruptFileError, match=message) as info:
+        load_wrench(tmp_path)
+    assert "label.json" in str(info.value)
+
+
+def test_crowd_answers_must_be_class_ids(tmp_path):
+    (tmp_path / "answer.csv").write_text("question,worker,answer\n1,a,0\n1,b,0.7\n")
+    (tmp_path / "truth.csv").write_text("question,truth\n1,0\n")
+    with pytest.raises(CorruptFileError, match=r"answer\.csv: line 3: label 0\.7 is not a class id"):
+        load_crowd(tmp_path)
+
+
+def test_crowd_gold_must_be_class_ids(tmp_path):
+    (tmp_path / "answer.csv").write_text("question,worker,answer\n1,a,0\n")
+    (tmp_path / "truth.csv").write_text("question,truth\n1,-3\n")
+    with pytest.raises(CorruptFileError, match=r"truth\.csv: line 2: gold -3"):
+        load_crowd(tmp_path)
+
+
+def test_crowd_files_missing_columns_are_named(tmp_path):
+    (tmp_path / "answer.csv").write_text("question,who,answer\n1,a,0\n")
+    (tmp_path / "truth.csv").write_text("question,truth\n1,0\n")
+    with pytest.raises(CorruptFileError, match=r"answer\.csv: lacks the column\(s\) \['worker'\]"):
+        load_crowd(tmp_path)
+
+
+def test_lf_matrix_csv_names_the_line_of_a_bad_vote(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("0,1,Label\n1,-1,1\n0,0.5,-1\n")
+    with pytest.raises(CorruptFileError, match=r"m\.csv: line 3: LF votes .* found 0\.5"):
+        load_lf_matrix_csv(path)

@@ -172,7 +172,7 @@ def test_unsorted_csr_columns_are_accepted_and_sorted():
 
 def test_save_load_round_trip_keeps_errors(tmp_path):
     L = LabelMatrix(
-        sp.csr_matrix(np.array([[1, 0], [0, 2]])), ["x", "y"], 3, {"x": LFErrors("x", 4, 1, "row-7", "KeyError: 'a'")}
+        sp.csr_matrix(np.array([[1, 0], [0, 2]])), ["x", "y"], 3, {"x": LFErrors("x", 2, 1, "row-7", "KeyError: 'a'")}
     )
     path = L.save(tmp_path / "votes")
     back = LabelMatrix.load(path)
@@ -185,3 +185,46 @@ def test_load_refuses_other_weaklab_files(tmp_path):
     path = save_npz_json(tmp_path / "m.npz", {"a": np.zeros(1)}, {"kind": "DawidSkene"})
     with pytest.raises(ValueError, match="not a LabelMatrix"):
         LabelMatrix.load(path)
+
+
+@pytest.mark.parametrize(
+    "votes, message",
+    [
+        ({"row": [0, 1], "lf": ["a", "b"], "label": [1, 0.7]}, r"votes row 1 .*label 0\.7 is not a whole number"),
+        ({"row": [0, 1.9], "lf": ["a", "b"], "label": [1, 0]}, r"votes row 1 .*row 1\.9 is not a whole number"),
+        ({"row": [0, 1], "lf": ["a", "b"], "label": [1, np.nan]}, r"votes row 1 .*label nan is not a whole number"),
+        ({"row": [0, 1], "lf": ["a", "b"], "label": [1, 2]}, r"votes row 1 .*label 2 is outside \[-1, 1\]"),
+        ({"row": [0, 3], "lf": ["a", "b"], "label": [1, 0]}, r"votes row 1 .*row number 3 is outside"),
+        ({"row": [0, -1], "lf": ["a", "b"], "label": [1, 0]}, r"votes row 1 .*row number -1 is outside"),
+        ({"row": [0, 1], "lf": ["a", "zz"], "label": [1, 0]}, r"votes row 1 .*names LF 'zz'"),
+        ({"row": [0, 1], "lf": ["a", "b"], "label": [1, "x"]}, r"votes row 1 .*'x' is not a number"),
+    ],
+)
+def test_from_long_refuses_fractions_and_out_of_range_values_naming_the_vote(votes, message):
+    with pytest.raises(ValueError, match=message):
+        LabelMatrix.from_long(pd.DataFrame(votes), 3, ["a", "b"], 2)
+
+
+def test_from_long_accepts_whole_floats_and_drops_abstains():
+    votes = pd.DataFrame({"row": [0.0, 2.0, 1.0], "lf": ["a", "b", "a"], "label": [1.0, 0.0, -1.0]})
+    assert LabelMatrix.from_long(votes, 3, ["a", "b"], 2).to_dense().tolist() == [[1, -1], [-1, -1], [-1, 0]]
+
+
+@pytest.mark.parametrize("n_rows", [2.5, -1, True, "3"])
+def test_from_long_refuses_a_bad_row_count(n_rows):
+    votes = pd.DataFrame({"row": [0], "lf": ["a"], "label": [1]})
+    with pytest.raises(ValueError, match="n_rows"):
+        LabelMatrix.from_long(votes, n_rows, ["a"], 2)
+
+
+def test_error_records_must_fit_the_rows():
+    csr = sp.csr_matrix(np.array([[1], [0]]))
+    with pytest.raises(ValueError, match="impossible in 2 rows"):
+        LabelMatrix(csr, ["a"], 2, {"a": LFErrors("a", 5, 0, 0, "E: x")})
+
+
+def test_from_long_refuses_a_pair_listed_as_vote_and_as_abstain():
+    # found by tests/test_properties.py: the abstain was dropped before the repeat check
+    votes = pd.DataFrame({"row": [0, 0], "lf": ["a", "a"], "label": [0, -1]})
+    with pytest.raises(ValueError, match=r"votes row 1 .*same \(row, lf\) pair more than once"):
+        LabelMatrix.from_long(votes, 1, ["a"], 2)

@@ -38,6 +38,7 @@ from .models import (
     load_model,
 )
 from .matrix import PartitionedLabelMatrix
+from .persistence import CorruptFileError
 
 # torch and matplotlib load only when these are first used.
 _LAZY = {
@@ -62,6 +63,7 @@ __all__ = [
     "BlockStore",
     "ClassBalancedVote",
     "CorruptBlockWarning",
+    "CorruptFileError",
     "DawidSkene",
     "EndModel",
     "LabelModel",

@@ -9,6 +9,7 @@ import pandas as pd
 import yaml
 
 from ..matrix import LabelMatrix
+from ..persistence import CorruptFileError
 from .labeled_votes import LabeledVotes
 
 __all__ = ["load_crowd"]
@@ -19,15 +20,15 @@ def _read_yaml_map(path: Path) -> dict:
         with open(path, encoding="utf-8") as f:
             mapping = yaml.safe_load(f)
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML ({exc})") from None
+        raise CorruptFileError(path, f"not valid YAML ({exc})") from None
     if not isinstance(mapping, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level, got {type(mapping).__name__}")
+        raise CorruptFileError(path, f"expected a mapping at the top level, got {type(mapping).__name__}")
     return mapping
 
 
 def _as_class(value: object, path: Path, where: str) -> int:
     if not isinstance(value, bool):
-        raise ValueError(f"{path}: {where} must be true or false, got {value!r}")
+        raise CorruptFileError(path, f"{where} must be true or false, got {value!r}")
     return int(value)
 
 
@@ -36,7 +37,7 @@ def _read_bluebirds(directory: Path) -> pd.DataFrame:
     rows = []
     for worker, answers in _read_yaml_map(labels_path).items():
         if not isinstance(answers, dict):
-            raise ValueError(f"{labels_path}: worker {worker!r} must map items to answers, got {answers!r}")
+            raise CorruptFileError(labels_path, f"worker {worker!r} must map items to answers, got {answers!r:.80}")
         for item, value in answers.items():
             rows.append((str(item), str(worker), _as_class(value, labels_path, f"worker {worker!r}, item {item!r}")))
     truth = [
@@ -44,6 +45,33 @@ def _read_bluebirds(directory: Path) -> pd.DataFrame:
     ]
     answers = pd.DataFrame(rows, columns=["item", "worker", "label"])
     return answers.merge(pd.DataFrame(truth, columns=["item", "gold"]), on="item", how="outer")
+
+
+def _read_table(path: Path, columns: list[str], sep: str = ",") -> pd.DataFrame:
+    """A CSV/TSV file with at least ``columns``; unreadable files name themselves."""
+    try:
+        frame = pd.read_csv(path, sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise CorruptFileError(path, f"cannot be parsed ({type(exc).__name__}: {exc})") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CorruptFileError(path, f"lacks the column(s) {missing}; columns are {list(frame.columns)[:10]}")
+    return frame
+
+
+def _check_classes(frame: pd.DataFrame, column: str, path: Path) -> None:
+    """Answers and gold labels are whole numbers >= 0 (a class id) or missing."""
+    values = frame[column]
+    present = values.notna().to_numpy()
+    numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    bad = present & ~(np.isfinite(numeric) & (numeric == np.round(numeric)) & (numeric >= 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        value = values.iloc[i]
+        value = value.item() if isinstance(value, np.generic) else value
+        raise CorruptFileError(
+            path, f"line {i + 2}: {column} {value!r} is not a class id (an int >= 0)"
+        )
 
 
 def load_crowd(directory: str | Path) -> LabeledVotes:
@@ -69,15 +97,21 @@ def load_crowd(directory: str | Path) -> LabeledVotes:
     if (directory / "labels.yaml").is_file() and (directory / "gt.yaml").is_file():
         long = _read_bluebirds(directory)
     elif (directory / "answer.csv").is_file() and (directory / "truth.csv").is_file():
-        answers = pd.read_csv(directory / "answer.csv").rename(
+        answer_path, truth_path = directory / "answer.csv", directory / "truth.csv"
+        answers = _read_table(answer_path, ["question", "worker", "answer"]).rename(
             columns={"question": "item", "answer": "label"}
         )
-        truth = pd.read_csv(directory / "truth.csv").rename(columns={"question": "item", "truth": "gold"})
+        truth = _read_table(truth_path, ["question", "truth"]).rename(columns={"question": "item", "truth": "gold"})
+        _check_classes(answers, "label", answer_path)
+        _check_classes(truth, "gold", truth_path)
         long = answers.merge(truth, on="item", how="outer")
     elif list(directory.glob("*.standardized.tsv")):
-        raw = pd.read_csv(next(iter(sorted(directory.glob("*.standardized.tsv")))), sep="\t")
+        tsv_path = next(iter(sorted(directory.glob("*.standardized.tsv"))))
+        raw = _read_table(tsv_path, ["!amt_worker_ids", "orig_id", "response", "gold"], sep="\t")
         long = raw.rename(columns={"!amt_worker_ids": "worker", "orig_id": "item", "response": "label"})
         long = long[["item", "worker", "label", "gold"]]
+        _check_classes(long, "label", tsv_path)
+        _check_classes(long, "gold", tsv_path)
     else:
         raise FileNotFoundError(
             f"{directory} holds no known crowd layout (labels.yaml+gt.yaml, answer.csv+truth.csv "

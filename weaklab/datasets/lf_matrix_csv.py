@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..matrix import LabelMatrix
+from ..persistence import CorruptFileError
 from .labeled_votes import LabeledVotes
 
 __all__ = ["load_lf_matrix_csv"]
@@ -29,18 +30,24 @@ def load_lf_matrix_csv(path: str | Path, label_column: str = "Label") -> Labeled
     -------
     LabeledVotes
     """
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise CorruptFileError(path, f"cannot be parsed ({type(exc).__name__}: {exc})") from None
     if label_column not in frame.columns:
-        raise ValueError(f"{path}: no gold column {label_column!r}; columns are {list(frame.columns)}")
+        raise CorruptFileError(path, f"no gold column {label_column!r}; columns are {list(frame.columns)}")
     lf_cols = [c for c in frame.columns if str(c).strip().lstrip("-").isdigit()]
     if not lf_cols:
-        raise ValueError(f"{path}: no LF columns (columns named 0..m-1)")
+        raise CorruptFileError(path, "no LF columns (columns named 0..m-1)")
     raw = frame[lf_cols].to_numpy()
     gold = frame[label_column].to_numpy()
     for name, arr in (("LF votes", raw), (label_column, gold)):
         bad = ~np.isin(arr, (-1, 0, 1))
         if bad.any():
-            raise ValueError(f"{path}: {name} must be -1, 0 (abstain) or +1; found {arr[bad][0]!r}")
+            i = int(np.argwhere(bad)[0][0])
+            raise CorruptFileError(
+                path, f"line {i + 2}: {name} must be -1, 0 (abstain) or +1; found {np.asarray(arr[bad][0]).item()!r}"
+            )
     votes = np.where(raw == 0, -1, (raw > 0).astype(np.int64))
     y = np.where(gold == 0, -1, (gold > 0).astype(np.int64))
     L = LabelMatrix.from_dense(votes, [f"lf_{c}" for c in lf_cols], 2)

@@ -17,7 +17,9 @@ counts the blocks ``computed`` and ``reused``.
 Error policy: by default an exception inside an LF is re-raised as
 :class:`LFApplicationError` naming the LF and the row. With ``fault_tolerant=True``
 the vote becomes an abstain and :attr:`LabelMatrix.errors` records, per LF, how many
-rows failed and the first failure with its row. An LF that *returns* an invalid vote
+rows failed and the first failure with its row. A batch LF that raises on a partition
+is re-run on its halves, recursively, until the failing rows are isolated: only those
+rows abstain. An LF that *returns* an invalid vote
 (not an int in ``[-1, k-1]``, or a batch array of the wrong length or dtype) is a bug
 in the LF and always fails. A stored block with recorded failures is reused only by
 fault-tolerant runs; a strict run recomputes it (and raises).
@@ -35,6 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from .cluster import ship_once
 from .fingerprint import DEFAULT_CHUNK_ROWS, chunk_bounds, partition_fingerprint
 from .lf import LabelingFunction, Preprocessor, iter_rows
 from .store import (
@@ -52,6 +55,10 @@ from ..matrix.label_matrix import ABSTAIN, LabelMatrix, LFErrors, _check_cardina
 __all__ = ["LFApplicationError", "apply_lfs"]
 
 _PROGRESS_EVERY = 4096
+
+# Raised by user code, these are still LF failures on a worker (never a dead worker); in
+# the user's own process a KeyboardInterrupt is a Ctrl-C and propagates.
+_INTERRUPTS = (KeyboardInterrupt,)
 
 
 class LFApplicationError(RuntimeError):
@@ -81,7 +88,9 @@ def apply_lfs(
         Number of classes k; every vote must lie in ``[-1, k-1]``.
     fault_tolerant : bool
         If True, an exception inside an LF turns that vote into an abstain and is
-        recorded in the result's ``errors``; if False (default) it is re-raised.
+        recorded in the result's ``errors``; if False (default) it is re-raised. A
+        batch LF that raises is re-run on halves of the partition until the failing
+        rows are found; only they abstain.
     progress : bool
         Show a tqdm progress bar (rows for pandas, partitions for Dask; with a store it
         also shows the blocks computed and reused).
@@ -136,6 +145,7 @@ def apply_lfs(
         raise TypeError(
             f"data must be a pandas or Dask DataFrame, got {type(data).__module__}.{type(data).__name__}"
         )
+    _check_columns(data.columns)
     if is_pandas and not collect:
         raise ValueError("collect=False only applies to Dask DataFrames")
     if chunk_rows is not None and not is_pandas:
@@ -187,6 +197,13 @@ def _check_lfs(lfs: Sequence[LabelingFunction]) -> tuple[LabelingFunction, ...]:
     return lfs
 
 
+def _check_columns(columns: pd.Index) -> None:
+    """A row exposes each column once: repeated names would make ``row.name`` ambiguous."""
+    repeated = sorted({str(c) for c in columns[columns.duplicated()]})
+    if repeated:
+        raise ValueError(f"data has duplicate column names {repeated}; rename them before applying LFs")
+
+
 def _is_dask_dataframe(data: Any) -> bool:
     if not type(data).__module__.startswith("dask"):
         return False
@@ -205,8 +222,15 @@ def _label_frame(
     bar: Any = None,
     row_offset: int = 0,
     where: str = "",
+    on_worker: bool = False,
 ) -> LabelMatrix:
-    """Label one pandas frame; error positions are reported as ``row_offset + i``."""
+    """Label one pandas frame; error positions are reported as ``row_offset + i``.
+
+    User code may raise anything. ``SystemExit`` (and any other ``BaseException``) is an
+    LF failure like an exception; ``KeyboardInterrupt`` propagates in-process (the user
+    pressed Ctrl-C) and, ``on_worker``, fails the job naming the LF even when
+    ``fault_tolerant`` (it must not kill the worker, nor become abstains).
+    """
     n, m = len(frame), len(lfs)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
@@ -215,7 +239,9 @@ def _label_frame(
 
     def fail(j: int, i: int, exc: BaseException, what: str) -> None:
         lf = lfs[j]
-        if not fault_tolerant:
+        if isinstance(exc, _INTERRUPTS) and not on_worker:
+            raise exc
+        if not fault_tolerant or isinstance(exc, _INTERRUPTS):
             raise LFApplicationError(
                 f"LF {lf.name!r}{what} raised {type(exc).__name__}: {exc} on row index "
                 f"{_label_at(frame, i)!r} (position {row_offset + i}{where})"
@@ -228,7 +254,7 @@ def _label_frame(
 
     row_lfs = [j for j, lf in enumerate(lfs) if not lf.batch]
     if row_lfs and n:
-        r, c, v = _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where)
+        r, c, v = _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where, on_worker)
         rows.append(r), cols.append(c), vals.append(v)
     elif bar is not None:
         bar.update(n)
@@ -236,16 +262,21 @@ def _label_frame(
         if lf.batch and n:
             try:
                 out = lf(frame)
-            except Exception as exc:  # noqa: BLE001 - user code may raise anything
-                if not fault_tolerant:
+            except BaseException as exc:  # noqa: BLE001 - user code may raise anything
+                if isinstance(exc, _INTERRUPTS) and not on_worker:
+                    raise
+                if not fault_tolerant or isinstance(exc, _INTERRUPTS):
                     raise LFApplicationError(
                         f"batch LF {lf.name!r} raised {type(exc).__name__}: {exc} on the rows at "
                         f"positions {row_offset}..{row_offset + n - 1}{where} (first index "
                         f"{_label_at(frame, 0)!r})"
                     ) from exc
-                failures[j] = [n, 0, _label_at(frame, 0), f"{type(exc).__name__}: {exc} (batch LF: all rows of the frame)"]
-                continue
-            votes = _check_batch_output(lf, out, n, k, frame, row_offset, where)
+                votes, failed, first_exc = _bisect_batch(lf, frame, k, row_offset, where, exc)
+                if failed:
+                    failures[j] = [len(failed), failed[0], _label_at(frame, failed[0]),
+                                   f"{type(first_exc).__name__}: {first_exc} (batch LF, on that row alone)"]
+            else:
+                votes = _check_batch_output(lf, out, n, k, frame, row_offset, where)
             hit = np.flatnonzero(votes != ABSTAIN)
             rows.append(hit), cols.append(np.full(hit.size, j)), vals.append(votes[hit] + 1)
     csr = _to_csr(rows, cols, vals, n, m, k)
@@ -256,7 +287,7 @@ def _label_frame(
     return LabelMatrix(csr, [lf.name for lf in lfs], k, errors)
 
 
-def _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where):
+def _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where, on_worker):
     """Row-major loop over row-wise LFs; each preprocessor chain runs once per row."""
     # Distinct preprocessor chains, each computed from its longest computed prefix.
     chains: list[tuple[Preprocessor, ...]] = [()]
@@ -285,7 +316,9 @@ def _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where):
                 try:
                     enriched[s] = pre(enriched[parent])
                     broken[s] = None
-                except Exception as exc:  # noqa: BLE001
+                except BaseException as exc:  # noqa: BLE001 - SystemExit must not end the job
+                    if isinstance(exc, _INTERRUPTS) and not on_worker:
+                        raise
                     broken[s] = (exc, pre.name)
         for j, f, res, cid in calls:
             if has_pre:
@@ -298,7 +331,7 @@ def _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where):
                 x = row
             try:
                 v = f(x, **res) if res else f(x)
-            except Exception as exc:  # noqa: BLE001
+            except BaseException as exc:  # noqa: BLE001 - SystemExit must not end the job
                 fail(j, i, exc, "")
                 continue
             if v.__class__ is not int or v < -1 or v > hi:
@@ -314,6 +347,41 @@ def _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where):
     cols = np.concatenate([np.full(len(out_rows[j]), j, dtype=np.int64) for j in row_lfs])
     vals = np.concatenate([np.asarray(out_vals[j], dtype=np.int64) for j in row_lfs])
     return rows, cols, vals
+
+
+def _bisect_batch(lf, frame, k, offset, where, exc) -> tuple[np.ndarray, list[int], BaseException | None]:
+    """Votes of a batch LF that raised on ``frame``: re-run it on halves, recursively.
+
+    Halves on which the LF succeeds keep its votes; a single row on which it still
+    raises is a failing row and abstains. Returns the votes, the failing positions
+    (ascending) and the exception of the first one. At most ``2 n - 2`` more calls; votes
+    equal the whole-frame votes for any LF whose vote on a row depends on that row only.
+    ``exc`` is what the LF raised on the whole frame.
+    """
+    n = len(frame)
+    votes = np.full(n, ABSTAIN, dtype=np.int64)
+    if n == 1:
+        return votes, [0], exc
+    failed: list[int] = []
+    first_exc: BaseException | None = None
+    pending = [(n // 2, n), (0, n // 2)]  # a stack: the left half is popped first
+    while pending:
+        lo, hi = pending.pop()
+        part = frame.iloc[lo:hi]
+        try:
+            out = lf(part)
+        except BaseException as part_exc:  # noqa: BLE001 - user code may raise anything
+            if isinstance(part_exc, _INTERRUPTS):
+                raise
+            if hi - lo == 1:
+                failed.append(lo)
+                first_exc = first_exc or part_exc
+            else:
+                mid = (lo + hi) // 2
+                pending += [(mid, hi), (lo, mid)]
+            continue
+        votes[lo:hi] = _check_batch_output(lf, out, hi - lo, k, part, offset + lo, where)
+    return votes, failed, first_exc
 
 
 def _label_at(frame: pd.DataFrame, i: int) -> Any:
@@ -334,6 +402,17 @@ def _check_vote(lf: LabelingFunction, v: Any, k: int, frame: pd.DataFrame, i: in
 
 
 def _check_batch_output(lf, out, n, k, frame, offset, where) -> np.ndarray:
+    if isinstance(out, pd.Series) and not out.index.equals(frame.index):
+        same_rows = (
+            len(out) == n and frame.index.is_unique and out.index.is_unique and out.index.isin(frame.index).all()
+        )
+        if not same_rows:
+            raise LFApplicationError(
+                f"batch LF {lf.name!r} returned a Series whose index is not the frame's{where} "
+                f"(first labels {list(out.index[:3])!r}, the frame's {list(frame.index[:3])!r}); "
+                "return a Series on frame.index, or an array in the frame's row order"
+            )
+        out = out.reindex(frame.index)  # the same rows in another order: align on the index
     if isinstance(out, (pd.Series, pd.Index)):
         if out.hasnans:
             raise LFApplicationError(f"batch LF {lf.name!r} returned missing values{where}; use -1 to abstain")
@@ -402,6 +481,7 @@ def _label_partition(
     where: str = "",
     bar: Any = None,
     keep_votes: bool = True,
+    on_worker: bool = False,
 ) -> _Outcome:
     """Label one partition (in-process or on a worker); error records local to it.
 
@@ -411,7 +491,8 @@ def _label_partition(
     lfs = tuple(lfs)
     n = len(frame)
     if store is None:
-        L = _label_frame(frame, lfs, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where)
+        L = _label_frame(frame, lfs, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where,
+                         on_worker=on_worker)
         return _Outcome(None, n, len(lfs), 0, [], _shift_errors(L, -row_offset))
     fp = partition_fingerprint(frame)
     found: dict[int, Block] = {}
@@ -429,7 +510,8 @@ def _label_partition(
     missing = [j for j in range(len(lfs)) if j not in found]
     if missing:
         todo = tuple(lfs[j] for j in missing)
-        fresh = _label_frame(frame, todo, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where)
+        fresh = _label_frame(frame, todo, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where,
+                             on_worker=on_worker)
         fresh = _shift_errors(fresh, -row_offset)
         for j, block in zip(missing, split_columns(fresh, [lf.fingerprint for lf in todo], fp)):
             store.write_block(block)
@@ -474,9 +556,70 @@ def _apply_pandas(frame, bounds, lfs, k, fault_tolerant, progress, blocks, run) 
 def _dask_partition(frame: pd.DataFrame, lfs, k: int, fault_tolerant: bool, store, number: int,
                     keep_votes: bool) -> Any:
     """Runs on a worker: one partition in; its CSR block (no store) or its outcome out."""
-    out = _label_partition(frame, tuple(lfs), k, fault_tolerant, store, where=f" in partition {number}",
-                           keep_votes=keep_votes)
-    return out.matrix if store is None else out
+    try:
+        out = _label_partition(frame, tuple(lfs), k, fault_tolerant, store, where=f" in partition {number}",
+                               keep_votes=keep_votes, on_worker=True)
+    except LFApplicationError as err:
+        # The error travels back pickled with its whole cause/context chain; one user
+        # exception there that cannot be pickled turns it into a bare Exception.
+        if all(_round_trips(e) for e in _chain(err)):
+            raise
+        message = f"{err} (the original exception could not be sent back from the worker)"
+    else:
+        return out.matrix if store is None else out
+    raise LFApplicationError(message)  # outside the except block: no chained context
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    """The exceptions chained below ``err`` (causes and contexts, each once)."""
+    found: list[BaseException] = []
+    stack = [err.__cause__, err.__context__]
+    while stack:
+        e = stack.pop()
+        if e is not None and all(e is not f for f in found):
+            found.append(e)
+            stack += [e.__cause__, e.__context__]
+    return found
+
+
+def _round_trips(obj: object) -> bool:
+    import pickle
+
+    import cloudpickle
+
+    try:
+        pickle.loads(cloudpickle.dumps(obj))
+    except Exception:  # noqa: BLE001 - any failure means it cannot travel
+        return False
+    return True
+
+
+def _check_lfs_travel(lfs) -> None:
+    """On a scheduler with worker processes, each LF (code, resources, preprocessors) is
+    pickled; find the one that cannot be before Dask fails without naming it."""
+    import cloudpickle
+
+    for lf in lfs:
+        try:
+            cloudpickle.dumps(lf)
+        except Exception as exc:  # noqa: BLE001 - pickling can fail in many ways
+            raise TypeError(
+                f"LF {lf.name!r} cannot be sent to the Dask workers: pickling it failed with "
+                f"{type(exc).__name__}: {exc}; create unpicklable resources (locks, connections, "
+                "open files) inside the LF, or use a scheduler without worker processes"
+            ) from None
+
+
+def _uses_worker_processes() -> bool:
+    import dask
+
+    try:
+        from distributed import default_client
+
+        default_client()
+        return True
+    except (ImportError, ValueError):
+        return dask.config.get("scheduler", None) in ("processes", "multiprocessing")
 
 
 def _read_partition(store: BlockStore, lf_fps: tuple[str, ...], lf_names: tuple[str, ...], part_fp: str,
@@ -499,7 +642,9 @@ def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect:
 
     from ..matrix.partitioned import PartitionedLabelMatrix
 
-    lfs_node = dask.delayed(list(lfs), traverse=False)
+    if _uses_worker_processes():
+        _check_lfs_travel(lfs)
+    lfs_node = ship_once(list(lfs))
     # With a store a task's outcome depends on what the store holds: never share its key.
     label = dask.delayed(_dask_partition, pure=blocks is None)
     keep_votes = collect or blocks is None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from typing import Any, Iterator
 
-__all__ = ["dask_client"]
+__all__ = ["dask_client", "ship_once"]
 
 
 @contextlib.contextmanager
@@ -34,3 +34,32 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[object]:
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster, Client(cluster) as client:
         yield client
+
+
+def ship_once(obj: Any) -> Any:
+    """``obj`` as one argument of many tasks, sent to each worker once.
+
+    On a ``distributed`` client the object (the LFs with their resources: a gazetteer,
+    a small model) is scattered to every worker up front, straight from the client,
+    and tasks refer to it by key: it is neither inside every task nor inside the task
+    graph the scheduler holds. Without a client (threads, processes or the synchronous
+    scheduler) it becomes a single node of the graph.
+
+    Examples
+    --------
+    >>> import dask
+    >>> node = ship_once([1, 2, 3])
+    >>> dask.delayed(sum)(node).compute(scheduler="sync")
+    6
+    """
+    import dask
+
+    try:
+        from distributed import default_client
+
+        client = default_client()
+    except (ImportError, ValueError):
+        return dask.delayed(obj, traverse=False)
+    # Wrapped in a list: scatter would otherwise scatter each element of a sequence.
+    (future,) = client.scatter([obj], broadcast=True, hash=False)
+    return future

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..persistence import load_npz_json, save_npz_json
+from ..persistence import read_npz_json, save_npz_json
 
 ABSTAIN = -1
 
@@ -85,6 +85,45 @@ def _check_names(lf_names: Sequence[str], n_lfs: int) -> tuple[str, ...]:
     if dupes:
         raise ValueError(f"duplicate LF names: {dupes}")
     return names
+
+
+def _json_label(label: object) -> object:
+    """An index label as JSON can hold it: plain scalars as they are, others as ``repr``."""
+    if isinstance(label, np.generic):
+        label = label.item()
+    if label is None or isinstance(label, (str, int, bool)):
+        return label
+    if isinstance(label, float) and np.isfinite(label):
+        return label
+    return repr(label)
+
+
+def _whole_numbers(votes: pd.DataFrame, column: str) -> np.ndarray:
+    """Column ``column`` of long-format votes as int64; fractions, NaN and bools are errors."""
+    series = votes[column]
+    raw = series.to_numpy()
+    if raw.dtype == object:
+        try:
+            raw = raw.astype(np.float64)
+        except (TypeError, ValueError):
+            bad = next(i for i, v in enumerate(series.to_numpy())
+                       if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)))
+            raise ValueError(
+                f"votes row {bad} (index {votes.index[bad]!r}): {column} {series.iloc[bad]!r} is not a number"
+            ) from None
+    if raw.dtype == np.bool_:
+        raise TypeError(f"votes column {column!r} holds booleans; it must hold integers")
+    if np.issubdtype(raw.dtype, np.integer):
+        return raw.astype(np.int64)
+    if not np.issubdtype(raw.dtype, np.floating):
+        raise TypeError(f"votes column {column!r} must hold integers, got dtype {raw.dtype}")
+    whole = np.isfinite(raw) & (raw == np.round(raw)) & (np.abs(raw) < 2.0**62)
+    if not whole.all():
+        i = int(np.flatnonzero(~whole)[0])
+        raise ValueError(
+            f"votes row {i} (index {votes.index[i]!r}): {column} {raw[i].item()!r} is not a whole number"
+        )
+    return raw.astype(np.int64)
 
 
 class LabelMatrix:
@@ -172,6 +211,16 @@ class LabelMatrix:
         unknown = set(self._errors) - set(self._lf_names)
         if unknown:
             raise ValueError(f"errors recorded for unknown LFs: {sorted(unknown)}")
+        for name, e in self._errors.items():
+            if not isinstance(e, LFErrors) or e.lf != name:
+                raise TypeError(f"errors[{name!r}] must be the LFErrors record of LF {name!r}, got {e!r:.80}")
+            n = csr.shape[0]
+            # first_row may count from the start of a larger data set (a chunk's block)
+            if not 1 <= e.n_failed <= n or e.first_row < 0:
+                raise ValueError(
+                    f"errors[{name!r}] records {e.n_failed} failure(s) from row {e.first_row}, "
+                    f"impossible in {n} rows"
+                )
         self._name_to_col = {name: j for j, name in enumerate(self._lf_names)}
         self._run = None
 
@@ -342,30 +391,68 @@ class LabelMatrix:
         """Build from long format (columns ``row``, ``lf``, ``label``).
 
         Rows with ``label == -1`` are dropped (they are abstains). Each (row, lf) pair
-        may appear at most once.
+        may appear at most once. ``row`` and ``label`` must hold whole numbers (``2.0``
+        is accepted, ``0.7`` is an error naming the vote); ``lf`` must hold LF names.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> votes = pd.DataFrame({"row": [0, 2], "lf": ["a", "b"], "label": [1, 0]})
+        >>> LabelMatrix.from_long(votes, 3, ["a", "b"], 2).to_dense().tolist()
+        [[1, -1], [-1, -1], [-1, 0]]
         """
+        if not isinstance(votes, pd.DataFrame):
+            raise TypeError(f"votes must be a pandas DataFrame, got {type(votes).__name__}")
+        if votes.columns.duplicated().any():
+            raise ValueError(f"votes has duplicate column names: {list(votes.columns)}")
         missing = {"row", "lf", "label"} - set(votes.columns)
         if missing:
             raise ValueError(f"long-format votes need columns row, lf, label; missing {sorted(missing)}")
+        if isinstance(n_rows, (bool, np.bool_)) or not isinstance(n_rows, (int, np.integer)) or n_rows < 0:
+            raise ValueError(f"n_rows must be a non-negative int, got {n_rows!r}")
+        n_rows = int(n_rows)
         k = _check_cardinality(cardinality)
+        if isinstance(lf_names, str):
+            raise TypeError(f"lf_names must be a sequence of LF names, not the string {lf_names!r}")
         names = _check_names(lf_names, len(tuple(lf_names)))
         lookup = {name: j for j, name in enumerate(names)}
-        unknown = set(map(str, pd.unique(votes["lf"]))) - set(lookup)
-        if unknown:
-            raise ValueError(f"votes name LFs not in lf_names: {sorted(unknown)}")
-        labels = votes["label"].to_numpy(dtype=np.int64)
+        labels = _whole_numbers(votes, "label")
+        rows = _whole_numbers(votes, "row")
+        lf_values = votes["lf"].to_numpy(dtype=object)
+        cols = np.empty(len(votes), dtype=np.int64)
+        for i, name in enumerate(lf_values):
+            j = lookup.get(name) if isinstance(name, str) else None
+            if j is None:
+                raise ValueError(
+                    f"votes row {i} (index {votes.index[i]!r}) names LF {name!r}, which is not in lf_names"
+                )
+            cols[i] = j
+        bad = np.flatnonzero((labels < ABSTAIN) | (labels >= k))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"votes row {i} (index {votes.index[i]!r}): label {labels[i]} is outside "
+                f"[-1, {k - 1}] for cardinality {k}"
+            )
+        bad = np.flatnonzero((rows < 0) | (rows >= n_rows))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"votes row {i} (index {votes.index[i]!r}): row number {rows[i]} is outside "
+                f"[0, {n_rows - 1}] for n_rows={n_rows}"
+            )
+        pair = rows * max(len(names), 1) + cols
+        order = np.argsort(pair, kind="stable")
+        repeated = np.flatnonzero(pair[order][1:] == pair[order][:-1])
+        if repeated.size:  # abstains included: a pair listed as a vote and as an abstain is ambiguous
+            i = int(order[repeated[0] + 1])
+            raise ValueError(
+                f"votes row {i} (index {votes.index[i]!r}) lists (row {rows[i]}, lf {lf_values[i]!r}) again: "
+                "long-format votes list the same (row, lf) pair more than once"
+            )
         keep = labels != ABSTAIN
-        rows = votes["row"].to_numpy(dtype=np.int64)[keep]
-        cols = np.fromiter((lookup[str(x)] for x in votes["lf"].to_numpy()[keep]), np.int64, keep.sum())
-        labels = labels[keep]
-        if labels.size and (labels.min() < 0 or labels.max() >= k):
-            raise ValueError(f"labels must lie in [-1, {k - 1}] for cardinality {k}")
-        if rows.size and (rows.min() < 0 or rows.max() >= n_rows):
-            raise ValueError(f"row numbers must lie in [0, {n_rows - 1}]")
-        coo = sp.coo_matrix((labels + 1, (rows, cols)), shape=(n_rows, len(names)))
-        csr = coo.tocsr()
-        if csr.nnz != labels.size:
-            raise ValueError("long-format votes list the same (row, lf) pair more than once")
+        rows, cols, labels = rows[keep], cols[keep], labels[keep]
+        csr = sp.coo_matrix((labels + 1, (rows, cols)), shape=(n_rows, len(names))).tocsr()
         return cls(csr, names, k)
 
     # ------------------------------------------------------------ persistence
@@ -373,13 +460,16 @@ class LabelMatrix:
         """Write the matrix (CSR arrays, names, cardinality, error records) to ``.npz``.
 
         Error records keep their index labels only when JSON can hold them (str, int,
-        float, bool); other labels are stored as their ``repr``.
+        finite float, bool, None); other labels are stored as their ``repr``.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np
+        >>> L = LabelMatrix.from_dense(np.array([[0, -1], [1, 1]]), ["a", "b"], 2)
+        >>> LabelMatrix.load(L.save(tempfile.mkdtemp() + "/votes")) == L
+        True
         """
-        errors = [
-            {**asdict(e), "first_index": e.first_index if isinstance(e.first_index, (str, int, float, bool))
-             else repr(e.first_index)}
-            for e in self._errors.values()
-        ]
+        errors = [{**asdict(e), "first_index": _json_label(e.first_index)} for e in self._errors.values()]
         meta = {"kind": "LabelMatrix", "lf_names": list(self._lf_names), "cardinality": self._cardinality,
                 "n_rows": self.n_rows, "errors": errors}
         c = self._csr
@@ -387,14 +477,66 @@ class LabelMatrix:
 
     @classmethod
     def load(cls, path: str | Path) -> "LabelMatrix":
-        """Read a matrix written by :meth:`save` (never unpickles)."""
-        arrays, meta = load_npz_json(path)
-        if meta.get("kind") != "LabelMatrix":
-            raise ValueError(f"{path} holds a {meta.get('kind')!r}, not a LabelMatrix")
-        shape = (int(meta["n_rows"]), len(meta["lf_names"]))
-        csr = sp.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
-        errors = {e["lf"]: LFErrors(**e) for e in meta["errors"]}
-        return cls(csr, meta["lf_names"], meta["cardinality"], errors)
+        """Read a matrix written by :meth:`save` (never unpickles).
+
+        The header and the CSR arrays are checked completely against each other.
+
+        Raises
+        ------
+        FileNotFoundError
+            No file at ``path``.
+        weaklab.persistence.CorruptFileError
+            (a ``ValueError``) anything wrong with the file, named with its path.
+        """
+        f = read_npz_json(path, "kind", "LabelMatrix")
+        n = f.header_int("n_rows", low=0, high=np.iinfo(np.int64).max - 1)
+        names = f.header_names("lf_names")
+        m = len(names)
+        k = f.check_int(f.header("cardinality"), "header field 'cardinality'", low=2, high=np.iinfo(np.int16).max - 1)
+        indptr = f.array("indptr", shape=(n + 1,), kind="int", low=0, high=np.iinfo(np.int64).max)
+        indptr = indptr.astype(np.int64)  # uint64 in range included
+        nnz = int(indptr[-1])
+        if indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+            raise f.fail("array 'indptr' must start at 0 and never decrease")
+        if nnz > n * m:
+            raise f.fail(f"array 'indptr' ends at {nnz}, more votes than {n} rows x {m} LFs can hold")
+        indices = f.array("indices", shape=(nnz,), kind="int", low=0, high=m - 1)
+        data = f.array("data", shape=(nnz,), kind="int", low=1, high=k).astype(_data_dtype(k))
+        indices = indices.astype(np.int64)
+        if nnz:
+            row_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+            step = np.diff(indices.astype(np.int64))
+            same_row = row_of[1:] == row_of[:-1]
+            if np.any(same_row & (step <= 0)):
+                raise f.fail("array 'indices' is not strictly increasing within a row (repeated or unsorted votes)")
+        errors: dict[str, LFErrors] = {}
+        for e, raw in enumerate(f.header_list("errors")):
+            where = f"header 'errors' entry {e}"
+            if not isinstance(raw, dict):
+                raise f.fail(f"{where} must be a JSON object, got {raw!r:.80}")
+            f.check_keys(raw, LFErrors.__dataclass_fields__, where)
+            missing = sorted(set(LFErrors.__dataclass_fields__) - set(raw))
+            if missing:
+                raise f.fail(f"{where} lacks {missing}")
+            lf = f.check_str(raw["lf"], f"{where} field 'lf'", choices=names)
+            if lf in errors:
+                raise f.fail(f"{where} repeats the record of LF {lf!r}")
+            first_index = raw["first_index"]
+            if not (first_index is None or isinstance(first_index, (str, int, float, bool))):
+                raise f.fail(f"{where} field 'first_index' must be a JSON scalar, got {first_index!r:.80}")
+            errors[lf] = LFErrors(
+                lf,
+                f.check_int(raw["n_failed"], f"{where} field 'n_failed'", low=1, high=max(n, 1)),
+                f.check_int(raw["first_row"], f"{where} field 'first_row'", low=0, high=max(n - 1, 0)),
+                first_index,
+                f.check_str(raw["first_error"], f"{where} field 'first_error'"),
+            )
+        f.finish()
+        csr = sp.csr_matrix((data, indices, indptr), shape=(n, m))
+        try:
+            return cls(csr, names, k, errors)
+        except (TypeError, ValueError) as exc:  # anything the checks above did not foresee
+            raise f.fail(str(exc)) from None
 
     # -------------------------------------------------------- column algebra
     def select(self, names: Iterable[str]) -> "LabelMatrix":

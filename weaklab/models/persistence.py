@@ -8,17 +8,18 @@ of :class:`~weaklab.models.BaseLabelModel` joins when it is defined.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..persistence import load_npz_json, save_npz_json
+from ..persistence import StoredFile, read_npz_json, save_npz_json
 
 if TYPE_CHECKING:
     from .base import BaseLabelModel
 
-__all__ = ["load_model", "read_model", "register", "save_model"]
+__all__ = ["LEARNED", "Learned", "load_model", "read_model", "register", "save_model"]
 
 _REGISTRY: dict[str, type["BaseLabelModel"]] = {}
 
@@ -39,10 +40,73 @@ def _fitted_state(model: "BaseLabelModel") -> dict[str, Any]:
     return {name: value for name, value in vars(model).items() if name.endswith("_") and not name.startswith("_")}
 
 
+@dataclass(frozen=True)
+class Learned:
+    """The declaration of one learned attribute, checked when a model file is loaded.
+
+    ``shape`` is ``None`` for a value kept in the JSON header, else the array's shape in
+    terms of ``"m"`` (the number of LFs) and ``"k"`` (the number of classes). ``kind`` is
+    an array kind of :meth:`weaklab.persistence.StoredFile.array` or, for header values,
+    one of ``"int"``, ``"bool"``, ``"str"``, ``"float"`` (``null`` reads as NaN),
+    ``"floats"`` (a list of them), ``"strs"`` and ``"scores"`` (names to floats).
+    """
+
+    kind: str
+    shape: tuple[str, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    optional: bool = False
+
+
+_PROBS = dict(kind="float", low=0.0, high=1.0)
+_HISTORY = {"loss_history_": Learned("floats"), "n_iter_": Learned("int", low=0), "converged_": Learned("bool")}
+_CONFUSION = Learned(shape=("m", "k", "k"), **_PROBS)
+_COVERAGE = Learned(shape=("m", "k"), **_PROBS)
+
+#: What each model learns (beyond :data:`_COMMON`). A model file holds exactly these keys.
+LEARNED: dict[str, dict[str, Learned]] = {
+    "MajorityVote": {},
+    "WeightedMajorityVote": {"weights_": Learned("float", ("m",))},
+    "ClassBalancedVote": {"vote_share_": Learned("float", ("k",), low=0.0, high=1.0)},
+    "DawidSkene": {"confusion_": _CONFUSION, "coverage_": _COVERAGE, **_HISTORY},
+    "MatrixCompletion": {
+        "mu_": Learned(shape=("m", "k", "k"), **_PROBS), "confusion_": _CONFUSION, "coverage_": _COVERAGE, **_HISTORY,
+    },
+    "TripletModel": {
+        "confusion_": _CONFUSION,
+        "n_triplets_": Learned("int", ("m",), low=0),
+        "solved_": Learned("bool", ("m",)),
+    },
+    "LabelModel": {
+        "confusion_": _CONFUSION,
+        "coverage_": _COVERAGE,
+        "vote_share_": Learned("float", ("k",), low=0.0, high=1.0, optional=True),
+        "selected_": Learned("str"),
+        "dev_scores_": Learned("scores"),
+        "prior_fallback_": Learned("bool"),
+        **_HISTORY,
+    },
+}
+
+#: Learned by every model (``cardinality_``, ``n_lfs_`` and ``lf_names_`` are read first).
+_COMMON: dict[str, Learned] = {
+    "class_balance_": Learned(shape=("k",), **_PROBS),
+    "accuracies_": Learned(shape=("m",), **_PROBS),
+    "warnings_": Learned("strs"),
+    "agreement_with_majority_": Learned("float", low=0.0, high=1.0),
+}
+_SHAPE_KEYS = ("cardinality_", "n_lfs_", "lf_names_")
+
+
+def _declared(name: str) -> dict[str, Learned]:
+    return {**_COMMON, **LEARNED.get(name, {})}
+
+
 def save_model(model: "BaseLabelModel", path: str | Path) -> Path:
     """Write a fitted ``model``'s hyper-parameters and fitted state to one ``.npz`` file.
 
-    Returns the file written (``.npz`` appended when missing).
+    Returns the file written (``.npz`` appended when missing). A learned attribute that
+    is not declared in :data:`LEARNED` is an error: the file could not be loaded.
 
     Examples
     --------
@@ -54,19 +118,39 @@ def save_model(model: "BaseLabelModel", path: str | Path) -> Path:
     ...     save_model(model, Path(folder) / "mv").name
     'mv.npz'
     """
+    name = type(model).__name__
+    declared = _declared(name)
     arrays: dict[str, np.ndarray] = {}
     scalars: dict[str, Any] = {}
-    for name, value in _fitted_state(model).items():
+    for key, value in _fitted_state(model).items():
+        if key not in declared and key not in _SHAPE_KEYS:
+            raise ValueError(
+                f"{name} learned {key!r}, which weaklab.models.persistence.LEARNED does not declare; "
+                "declare its shape and range there so the file can be checked on load"
+            )
         if isinstance(value, np.ndarray):
-            arrays[name] = value
+            arrays[key] = value
         else:
-            scalars[name] = _to_json(value)
-    meta = {"model": type(model).__name__, "params": _to_json(model.get_params()), "fitted": scalars}
+            scalars[key] = _to_json(value)
+    meta = {"model": name, "params": _to_json(model.get_params()), "fitted": scalars}
     return save_npz_json(path, arrays, meta)
 
 
 def read_model(path: str | Path, expected: type["BaseLabelModel"] | None = None) -> "BaseLabelModel":
     """The model saved in ``path``; with ``expected``, the file must hold that class.
+
+    Everything in the file is checked before it reaches the model: the class name, the
+    hyper-parameters (exactly the constructor's), every learned value against its
+    declaration in :data:`LEARNED` (shape from ``n_lfs_`` and ``cardinality_``, dtype,
+    range, finiteness; undeclared keys refused) and, for log-linear models, that the
+    prediction tables are finite.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    weaklab.persistence.CorruptFileError
+        (a ``ValueError``) anything wrong with the file, named with its path.
 
     Examples
     --------
@@ -85,19 +169,118 @@ def read_model(path: str | Path, expected: type["BaseLabelModel"] | None = None)
     >>> loaded.predict_proba(LabelMatrix.from_dense(np.array([[1, 1]]))).tolist()
     [[0.0, 1.0]]
     """
-    arrays, meta = load_npz_json(path)
-    name = meta.get("model")
-    target = _REGISTRY.get(name)
-    if target is None:
-        raise ValueError(f"{path} holds an unknown model {name!r}")
+    f = read_npz_json(path)
+    name = f.header_str("model", choices=sorted(_REGISTRY))
+    target = _REGISTRY[name]
     if expected is not None and target is not expected:
-        raise ValueError(f"{path} holds a {name}, not a {expected.__name__}")
-    model = target(**meta["params"])
-    for key, value in meta["fitted"].items():
-        setattr(model, key, tuple(value) if key == "lf_names_" else value)
-    for key, value in arrays.items():
+        raise f.fail(f"holds a {name}, not a {expected.__name__}")
+    model = target(**_read_params(f, target))
+    fitted = f.header_dict("fitted")
+    where = "fitted value"
+    k = f.check_int(fitted.get("cardinality_"), f"{where} 'cardinality_'", low=2, high=np.iinfo(np.int16).max - 1)
+    m = f.check_int(fitted.get("n_lfs_"), f"{where} 'n_lfs_'", low=1, high=np.iinfo(np.int32).max)
+    names = fitted.get("lf_names_")
+    probe = StoredFile(f.path, {}, {"lf_names_": names})
+    model.cardinality_, model.n_lfs_ = k, m
+    model.lf_names_ = probe.header_names("lf_names_", length=m)
+    declared = _declared(name)
+    f.check_keys(fitted, set(declared) | set(_SHAPE_KEYS), "'fitted'")
+    sizes = {"m": m, "k": k}
+    for key, spec in declared.items():
+        if spec.shape is None:
+            if key not in fitted:
+                if spec.optional:
+                    continue
+                raise f.fail(f"the fitted state has no {key!r}")
+            value = _read_value(f, fitted[key], spec, f"{where} {key!r}")
+        else:
+            value = f.array(
+                key, shape=tuple(sizes[d] for d in spec.shape), kind=spec.kind,
+                low=spec.low, high=spec.high, optional=spec.optional,
+            )
+            if value is None:
+                continue
         setattr(model, key, value)
+    f.finish()
+    _check_consistent(f, model, name)
     return model
+
+
+def _read_params(f: StoredFile, target: type["BaseLabelModel"]) -> dict[str, Any]:
+    params = f.header_dict("params")
+    names = target._get_param_names()
+    f.check_keys(params, names, "'params'")
+    missing = sorted(set(names) - set(params))
+    if missing:
+        raise f.fail(f"'params' lacks {missing}")
+    for key, value in params.items():
+        ok = value is None or isinstance(value, (bool, int, str)) or (
+            isinstance(value, float) and np.isfinite(value)
+        ) or (isinstance(value, list) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in value
+        ))
+        if not ok:
+            raise f.fail(f"hyper-parameter {key!r} = {value!r:.80} is not a plain value")
+    if "seed" in params:
+        f.check_int(params["seed"], "hyper-parameter 'seed'", low=0)
+    return params
+
+
+def _read_value(f: StoredFile, value: Any, spec: Learned, label: str) -> Any:
+    kind = spec.kind
+    if kind == "int":
+        return f.check_int(value, label, low=spec.low, high=spec.high)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise f.fail(f"{label} must be true or false, got {value!r:.80}")
+        return value
+    if kind == "str":
+        return f.check_str(value, label)
+    if kind == "float":
+        return float("nan") if value is None else f.check_float(value, label, low=spec.low, high=spec.high)
+    if kind in ("floats", "strs"):
+        if not isinstance(value, list):
+            raise f.fail(f"{label} must be a list, got {value!r:.80}")
+        if kind == "strs":
+            return [f.check_str(v, f"{label} entry {i}") for i, v in enumerate(value)]
+        return [float("nan") if v is None else f.check_float(v, f"{label} entry {i}") for i, v in enumerate(value)]
+    if kind == "scores":
+        if not isinstance(value, dict):
+            raise f.fail(f"{label} must be a JSON object, got {value!r:.80}")
+        return {
+            str(n): float("nan") if v is None else f.check_float(v, f"{label} entry {n!r}") for n, v in value.items()
+        }
+    raise AssertionError(f"undeclared kind {kind!r}")  # a bug in LEARNED, not in the file
+
+
+def _check_consistent(f: StoredFile, model: "BaseLabelModel", name: str) -> None:
+    """Relations between learned values that their shapes alone do not pin down."""
+    if abs(float(model.class_balance_.sum()) - 1.0) > 1e-6:
+        raise f.fail(f"class_balance_ sums to {model.class_balance_.sum()!r}, not 1")
+    if name in ("ClassBalancedVote", "LabelModel") and hasattr(model, "vote_share_"):
+        if np.any(model.vote_share_ <= 0):
+            raise f.fail("vote_share_ holds a share <= 0")
+    with np.errstate(over="ignore"):
+        overflow = name == "WeightedMajorityVote" and not np.isfinite(np.abs(model.weights_).sum())
+    if overflow:
+        raise f.fail("weights_ are too large: a row's weighted vote count overflows")
+    if name == "LabelModel":
+        candidates = model._candidates()
+        choices = set(candidates) | {n + "+uniform" for n in ("DawidSkene", "DawidSkene-1coin")}
+        f.check_str(model.selected_, "fitted value 'selected_'", choices=choices)
+        f.check_keys(model.dev_scores_, choices, "fitted value 'dev_scores_'")
+        needs_share = model.selected_ == "ClassBalancedVote"
+        if needs_share != hasattr(model, "vote_share_"):
+            raise f.fail(
+                "vote_share_ must be saved exactly when selected_ is 'ClassBalancedVote' "
+                f"(selected_ is {model.selected_!r})"
+            )
+    with np.errstate(all="ignore"):  # a zero probability is reported below, not warned about
+        tables = model._loglinear_tables()
+        bound = None if tables is None else np.abs(tables[1]).max() + np.abs(tables[0]).max(axis=(1, 2)).sum()
+    if tables is not None:
+        if not np.isfinite(bound):
+            raise f.fail("the learned probabilities give infinite log-scores (a probability of 0 or an overflow)")
 
 
 def load_model(path: str | Path) -> "BaseLabelModel":
@@ -128,6 +311,6 @@ def _to_json(value: Any) -> Any:
         return bool(value)
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None  # JSON has no NaN; declared floats read null as NaN
     return value

@@ -1,0 +1,92 @@
+"""``weaklab label``: probabilistic labels of a batch job, one Parquet file per partition."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import add_command
+from .errors import UsageError, check_output
+from .models import _compute_on
+from .. import models as label_models
+from ..labeling.batch import stored_matrix
+from ..labeling.sources import DataFileError, find_input_files, read_inputs, read_schemas
+from ..persistence import atomic_path
+
+
+def register(commands) -> None:
+    label = add_command(commands, "label", "write a store's probabilistic labels as Parquet, one file per partition")
+    label.description = (
+        "Write the probabilistic labels of the latest finished run of a store: one Parquet\n"
+        "file per partition (part-00000.parquet, ...) with the row id, p_0..p_{k-1} and the\n"
+        "most probable class (label; -1 where no LF voted). The row id is the row's position\n"
+        "in the job's data (row), or the value of --id-column read from --data, the files\n"
+        "the job labelled."
+    )
+    label.add_argument("--store", required=True, help="block store written by 'weaklab apply --store'")
+    label.add_argument("--model", required=True, help="fitted model (.npz) written by 'weaklab fit'")
+    label.add_argument("--out", required=True, help="output folder (created; must be empty unless --overwrite)")
+    label.add_argument("--data", help="the job's input files (needed with --id-column)")
+    label.add_argument("--id-column", help="column of --data written next to the labels as the row id")
+    label.add_argument("--scheduler", help="Dask scheduler to run on (default: local threads)")
+    label.add_argument("--overwrite", action="store_true", help="write into a non-empty --out")
+    label.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if (args.data is None) != (args.id_column is None):
+        raise UsageError("--data and --id-column go together")
+    out = check_output(args.out, args.overwrite, folder=True)
+    model = label_models.load_model(args.model)
+    import dask
+
+    with _compute_on(args.scheduler):
+        L = stored_matrix(args.store)
+        if L.n_lfs != getattr(model, "n_lfs_", L.n_lfs) or (
+            getattr(model, "cardinality_", L.cardinality) != L.cardinality
+        ):
+            raise UsageError(f"--model {args.model} was fitted on other LFs or classes than the store's run")
+        ids = [None] * L.n_blocks
+        if args.id_column is not None:
+            files = find_input_files(args.data)
+            schemas = read_schemas(files)
+            for file, columns in schemas.items():
+                if args.id_column not in columns:
+                    raise DataFileError(f"{file} has no column {args.id_column!r} (--id-column)")
+            data, pieces = read_inputs(files, [args.id_column], schemas)
+            if data.npartitions != L.n_blocks:
+                raise DataFileError(f"--data {args.data} has {data.npartitions} partitions; the store's run "
+                                    f"has {L.n_blocks}: pass the files the job labelled")
+            ids = [(part, piece.describe()) for part, piece in zip(data.to_delayed(), pieces)]
+        out.mkdir(exist_ok=True)
+        starts = np.concatenate([[0], np.cumsum(L.block_rows)[:-1]])
+        write = dask.delayed(_write_partition, pure=False)
+        tasks = [write(block, model, str(out / f"part-{i:05d}.parquet"), int(start), args.id_column,
+                       *(ids[i] if ids[i] is not None else (None, None)))
+                 for i, (block, start) in enumerate(zip(L.blocks, starts))]
+        rows = sum(dask.compute(*tasks))
+    print(f"probabilistic labels for {rows:,} rows ({L.cardinality} classes) → {out}/ ({L.n_blocks} files)")
+    return 0
+
+
+def _write_partition(block, model, path: str, start: int, id_column, ids, where) -> int:
+    probs = model.predict_proba(block)
+    frame = {}
+    if id_column is not None:
+        if len(ids) != block.n_rows:
+            raise DataFileError(f"{where}: {len(ids)} rows, the store's partition has {block.n_rows}; "
+                                "pass the files the job labelled")
+        frame[id_column] = ids[id_column].to_numpy()
+    else:
+        frame["row"] = np.arange(start, start + block.n_rows, dtype=np.int64)
+    for c in range(probs.shape[1]):
+        frame[f"p_{c}"] = probs[:, c]
+    labels = probs.argmax(axis=1)
+    labels[np.asarray(block.csr.getnnz(axis=1)) == 0] = -1
+    frame["label"] = labels.astype(np.int64)
+    with atomic_path(path) as tmp:
+        pd.DataFrame(frame).to_parquet(tmp, index=False)
+    return block.n_rows

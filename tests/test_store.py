@@ -396,3 +396,25 @@ def test_store_on_a_local_cluster_equals_store_less(corpus, lfs, tmp_path, clust
     np.testing.assert_allclose(model.predict_proba(lazy).compute(), MajorityVote().fit(want).predict_proba(want))
     warm = _apply(ddf, edited, store)
     assert warm == want and warm.run.computed == 0
+    # A block damaged on disk: the worker that finds it reports it, the client warns naming it.
+    path = _one_block_path(store)
+    path.write_bytes(path.read_bytes()[:-7])
+    with pytest.warns(CorruptBlockWarning, match=str(path)):
+        healed = _apply(ddf, edited, store)
+    assert healed == want and (healed.run.computed, healed.run.reused) == (1, 5 * m - 1)
+
+
+@pytest.mark.slow
+def test_fault_tolerant_store_run_on_a_cluster_keeps_error_records(corpus, tmp_path, cluster_client):
+    def fragile(row):
+        if "song" in row.text:
+            raise KeyError("boom")
+        return 0 if len(row.text) < 30 else ABSTAIN
+
+    lf = [LabelingFunction("fragile", fragile)]
+    expected = apply_lfs(corpus, lf, cardinality=2, fault_tolerant=True, progress=False)
+    ddf = dd.from_pandas(corpus, npartitions=4)
+    for _ in range(2):
+        got = _apply(ddf, lf, tmp_path / "s", fault_tolerant=True)
+        assert got == expected and got.errors == expected.errors
+    assert got.run.reused == 4

@@ -496,18 +496,17 @@ def _label_partition(
         return _Outcome(None, n, len(lfs), 0, [], _shift_errors(L, -row_offset))
     fp = partition_fingerprint(frame)
     found: dict[int, Block] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CorruptBlockWarning)
-        for j, lf in enumerate(lfs):
-            block = store.read_block(lf.fingerprint, fp)
-            if block is not None and block.n_rows != n:
-                warnings.warn(f"corrupt block {store.block_path(lf.fingerprint, fp)}: it holds "
-                              f"{block.n_rows} rows, the partition {n}; it is ignored and recomputed",
-                              CorruptBlockWarning)
-                block = None
-            if block is not None and _reusable(block, n, k, fault_tolerant):
-                found[j] = block
-    corrupt = [str(w.message) for w in caught if issubclass(w.category, CorruptBlockWarning)]
+    corrupt: list[str] = []
+    for j, lf in enumerate(lfs):
+        block, problem = store.load_block(lf.fingerprint, fp)
+        if block is not None and block.n_rows != n:
+            problem = (f"corrupt block {store.block_path(lf.fingerprint, fp)}: it holds {block.n_rows} rows, "
+                       f"the partition {n}; it is ignored and recomputed")
+            block = None
+        if problem is not None:
+            corrupt.append(problem)
+        if block is not None and _reusable(block, n, k, fault_tolerant):
+            found[j] = block
     missing = [j for j in range(len(lfs)) if j not in found]
     if missing:
         todo = tuple(lfs[j] for j in missing)
@@ -628,7 +627,7 @@ def _read_partition(store: BlockStore, lf_fps: tuple[str, ...], lf_names: tuple[
     """Runs on a worker: one partition's votes read back from the store."""
     found = []
     for lf_fp, name in zip(lf_fps, lf_names):
-        block = store.read_block(lf_fp, part_fp)
+        block, _ = store.load_block(lf_fp, part_fp)
         if block is None or block.n_rows != n_rows or not _reusable(block, n_rows, k, fault_tolerant):
             raise ValueError(
                 f"block {store.block_path(lf_fp, part_fp)} (LF {name!r}) is missing or invalid since "

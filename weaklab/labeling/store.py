@@ -10,13 +10,13 @@ LF on one partition, keyed by (LF fingerprint, partition fingerprint). Layout::
 
 **Why one file per (LF, partition).** Measured in ``benchmarks/bench_store.py`` at
 1 M rows × 20 LFs in 20 partitions, against one file per partition holding every LF
-as an addressable column: writing and reading all votes cost about the same either
-way (both are a small part of applying the LFs), but with one file per partition an
-edited or new LF rewrites every partition file, and two runs with different LF sets
-race on the same file (the last rename wins and drops the other run's columns). One
-file per block is written once, never updated, and only by whoever computed it, so
-concurrent runs cannot lose each other's work and an edit of one LF writes one
-column.
+as an addressable section (same encoding and checksum): writing all votes took 0.087 s
+as 400 files vs 0.038 s as 20, reading them 0.044 s vs 0.041 s, 11.7 vs 10.7 MB — both
+under 1 % of applying the LFs. Editing one LF costs 0.007 s (20 new files) vs 0.081 s
+(every partition file read and rewritten), and with one file per partition two runs
+with different LF sets race on the same file (the last rename wins and drops the other
+run's columns). A block file is written once, never updated, and only by whoever
+computed it, so concurrent runs cannot lose each other's work.
 
 **Block file** (``.wlb``): the 8 bytes ``WLBLOCK1``, a 4-byte little-endian header
 length, a UTF-8 JSON header, the raw little-endian arrays ``rows`` (int32, positions
@@ -520,17 +520,24 @@ class BlockStore:
         A block that fails validation (truncated, altered, wrong key) is never returned:
         a :class:`CorruptBlockWarning` names its path and the caller recomputes it.
         """
+        block, problem = self.load_block(lf_fp, part_fp)
+        if problem is not None:
+            warnings.warn(problem, CorruptBlockWarning, stacklevel=2)
+        return block
+
+    def load_block(self, lf_fp: str, part_fp: str) -> tuple[Block | None, str | None]:
+        """``(block, None)``, ``(None, None)`` when missing, or ``(None, problem)`` where
+        ``problem`` names the corrupt block's path and what is wrong (no warning: for
+        callers that report problems themselves, e.g. from Dask worker threads)."""
         path = self.block_path(lf_fp, part_fp)
         try:
             raw = self._fs.cat_file(path)
         except FileNotFoundError:
-            return None
+            return None, None
         try:
-            return _decode(raw, lf_fp, part_fp)
+            return _decode(raw, lf_fp, part_fp), None
         except _Invalid as exc:
-            warnings.warn(f"corrupt block {path}: {exc}; it is ignored and recomputed",
-                          CorruptBlockWarning, stacklevel=2)
-            return None
+            return None, f"corrupt block {path}: {exc}; it is ignored and recomputed"
 
     def list_blocks(self) -> list[BlockInfo]:
         """Every complete block file in the store (temporary files are not listed)."""

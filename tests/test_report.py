@@ -286,3 +286,16 @@ def test_summary_table_sorts_on_click_in_chromium(full_report, tmp_path):
     ]
     dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     assert "<title>SORTED</title>" in dom
+
+
+def test_names_with_dollar_signs_are_drawn_as_text(tmp_path):
+    # matplotlib parses "$...$" as mathtext; "mentions_$5_or_$10" used to raise a ParseException.
+    rng = np.random.default_rng(0)
+    votes = rng.integers(-1, 2, size=(120, 3))
+    names = ["mentions_$5_or_$10", "costs $$$", "plain"]
+    L = LabelMatrix.from_dense(votes, names, 2)
+    y = rng.integers(0, 2, size=120)
+    report = build_report(L, y=y, path=tmp_path / "r.html", class_names=["$ham", "spam$"])
+    html_text = report.path.read_text(encoding="utf-8")
+    assert "mentions_$5_or_$10" in html_text and "costs $$$" in html_text
+    assert html_text.count("data:image/png;base64,") >= 2

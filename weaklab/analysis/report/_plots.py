@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 DPI = 100
@@ -29,10 +30,16 @@ def to_data_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+# LF and class names are text: a name such as "mentions_$5_or_$10" must not be parsed as
+# mathtext (it raised a ParseException before). Every chart builds its figure under this.
+_PLAIN_TEXT = rc_context({"text.parse_math": False})
+
+
 def _short(name: str, width: int = 28) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
+@_PLAIN_TEXT
 def coverage_accuracy_chart(summary: pd.DataFrame, max_lfs: int = 60) -> tuple[str, str]:
     """Horizontal bars per LF: coverage (with the conflicting part) and accuracy.
 
@@ -104,6 +111,7 @@ def _pick_and_order(conflict: np.ndarray, corr: np.ndarray, coverage: np.ndarray
     return chosen[leaves_list(tree)]
 
 
+@_PLAIN_TEXT
 def pairwise_heatmaps(
     conflict: pd.DataFrame, correlation: pd.DataFrame, coverage: np.ndarray, max_lfs: int = 40
 ) -> tuple[list[str], str]:
@@ -150,6 +158,7 @@ def pairwise_heatmaps(
     return uris, caption
 
 
+@_PLAIN_TEXT
 def accuracy_scatter(summary: pd.DataFrame, n_labels: int = 5) -> str:
     """Learned accuracy (label model) against empirical accuracy (gold), one dot per LF."""
     emp = summary["emp_accuracy"].to_numpy(np.float64)
@@ -182,6 +191,7 @@ def accuracy_scatter(summary: pd.DataFrame, n_labels: int = 5) -> str:
     return to_data_uri(fig)
 
 
+@_PLAIN_TEXT
 def class_balance_chart(series: Mapping[str, np.ndarray], class_names: Sequence[str]) -> str:
     """Grouped bars: one group per class, one bar per source (gold, majority vote, model...)."""
     k = len(class_names)

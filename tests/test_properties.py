@@ -669,7 +669,7 @@ def check_model_file(data, tmp_factory) -> None:
         elif how == "nan":
             arrays[name] = np.full(arr.shape, np.nan)
         elif how == "negate":
-            arrays[name] = -arr
+            arrays[name] = ~arr if arr.dtype == bool else -arr  # numpy refuses unary minus on bools
         elif how == "scale":
             arrays[name] = arr * data.draw(st.sampled_from([2.0, 1e300, 0.5]))
         elif how == "zero":

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..kernels import label_models as K
+from .. import kernels as K
 from ..matrix import LabelMatrix
 from ._maths import logodds_tables
 from .fit_source import FitSource, csr_arrays

@@ -12,7 +12,10 @@ fingerprinted where it lives; the votes of an LF on a partition already in the s
 read back, only the missing (LF, partition) blocks are computed, and each is written by
 the process that computed it as soon as it exists. The result is the matrix a store-less
 call returns, row for row; ``L.run`` (a :class:`~weaklab.labeling.store.RunRecord`)
-counts the blocks ``computed`` and ``reused``.
+counts the blocks ``computed`` and ``reused``. Each partition is also counted where it is
+labelled (:class:`~weaklab.matrix.counts.DriftCounts`, small and mergeable), and the sum
+goes into the run's manifest (``weaklab/labeling/manifest.py``), written when the run
+finishes: the client never needs the votes for it.
 
 Error policy: by default an exception inside an LF is re-raised as
 :class:`LFApplicationError` naming the LF and the row. With ``fault_tolerant=True``
@@ -182,7 +185,7 @@ def apply_lfs(
     run = RunRecord.start(blocks, lfs, cardinality=k, fault_tolerant=fault_tolerant)
     if blocks is not None:
         blocks.write_run(run)
-    summary = _Summary(tuple(lf.name for lf in lfs), k)
+    summary = None if blocks is None else _Summary(tuple(lf.name for lf in lfs), k)
     try:
         if is_pandas:
             result = _apply_pandas(data, bounds, lfs, k, fault_tolerant, progress, blocks, run, summary)
@@ -197,7 +200,7 @@ def apply_lfs(
     result._run = run
     if not isinstance(result, LabelMatrix):  # a PartitionedLabelMatrix: what the blocks would say
         result._lf_fingerprints = tuple(lf.fingerprint for lf in lfs)
-        result._errors = summary.errors
+        result._errors = {} if summary is None else summary.errors
     return result
 
 
@@ -570,13 +573,21 @@ class _Summary:
     the vote counts and the fault-tolerant failures (first row in the whole data set)."""
 
     def __init__(self, lf_names: tuple[str, ...], k: int) -> None:
-        self.counts = DriftCounts.from_matrix(LabelMatrix(sp.csr_matrix((0, len(lf_names))), lf_names, k))
+        self.lf_names, self.k = lf_names, k
+        self._counts: DriftCounts | None = None
         self.errors: dict[str, LFErrors] = {}
         self.n_rows = 0
 
+    @property
+    def counts(self) -> DriftCounts:
+        if self._counts is None:  # no partition at all: the counts of no rows
+            empty = LabelMatrix(sp.csr_matrix((0, len(self.lf_names))), self.lf_names, self.k)
+            return DriftCounts.from_matrix(empty)
+        return self._counts
+
     def add(self, out: _Outcome) -> None:
         if out.counts is not None:
-            self.counts = self.counts + out.counts
+            self._counts = out.counts if self._counts is None else self._counts + out.counts
         for name, e in out.errors.items():
             prev = self.errors.get(name)
             self.errors[name] = (LFErrors(name, e.n_failed, e.first_row + self.n_rows, e.first_index, e.first_error)

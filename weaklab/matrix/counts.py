@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..kernels.statistics import lf_counts, pair_counts
+from ..kernels import lf_counts, pair_counts
 from .label_matrix import LabelMatrix
 
 __all__ = ["CONFIDENCE_BINS", "DriftCounts", "model_predictions"]
@@ -236,10 +236,10 @@ def _block_counts(model: Any, L: LabelMatrix) -> dict[str, Any]:
         refs = predictions[None, :]
         proba = np.asarray(model.predict_proba(L), dtype=np.float64)
     counts = lf_counts(c.indptr, c.indices, c.data, L.n_lfs, k, refs)
-    overlap, conflict = pair_counts(c.indptr, c.indices, c.data, L.n_lfs)
+    overlap, agree = pair_counts(c.indptr, c.indices, c.data, L.n_lfs)
     out: dict[str, Any] = {
         "n_rows": n, "n_covered": counts.n_covered, "class_votes": counts.class_votes.astype(np.int64),
-        "overlap": overlap.astype(np.int64), "pair_conflicts": conflict.astype(np.int64),
+        "overlap": overlap, "pair_conflicts": overlap - agree,
         "overlaps": counts.overlaps.astype(np.int64),
     }
     if model is not None:

@@ -27,10 +27,12 @@ lie in ``[0, n_rows)`` and values in ``[1, k]``, and that the header names the k
 is stored under; nothing is unpickled. A block that fails any check triggers a
 :class:`CorruptBlockWarning` naming its path and reads as missing, so it is recomputed.
 
-**Writes are atomic**: a block is written under a temporary name in its folder
-(``….wlb.tmp-<random>``) and renamed onto its final name, so a writer killed half-way
-leaves only a temporary file, which no reader looks at and :meth:`BlockStore.prune`
-removes. Two processes writing the same block write the same bytes; whichever rename
+**Writes are atomic and durable**: a block is written under a temporary name in its
+folder (``….wlb.tmp-<random>``) and renamed onto its final name, so a writer killed
+half-way leaves only a temporary file, which no reader looks at and
+:meth:`BlockStore.prune` removes. On local disk the file is fsynced before the rename and
+its folder after it, so a power loss leaves the block either absent or complete (an
+object store's upload is atomic and durable by itself). Two processes writing the same block write the same bytes; whichever rename
 lands last wins.
 
 **Run records** (``runs/*.json``, :class:`RunRecord`): which LFs (name, fingerprint)
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import struct
 import time
@@ -475,6 +478,8 @@ class BlockStore:
             raise ValueError("store must not be an empty path")
         self.storage_options = dict(storage_options or {})
         self._fs, root = fsspec.core.url_to_fs(self.url, **self.storage_options)
+        protocols = self._fs.protocol if isinstance(self._fs.protocol, tuple) else (self._fs.protocol,)
+        self._local = "file" in protocols
         self._root = root.rstrip("/") or "/"
         self._made: set[str] = set()
         self._check_marker()
@@ -516,11 +521,16 @@ class BlockStore:
         if folder not in self._made:
             self._fs.makedirs(folder, exist_ok=True)
             self._made.add(folder)
+            if self._local:
+                _fsync_dir(os.path.dirname(folder))  # the new folder's own entry
         tmp = f"{path}{_TMP}{uuid.uuid4().hex}"
         try:
-            with self._fs.open(tmp, "wb") as fh:
-                fh.write(data)
-            self._fs.mv(tmp, path)
+            if self._local:
+                _write_durable(tmp, path, data)
+            else:  # an object store's put is atomic and durable once it returns
+                with self._fs.open(tmp, "wb") as fh:
+                    fh.write(data)
+                self._fs.mv(tmp, path)
         except BaseException:
             try:
                 self._fs.rm_file(tmp)
@@ -702,6 +712,36 @@ class BlockStore:
                 except FileNotFoundError:
                     pass
         return PruneResult(removed, freed, kept, bool(dry_run))
+
+
+def _write_durable(tmp: str, path: str, data: bytes) -> None:
+    """Write ``data`` to ``tmp``, fsync it, rename it onto ``path`` and fsync the folder:
+    after a power loss the file is either absent or complete."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    _fsync_dir(os.path.dirname(path))
+
+
+def _fsync_dir(folder: str) -> None:
+    """fsync a folder so that a rename or a new entry in it survives a power loss
+    (skipped where the platform cannot open a folder, e.g. Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on a folder; the file itself is synced
+        pass
+    finally:
+        os.close(fd)
 
 
 def _mtime(info: dict) -> float | None:

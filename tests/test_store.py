@@ -294,7 +294,10 @@ def _env():
 
 def test_a_writer_killed_mid_block_leaves_nothing_that_looks_complete(tmp_path):
     store = tmp_path / "s"
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(store), "8"], stdout=subprocess.PIPE,
+    m = len(demo_lfs())
+    # A partition's blocks are all written, then fsynced, then renamed: hang in the 5th block
+    # of the second partition.
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(store), str(m + 5)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=_env())
     try:
         assert proc.stdout.readline().strip() == "HALF", proc.stderr.read()
@@ -303,14 +306,14 @@ def test_a_writer_killed_mid_block_leaves_nothing_that_looks_complete(tmp_path):
         proc.wait()
     complete = sorted((store / "blocks").rglob("*.wlb"))
     leftovers = [p for p in (store / "blocks").rglob("*") if p.is_file() and p not in complete]
-    assert len(complete) == 7 and len(leftovers) == 1 and ".tmp-" in leftovers[0].name
-    assert 0 < leftovers[0].stat().st_size
-    assert len(BlockStore(store).list_blocks()) == 7
+    assert len(complete) == m and len(leftovers) == 5 and all(".tmp-" in p.name for p in leftovers)
+    assert all(0 < p.stat().st_size for p in leftovers)
+    assert len(BlockStore(store).list_blocks()) == m
     df = make_demo_corpus(3000, seed=3)
     with _no_corrupt_warning():
         L = apply_lfs(df, demo_lfs(), cardinality=2, progress=False, store=store, chunk_rows=500)
     total = len(demo_lfs()) * 6
-    assert (L.run.computed, L.run.reused) == (total - 7, 7)
+    assert (L.run.computed, L.run.reused) == (total - m, m)
     assert L == apply_lfs(df, demo_lfs(), cardinality=2, progress=False)
     killed = [r for r in BlockStore(store).runs() if r.status == "running"]
     assert len(killed) == 1  # the killed run's record stays "running": prune keeps its LFs' blocks
@@ -438,6 +441,16 @@ def test_a_local_block_is_fsynced_before_its_rename_and_its_folder_after(tmp_pat
     assert ("fsync", folder) in events[renamed + 1:]  # and the rename itself after it
     assert ("fsync", os.path.dirname(folder)) in events[:renamed]  # the new LF folder's entry
     assert store.read_block("a" * 64, "b" * 64).to_dense().tolist() == [0, -1, -1]
+    events.clear()
+    # one partition's blocks: every file synced before the first rename, every folder after the last
+    several = [Block(c * 64, "e" * 64, 3, 2, np.array([1], np.int32), np.array([2], np.int8), c) for c in "123"]
+    store.write_blocks(several)
+    renames = [i for i, (what, _) in enumerate(events) if what == "rename"]
+    files = [i for i, (what, path) in enumerate(events) if what == "fsync" and ".tmp-" in path]
+    folders = {path for i, (what, path) in enumerate(events) if what == "fsync" and i > max(renames)}
+    assert len(renames) == len(files) == 3 and max(files) < min(renames)
+    assert folders >= {os.path.dirname(store.block_path(b.lf_fingerprint, "e" * 64)) for b in several}
+    assert [store.read_block(c * 64, "e" * 64).to_dense().tolist() for c in "123"] == [[-1, 1, -1]] * 3
     events.clear()
     memory = BlockStore("memory://fsync-test")  # no local file: nothing to fsync, still atomic
     memory.write_block(block)

@@ -565,6 +565,53 @@ def test_batch_size_grows_on_gpu_and_shrinks_for_wide_rows():
     assert cpu.batch_size(50, 1_000_000) == 50
 
 
+@pytest.fixture
+def two_torch_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def _threads_seen_by_the_loss(monkeypatch) -> list[int]:
+    import weaklab.endmodel.training as training
+
+    seen, loss = [], training.noise_aware_loss
+
+    def recording(*args):
+        seen.append(torch.get_num_threads())
+        return loss(*args)
+
+    monkeypatch.setattr(training, "noise_aware_loss", recording)
+    return seen
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_linear_model_trains_on_one_cpu_thread_and_restores_the_count(problem, monkeypatch, two_torch_threads, solver):
+    seen = _threads_seen_by_the_loss(monkeypatch)
+    EndModel("logreg", solver=solver, device="cpu", **FAST).fit(sp.csr_matrix(problem["X"]), problem["probs"])
+    assert seen and set(seen) == {1}
+    assert torch.get_num_threads() == 2
+
+
+def test_mlp_keeps_the_torch_threads(problem, monkeypatch, two_torch_threads):
+    seen = _threads_seen_by_the_loss(monkeypatch)
+    EndModel("mlp", device="cpu", **FAST).fit(problem["X"], problem["probs"])
+    assert seen and set(seen) == {2}
+
+
+def test_thread_count_is_restored_when_training_fails(problem, monkeypatch, two_torch_threads):
+    import weaklab.endmodel.training as training
+
+    def failing(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(training, "noise_aware_loss", failing)
+    with pytest.raises(RuntimeError, match="boom"):
+        EndModel("logreg", device="cpu", **FAST).fit(problem["X"], problem["probs"])
+    assert torch.get_num_threads() == 2
+
+
 # -------------------------------------------------------------- bad inputs
 def test_probs_with_wrong_row_count_names_probs(problem):
     with pytest.raises(ValueError, match="probs has 599 rows but X has 600"):

@@ -17,7 +17,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from .._validation import check_labels
-from ..kernels import label_models as K
+from .. import kernels as K
 from ..matrix import LabelMatrix
 
 __all__ = ["DevSet", "FitSource", "MajorityStats", "check_class_balance", "csr_arrays", "make_dev_set"]

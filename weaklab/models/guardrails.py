@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import warnings
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator  # every label model is one; naming the base class here would be an import loop
 
 from ..kernels import label_models as K
 from ..matrix import LabelMatrix
 from ._maths import logodds_tables
 from .fit_source import FitSource, csr_arrays
 
-if TYPE_CHECKING:
-    from .base import BaseLabelModel
 
 __all__ = ["LabelModelWarning", "agreement_totals", "guardrail_messages"]
 
@@ -29,7 +28,7 @@ class LabelModelWarning(UserWarning):
     """A guardrail found something suspicious in a fitted label model."""
 
 
-def _model_vs_majority(model: "BaseLabelModel", L: LabelMatrix) -> tuple[float, np.ndarray]:
+def _model_vs_majority(model: BaseEstimator, L: LabelMatrix) -> tuple[float, np.ndarray]:
     """``(agree, pred_counts)``: rows where the model's argmax equals the unique majority,
     and the model's argmax counts over rows that have votes."""
     k = L.cardinality
@@ -48,7 +47,7 @@ def _model_vs_majority(model: "BaseLabelModel", L: LabelMatrix) -> tuple[float, 
     return agree, np.bincount(pred[covered], minlength=k).astype(np.float64)
 
 
-def agreement_totals(model: "BaseLabelModel", source: FitSource):
+def agreement_totals(model: BaseEstimator, source: FitSource):
     """The guardrail statistics comparing ``model`` with majority vote on ``source``.
 
     The vote-only part comes from ``source.majority()`` (shared by the whole fit); the
@@ -99,7 +98,7 @@ BOUND_TOLERANCE = 1e-3
 PRIOR_PULL = 2.0
 
 
-def _model_argmax(model: "BaseLabelModel", L: LabelMatrix) -> np.ndarray:
+def _model_argmax(model: BaseEstimator, L: LabelMatrix) -> np.ndarray:
     """The model's argmax per row (first maximum), as the agreement statistics count it."""
     tables = model._argmax_tables()
     if tables is not None:
@@ -107,7 +106,7 @@ def _model_argmax(model: "BaseLabelModel", L: LabelMatrix) -> np.ndarray:
     return np.asarray(model._predict_proba_covered(L)).argmax(axis=1)
 
 
-def _overruled_block(model: "BaseLabelModel", L: LabelMatrix) -> np.ndarray:
+def _overruled_block(model: BaseEstimator, L: LabelMatrix) -> np.ndarray:
     """Per LF: its votes for the unique majority on rows where the model predicts another class."""
     winner = K.majority_winner(*csr_arrays(L), L.cardinality)
     rows = np.flatnonzero(winner >= 0)
@@ -117,12 +116,12 @@ def _overruled_block(model: "BaseLabelModel", L: LabelMatrix) -> np.ndarray:
     return np.bincount(sub.indices[on_winner], minlength=L.n_lfs).astype(np.float64)
 
 
-def _names(model: "BaseLabelModel", lfs: np.ndarray, limit: int = 5) -> str:
+def _names(model: BaseEstimator, lfs: np.ndarray, limit: int = 5) -> str:
     shown = ", ".join(repr(model.lf_names_[j]) for j in lfs[:limit])
     return shown + (f" and {len(lfs) - limit} more" if len(lfs) > limit else "")
 
 
-def _disagreement_message(model: "BaseLabelModel", source: FitSource, share: float, n_rows: float) -> str:
+def _disagreement_message(model: BaseEstimator, source: FitSource, share: float, n_rows: float) -> str:
     overruled = source.map_sum(partial(_overruled_block, model._guard_model()))
     top = np.argsort(-overruled, kind="stable")[:3]
     top = top[overruled[top] > 0]
@@ -136,7 +135,7 @@ def _disagreement_message(model: "BaseLabelModel", source: FitSource, share: flo
     )
 
 
-def _bound_messages(model: "BaseLabelModel", lf_votes: np.ndarray) -> list[str]:
+def _bound_messages(model: BaseEstimator, lf_votes: np.ndarray) -> list[str]:
     """LFs whose estimated accuracy sits at 1 or at 1/k: the model could not estimate it."""
     k = model.cardinality_
     acc = np.asarray(model.accuracies_, dtype=np.float64)
@@ -159,7 +158,7 @@ def _bound_messages(model: "BaseLabelModel", lf_votes: np.ndarray) -> list[str]:
     return messages
 
 
-def _prior_pull_message(model: "BaseLabelModel", source: FitSource) -> str | None:
+def _prior_pull_message(model: BaseEstimator, source: FitSource) -> str | None:
     """A class prior that ``prior_shrink`` raised far above majority vote's share of the class."""
     inner = model._guard_model()
     shrink = getattr(inner, "prior_shrink", 0)
@@ -178,7 +177,7 @@ def _prior_pull_message(model: "BaseLabelModel", source: FitSource) -> str | Non
     )
 
 
-def guardrail_messages(model: "BaseLabelModel", source: Any) -> tuple[float, list[str]]:
+def guardrail_messages(model: BaseEstimator, source: Any) -> tuple[float, list[str]]:
     """``(agreement_with_majority, messages)`` of a fitted ``model`` on its training votes.
 
     The checks: agreement with majority vote below 1/2 (flipped classes); disagreement

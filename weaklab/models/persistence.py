@@ -10,21 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator  # every label model is one; naming the base class here would be an import loop
 
 from ..persistence import StoredFile, read_npz_json, save_npz_json
 
-if TYPE_CHECKING:
-    from .base import BaseLabelModel
 
 __all__ = ["LEARNED", "Learned", "load_model", "read_model", "register", "save_model"]
 
-_REGISTRY: dict[str, type["BaseLabelModel"]] = {}
+_REGISTRY: dict[str, type[BaseEstimator]] = {}
 
 
-def register(cls: type["BaseLabelModel"]) -> None:
+def register(cls: type[BaseEstimator]) -> None:
     """Make ``cls`` loadable by name (called for every subclass of ``BaseLabelModel``).
 
     Examples
@@ -36,7 +35,7 @@ def register(cls: type["BaseLabelModel"]) -> None:
     _REGISTRY[cls.__name__] = cls
 
 
-def _fitted_state(model: "BaseLabelModel") -> dict[str, Any]:
+def _fitted_state(model: BaseEstimator) -> dict[str, Any]:
     return {name: value for name, value in vars(model).items() if name.endswith("_") and not name.startswith("_")}
 
 
@@ -103,7 +102,7 @@ def _declared(name: str) -> dict[str, Learned]:
     return {**_COMMON, **LEARNED.get(name, {})}
 
 
-def save_model(model: "BaseLabelModel", path: str | Path) -> Path:
+def save_model(model: BaseEstimator, path: str | Path) -> Path:
     """Write a fitted ``model``'s hyper-parameters and fitted state to one ``.npz`` file.
 
     Returns the file written (``.npz`` appended when missing). A learned attribute that
@@ -137,7 +136,7 @@ def save_model(model: "BaseLabelModel", path: str | Path) -> Path:
     return save_npz_json(path, arrays, meta)
 
 
-def read_model(path: str | Path, expected: type["BaseLabelModel"] | None = None) -> "BaseLabelModel":
+def read_model(path: str | Path, expected: type[BaseEstimator] | None = None) -> BaseEstimator:
     """The model saved in ``path``; with ``expected``, the file must hold that class.
 
     Everything in the file is checked before it reaches the model: the class name, the
@@ -207,7 +206,7 @@ def read_model(path: str | Path, expected: type["BaseLabelModel"] | None = None)
     return model
 
 
-def _read_params(f: StoredFile, target: type["BaseLabelModel"]) -> dict[str, Any]:
+def _read_params(f: StoredFile, target: type[BaseEstimator]) -> dict[str, Any]:
     params = f.header_dict("params")
     names = target._get_param_names()
     f.check_keys(params, names, "'params'")
@@ -254,7 +253,7 @@ def _read_value(f: StoredFile, value: Any, spec: Learned, label: str) -> Any:
     raise AssertionError(f"undeclared kind {kind!r}")  # a bug in LEARNED, not in the file
 
 
-def _check_consistent(f: StoredFile, model: "BaseLabelModel", name: str) -> None:
+def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
     """Relations between learned values that their shapes alone do not pin down."""
     if abs(float(model.class_balance_.sum()) - 1.0) > 1e-6:
         raise f.fail(f"class_balance_ sums to {model.class_balance_.sum()!r}, not 1")
@@ -284,7 +283,7 @@ def _check_consistent(f: StoredFile, model: "BaseLabelModel", name: str) -> None
             raise f.fail("the learned probabilities give infinite log-scores (a probability of 0 or an overflow)")
 
 
-def load_model(path: str | Path) -> "BaseLabelModel":
+def load_model(path: str | Path) -> BaseEstimator:
     """Load any weaklab label model saved with ``save`` (never unpickles).
 
     Examples

@@ -480,6 +480,21 @@ class DriftReport:
         ``alpha``, ``min_distance``, ``silent_fraction``, ``correction`` used.
     n_reference, n_current : int
         Rows compared.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix, monitor
+    >>> rng = np.random.default_rng(1)
+    >>> def votes(n, coverage):
+    ...     return np.where(rng.random((n, 2)) < coverage, rng.integers(0, 2, (n, 2)), -1)
+    >>> report = monitor(LabelMatrix.from_dense(votes(4000, [0.4, 0.4]), ["a", "b"]),
+    ...                  LabelMatrix.from_dense(votes(4000, [0.4, 0.1]), ["a", "b"]))
+    >>> report.drifted, report.silent, report.any_drift
+    (('b',), (), True)
+    >>> row = report.statistics.loc[("b", "votes")]
+    >>> round(float(row["reference"]), 1), round(float(row["current"]), 1)  # coverage of LF b
+    (0.4, 0.1)
     """
 
     statistics: pd.DataFrame = field(repr=False)
@@ -653,6 +668,19 @@ class DriftSeries:
     names : tuple of str
         The batches' names, in order.
     reports : tuple of DriftReport
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix, monitor_batches
+    >>> rng = np.random.default_rng(2)
+    >>> def votes(coverage):
+    ...     return LabelMatrix.from_dense(np.where(rng.random((3000, 2)) < coverage, rng.integers(0, 2, (3000, 2)), -1), ["a", "b"])
+    >>> series = monitor_batches(votes([0.3, 0.3]), [votes([0.3, 0.3]), votes([0.3, 0.0])], names=["monday", "tuesday"])
+    >>> series.drifted
+    {'monday': (), 'tuesday': ('b',)}
+    >>> series.coverage.round(1).loc["tuesday"].tolist()
+    [0.3, 0.0]
     """
 
     names: tuple[str, ...]

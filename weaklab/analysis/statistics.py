@@ -188,6 +188,15 @@ class LabelStats:
         The model's ``class_balance_``.
     warnings : list of str
         The model's ``warnings_`` (guardrail messages), empty without a model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix, label_stats
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, 0], [1, -1], [-1, -1]]), ["a", "b"])
+    >>> stats = label_stats(L)
+    >>> stats.coverage, stats.overlap, stats.conflict
+    (0.75, 0.5, 0.25)
     """
 
     n_rows: int
@@ -310,6 +319,15 @@ class PairwiseStats(NamedTuple):
         Pearson correlation of the two LFs' one-hot votes (an abstain is a row of zeros):
         1 for LFs that vote identically, near 0 for unrelated ones. NaN for an LF that
         never votes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix, lf_pairwise
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, 0], [1, -1]]), ["a", "b"])
+    >>> pairs = lf_pairwise(L)
+    >>> int(pairs.overlap.loc["a", "b"]), int(pairs.conflict.loc["a", "b"]), int(pairs.agreement.loc["a", "b"])
+    (2, 1, 1)
     """
 
     overlap: pd.DataFrame
@@ -443,6 +461,14 @@ def confusion_table(y: Sequence[int] | np.ndarray, pred: Sequence[int] | np.ndar
     -------
     pandas.DataFrame
         k × (k + 1) counts, index ``gold`` 0..k-1, columns 0..k-1 and ``"abstain"``.
+
+    Examples
+    --------
+    >>> confusion_table([0, 0, 1, 1, -1], [0, 1, 1, -1, 0], cardinality=2)  # doctest: +NORMALIZE_WHITESPACE
+    predicted  0  1  abstain
+    gold
+    0          1  1        0
+    1          0  1        1
     """
     y = np.asarray(y, dtype=np.int64)
     pred = np.asarray(pred, dtype=np.int64)
@@ -477,6 +503,18 @@ def prediction_confusion(L: LabelMatrix, y: Sequence[int] | np.ndarray, model: A
     -------
     pandas.DataFrame
         See :func:`confusion_table`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix
+    >>> from weaklab.models import MajorityVote
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, 1], [1, -1]]), ["a", "b"])
+    >>> prediction_confusion(L, [0, 1, 1, 0], MajorityVote().fit(L))  # doctest: +NORMALIZE_WHITESPACE
+    predicted  0  1  abstain
+    gold
+    0          1  1        0
+    1          0  1        1
     """
     L = check_matrix(L)
     gold = check_gold(y, L)

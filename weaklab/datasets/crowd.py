@@ -92,6 +92,17 @@ def load_crowd(directory: str | Path) -> LabeledVotes:
     -------
     LabeledVotes
         ``y`` is ``-1`` for items without a gold label.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "answer.csv").write_text("question,worker,answer\\nq1,w1,0\\nq1,w2,1\\nq2,w2,1\\n")
+    >>> _ = (folder / "truth.csv").write_text("question,truth\\nq1,0\\nq2,1\\n")
+    >>> crowd = load_crowd(folder)
+    >>> crowd.L.lf_names, crowd.L.to_dense().tolist(), crowd.y.tolist(), crowd.items.tolist()
+    (('worker_w1', 'worker_w2'), [[0, 1], [-1, 1]], [0, 1], ['q1', 'q2'])
     """
     directory = Path(directory)
     if (directory / "labels.yaml").is_file() and (directory / "gt.yaml").is_file():

@@ -51,6 +51,16 @@ def make_demo_corpus(n_rows: int = 20_000, spam_rate: float = 0.3, seed: int = 0
     -------
     pandas.DataFrame
         Columns ``text`` (str), ``author`` (str) and ``label`` (int, 0 = ham, 1 = spam).
+
+    Examples
+    --------
+    >>> corpus = make_demo_corpus(1000, spam_rate=0.3, seed=0)
+    >>> list(corpus.columns), len(corpus)
+    (['text', 'author', 'label'], 1000)
+    >>> bool(abs(corpus.label.mean() - 0.3) < 0.05)
+    True
+    >>> corpus.equals(make_demo_corpus(1000, spam_rate=0.3, seed=0))  # same seed, same corpus
+    True
     """
     n_rows = check_int(n_rows, "n_rows", min_val=0)
     if not 0.0 <= spam_rate <= 1.0:

@@ -21,6 +21,14 @@ class LabeledVotes:
         Gold class per row (``-1`` where the source has none).
     items : numpy.ndarray
         The source's identifier of each row (row number for CSV matrices).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix
+    >>> votes = LabeledVotes(LabelMatrix.from_dense(np.array([[1, 0]])), np.array([1]), np.array(["item-7"]))
+    >>> votes.L.shape, votes.y.tolist(), votes.items.tolist()
+    ((1, 2), [1], ['item-7'])
     """
 
     L: LabelMatrix

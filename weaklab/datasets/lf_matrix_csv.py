@@ -29,6 +29,16 @@ def load_lf_matrix_csv(path: str | Path, label_column: str = "Label") -> Labeled
     Returns
     -------
     LabeledVotes
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "votes.csv"
+    >>> _ = path.write_text("0,1,Label\\n1,0,1\\n-1,-1,-1\\n0,1,1\\n")
+    >>> votes = load_lf_matrix_csv(path)
+    >>> votes.L.to_dense().tolist(), votes.y.tolist()
+    ([[1, -1], [0, 0], [-1, 1]], [1, 0, 1])
     """
     try:
         frame = pd.read_csv(path)

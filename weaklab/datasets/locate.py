@@ -17,7 +17,20 @@ __all__ = ["DataNotFoundError", "data_home", "locate"]
 
 
 class DataNotFoundError(FileNotFoundError):
-    """A data set is not in the data folder; the message says where to get it."""
+    """A data set is not in the data folder; the message says where to get it.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from weaklab.datasets import locate
+    >>> os.environ["WEAKLAB_DATA"] = tempfile.mkdtemp()
+    >>> try:
+    ...     locate("youtube_raw", source="the UCI YouTube Spam Collection")
+    ... except DataNotFoundError as error:
+    ...     print("youtube_raw" in str(error), "UCI YouTube" in str(error))
+    True True
+    >>> del os.environ["WEAKLAB_DATA"]
+    """
 
     def _render_traceback_(self) -> list[str]:
         # IPython shows these lines instead of a traceback: a notebook whose data is

@@ -27,6 +27,12 @@ class SyntheticLabels:
     class_balance : numpy.ndarray (k,)
     targets : numpy.ndarray (m,) of int
         The class each one-sided LF votes for (``-1`` for LFs that may vote any class).
+
+    Examples
+    --------
+    >>> data = make_synthetic_label_matrix(n_rows=100, n_lfs=3, one_sided=True, seed=1)
+    >>> data.targets.tolist(), data.accuracies.shape
+    ([0, 1, 0], (3,))
     """
 
     L: LabelMatrix
@@ -83,6 +89,16 @@ def make_synthetic_label_matrix(
     Returns
     -------
     SyntheticLabels
+
+    Examples
+    --------
+    >>> data = make_synthetic_label_matrix(n_rows=2000, n_lfs=5, accuracy=0.8, coverage=0.5, seed=0)
+    >>> data.L.shape, data.y.shape
+    ((2000, 5), (2000,))
+    >>> votes = data.L.to_dense()
+    >>> right = (votes == data.y[:, None]).sum(axis=0) / (votes != -1).sum(axis=0)
+    >>> bool(np.all(np.abs(right - 0.8) < 0.05))  # each LF is right on about 80% of its votes
+    True
     """
     for name, value, low in (("n_rows", n_rows, 1), ("n_lfs", n_lfs, 1), ("cardinality", cardinality, 2)):
         check_int(value, name, min_val=low)

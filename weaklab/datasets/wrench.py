@@ -33,6 +33,14 @@ class WrenchSplit:
         The ``data`` field of each example (for text sets, a ``text`` column), in file order.
     label_names : tuple of str
         Class names by index, from ``label.json``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from weaklab import LabelMatrix
+    >>> split = WrenchSplit(LabelMatrix.from_dense(np.array([[0, -1]])), np.array([0]), pd.DataFrame({"text": ["hi"]}), ("ham", "spam"))
+    >>> split.L.shape, split.label_names
+    ((1, 2), ('ham', 'spam'))
     """
 
     L: LabelMatrix
@@ -63,6 +71,19 @@ def load_wrench(directory: str | Path, split: str = "train") -> WrenchSplit:
         that is not an int in ``[-1, k-1]``, a gold label outside ``[0, k-1]``, examples
         of different widths, class ids other than ``0..k-1``. The message names the file
         and the example.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "label.json").write_text(json.dumps({"0": "ham", "1": "spam"}))
+    >>> examples = {"0": {"label": 1, "weak_labels": [1, -1], "data": {"text": "buy now"}},
+    ...             "1": {"label": 0, "weak_labels": [-1, 0], "data": {"text": "nice"}}}
+    >>> _ = (folder / "train.json").write_text(json.dumps(examples))
+    >>> split = load_wrench(folder, "train")
+    >>> split.L.to_dense().tolist(), split.y.tolist(), split.label_names, split.data.text.tolist()
+    ([[1, -1], [-1, 0]], [1, 0], ('ham', 'spam'), ['buy now', 'nice'])
     """
     if split not in WRENCH_SPLITS:
         raise ValueError(f"split must be one of {WRENCH_SPLITS}, got {split!r}")

@@ -62,7 +62,19 @@ _INTERRUPTS = (KeyboardInterrupt,)
 
 
 class LFApplicationError(RuntimeError):
-    """An LF (or one of its preprocessors) raised, or returned an invalid vote."""
+    """An LF (or one of its preprocessors) raised, or returned an invalid vote.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaklab import LabelingFunction, apply_lfs
+    >>> broken = LabelingFunction("broken", lambda row: 1 // 0)
+    >>> try:
+    ...     apply_lfs(pd.DataFrame({"text": ["a", "b"]}), [broken], cardinality=2, progress=False)
+    ... except LFApplicationError as error:
+    ...     print("'broken'" in str(error), "ZeroDivisionError" in str(error))
+    True True
+    """
 
 
 def apply_lfs(

@@ -52,6 +52,15 @@ class Row(tuple):
     Fields read as attributes (``row.text``) or by column name (``row["text"]``),
     which also works for column names that are not Python identifiers. Rows are
     immutable; a :class:`Preprocessor` adds fields with :meth:`with_fields`.
+
+    Examples
+    --------
+    >>> from weaklab.labeling.lf import row_type
+    >>> row = row_type(["text", "my col"])(["Hi there", 3])
+    >>> row.text, row["my col"], row.get("missing", "-")
+    ('Hi there', 3, '-')
+    >>> row.with_fields(n_words=2).n_words
+    2
     """
 
     __slots__ = ()
@@ -251,6 +260,14 @@ class Preprocessor:
     f : callable
     resources : mapping, optional
         Extra keyword arguments passed to ``f``.
+
+    Examples
+    --------
+    >>> from weaklab import LabelingFunction, Preprocessor
+    >>> lower = Preprocessor("lower", lambda row: {"low": row.text.lower()})
+    >>> shouts = LabelingFunction("shouts", lambda row: 1 if row.text != row.low else -1, pre=[lower])
+    >>> shouts({"text": "BUY NOW"}), shouts({"text": "nice song"})
+    (1, -1)
     """
 
     def __init__(self, name: str, f: Callable, resources: Mapping[str, Any] | None = None) -> None:
@@ -317,6 +334,19 @@ class LabelingFunction:
         Run in order on each row before ``f`` (row-wise LFs only).
     batch : bool
         Whether ``f`` labels a whole pandas partition at once.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from weaklab import LabelingFunction
+    >>> short = LabelingFunction("short", lambda row, limit: 0 if len(row.text) < limit else -1, resources={"limit": 5})
+    >>> short({"text": "ok"}), short({"text": "a long comment"})
+    (0, -1)
+    >>> links = LabelingFunction("links", lambda frame: np.where(frame.text.str.contains("http"), 1, -1), batch=True)
+    >>> links(pd.DataFrame({"text": ["see http://x.co", "lovely"]})).tolist()
+    [1, -1]
+    >>> len(short.fingerprint)  # SHA-256 of code, resources and preprocessors
+    64
     """
 
     def __init__(
@@ -452,6 +482,13 @@ def regex_lf(
     (pandas' default ``str`` dtype) pandas evaluates patterns that RE2 supports with
     RE2, where ``\b``, ``\w`` and ``\d`` are ASCII-only; other patterns and object
     columns use Python's ``re``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = regex_lf("link", r"https?://", 1)
+    >>> lf(pd.DataFrame({"text": ["Visit HTTP://spam.biz", "great song"]})).tolist()
+    [1, -1]
     """
     label = _check_label_arg(name, label)
     if isinstance(pattern, re.Pattern):
@@ -482,6 +519,13 @@ def keyword_lf(
 
     Word boundaries apply at both ends of each keyword, so ``"free"`` matches
     "Free gift" but not "carefree". Case-insensitive unless ``case_sensitive``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = keyword_lf("free", ["free", "gift card"], 1)
+    >>> lf(pd.DataFrame({"text": ["Free Gift Card!", "a carefree song", "free"]})).tolist()
+    [1, -1, 1]
     """
     if isinstance(keywords, str):
         keywords = [keywords]

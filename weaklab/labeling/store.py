@@ -87,7 +87,27 @@ _TMP_GRACE_S = 3600.0
 
 
 class CorruptBlockWarning(UserWarning):
-    """A stored block failed validation; it is ignored and recomputed."""
+    """A stored block failed validation; it is ignored and recomputed.
+
+    Examples
+    --------
+    >>> import tempfile, warnings
+    >>> import pandas as pd
+    >>> from weaklab import LabelingFunction, apply_lfs
+    >>> from weaklab.labeling.store import BlockStore
+    >>> folder = tempfile.mkdtemp()
+    >>> lf = LabelingFunction("odd", lambda row: row.n % 2)
+    >>> frame = pd.DataFrame({"n": [1, 2, 3]})
+    >>> _ = apply_lfs(frame, [lf], cardinality=2, store=folder, progress=False)
+    >>> block = BlockStore(folder).list_blocks()[0]
+    >>> with open(BlockStore(folder).block_path(block.lf_fingerprint, block.partition_fingerprint), "r+b") as f:
+    ...     _ = f.write(b"garbage")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     L = apply_lfs(frame, [lf], cardinality=2, store=folder, progress=False)
+    >>> [w.category.__name__ for w in caught], L.run.computed, L.to_dense().ravel().tolist()
+    (['CorruptBlockWarning'], 1, [1, 0, 1])
+    """
 
 
 # --------------------------------------------------------------------- blocks

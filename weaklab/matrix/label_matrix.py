@@ -40,6 +40,18 @@ class LFErrors:
         The data's index label of that row.
     first_error : str
         ``"ExceptionType: message"`` of the first failure.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaklab import LabelingFunction, apply_lfs
+    >>> picky = LabelingFunction("picky", lambda row: 1 if row.n > 0 else 1 // 0)
+    >>> L = apply_lfs(pd.DataFrame({"n": [3, 0, 5]}), [picky], cardinality=2, fault_tolerant=True, progress=False)
+    >>> L.to_dense().ravel().tolist()  # the failing row abstains; no row is dropped
+    [1, -1, 1]
+    >>> e = L.errors["picky"]
+    >>> e.n_failed, e.first_row, e.first_error.split(":")[0]
+    (1, 1, 'ZeroDivisionError')
     """
 
     lf: str

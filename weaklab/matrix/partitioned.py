@@ -35,7 +35,14 @@ __all__ = ["PartitionedLabelMatrix"]
 
 
 def add_stats(a: Any, b: Any) -> Any:
-    """Add two statistics results (arrays, floats, or tuples / dicts of them) element-wise."""
+    """Add two statistics results (arrays, floats, or tuples / dicts of them) element-wise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> add_stats((np.array([1, 2]), {"n": 3}), (np.array([10, 20]), {"n": 4}))
+    (array([11, 22]), {'n': 7})
+    """
     if isinstance(a, tuple):
         return tuple(add_stats(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
@@ -78,6 +85,20 @@ class PartitionedLabelMatrix:
     The first pass over the blocks persists them (``dask.persist``; on a
     ``distributed.Client`` they stay in the workers' memory), so iterative fitting does
     not recompute the labeling functions on every pass.
+
+    Examples
+    --------
+    >>> import dask
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix
+    >>> blocks = [dask.delayed(LabelMatrix.from_dense)(np.array(rows), ["a", "b"]) for rows in ([[0, 1]], [[1, -1], [1, 1]])]
+    >>> L = PartitionedLabelMatrix(blocks, ("a", "b"), cardinality=2)
+    >>> L.shape, L.n_blocks
+    ((3, 2), 2)
+    >>> L.map_sum(lambda block: block.csr.nnz)  # summed over partitions, computed where they live
+    5
+    >>> L.compute().to_dense().tolist()
+    [[0, 1], [1, -1], [1, 1]]
     """
 
     def __init__(self, blocks: Sequence[Delayed], lf_names: tuple[str, ...], cardinality: int) -> None:

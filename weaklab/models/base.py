@@ -34,7 +34,25 @@ __all__ = ["BaseLabelModel", "LFChangedWarning", "NotFittedError", "check_option
 
 
 class LFChangedWarning(UserWarning):
-    """An LF of the matrix differs (by fingerprint) from the version the model was fitted on."""
+    """An LF of the matrix differs (by fingerprint) from the version the model was fitted on.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> from weaklab import LabelingFunction, apply_lfs
+    >>> from weaklab.models import MajorityVote
+    >>> frame = pd.DataFrame({"n": [1, 2, 3, 4]})
+    >>> a, b = LabelingFunction("a", lambda row: row.n % 2), LabelingFunction("b", lambda row: 1)
+    >>> model = MajorityVote().fit(apply_lfs(frame, [a, b], cardinality=2, progress=False))
+    >>> b_edited = LabelingFunction("b", lambda row: 0)
+    >>> L_new = apply_lfs(frame, [a, b_edited], cardinality=2, progress=False)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = model.predict_proba(L_new)
+    >>> caught[0].category.__name__, "'b'" in str(caught[0].message)
+    ('LFChangedWarning', True)
+    """
 
 
 def _run_fingerprints(L: Any, names: Sequence[str]) -> list[str] | None:

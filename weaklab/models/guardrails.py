@@ -25,7 +25,24 @@ __all__ = ["LabelModelWarning", "agreement_totals", "guardrail_messages"]
 
 
 class LabelModelWarning(UserWarning):
-    """A guardrail found something suspicious in a fitted label model."""
+    """A guardrail found something suspicious in a fitted label model.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix
+    >>> from weaklab.models import DawidSkene
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 2000)
+    >>> votes = np.stack([np.where(rng.random(2000) < 0.85, y, 1 - y) for _ in range(3)], axis=1)
+    >>> votes[:, 2] = 1 - y  # an LF that is always wrong
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     model = DawidSkene(seed=0).fit(LabelMatrix.from_dense(votes, ["a", "b", "c"]))
+    >>> sorted({w.category.__name__ for w in caught}), "LF 'c'" in model.warnings_[-1]
+    (['LabelModelWarning'], True)
+    """
 
 
 def _model_vs_majority(model: BaseEstimator, L: LabelMatrix) -> tuple[float, np.ndarray]:

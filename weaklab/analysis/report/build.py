@@ -45,6 +45,16 @@ class Report:
         The per-LF table (see :func:`weaklab.lf_summary`).
     stats : LabelStats
         The matrix-level numbers (see :func:`weaklab.label_stats`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix
+    >>> from weaklab.analysis.report import build_report
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, 0], [1, -1], [-1, 1]]), ["a", "b"])
+    >>> report = build_report(L, path=None)
+    >>> report.path is None, report.html.startswith("<!DOCTYPE html>"), list(report.summary.index)
+    (True, True, ['a', 'b'])
     """
 
     path: Path | None

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from weaklab import LabelMatrix, load_wrench
-from weaklab.kernels.statistics import (
-    lf_counts,
-    lf_counts_reference,
-    pair_counts,
-    pair_counts_reference,
-)
 from weaklab.analysis.statistics import (
     confusion_table,
     label_stats,
     lf_class_metrics,
     lf_pairwise,
+    lf_statistics,
     lf_summary,
     prediction_confusion,
 )
@@ -191,36 +187,6 @@ def test_label_stats_compare_model_with_majority_vote(L, model):
     assert s.to_dict()["prediction_balance"] == [0.5, 0.5]
 
 
-# ---------------------------------------------------------------- kernels
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_count_kernel_agrees_with_numpy_reference(seed):
-    L, dense = random_matrix(seed)
-    rng = np.random.default_rng(seed + 10)
-    refs = rng.integers(-1, 3, size=(2, L.n_rows))
-    c = L.csr
-    fast = lf_counts(c.indptr, c.indices, c.data, L.n_lfs, 3, refs)
-    slow = lf_counts_reference(c.indptr, c.indices, c.data, L.n_lfs, 3, refs)
-    for name, a, b in zip(fast._fields, fast, slow):
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=name)
-
-
-def test_count_kernel_majority_vote_abstains_on_ties():
-    L = LabelMatrix.from_dense(np.array([[0, 1, -1], [0, 1, 1], [2, -1, -1], [-1, -1, -1]]), None, 3)
-    c = L.csr
-    out = lf_counts(c.indptr, c.indices, c.data, 3, 3, np.zeros((0, 4), np.int64))
-    assert out.majority.tolist() == [-1, 1, 2, -1]
-
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_pair_kernel_agrees_with_sparse_products(seed):
-    L, _ = random_matrix(seed)
-    c = L.csr
-    fast = pair_counts(c.indptr, c.indices, c.data, L.n_lfs)
-    slow = pair_counts_reference(c.indptr, c.indices, c.data, L.n_lfs, 3)
-    np.testing.assert_array_equal(fast[0], slow[0])
-    np.testing.assert_array_equal(fast[1], slow[1])
-
-
 # --------------------------------------------------------------- pairwise
 def test_pairwise_counts_match_hand_computed_values(L):
     p = lf_pairwise(L)
@@ -337,3 +303,30 @@ def test_model_accuracy_ignores_rows_without_votes(L):
     a = label_stats(L, y=GOLD, model=wrong_on_empty).model_accuracy
     b = label_stats(L, y=GOLD, model=right_on_empty).model_accuracy
     assert a == b == pytest.approx(1.0)
+
+
+def test_report_reads_only_public_names_of_analysis():
+    """The report is built from analysis's public results, never from its private helpers."""
+    import ast
+    from pathlib import Path
+
+    import weaklab.analysis.report.build as build
+
+    tree = ast.parse(Path(build.__file__).read_text())
+    private = [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level >= 2
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.endswith("__")
+    ]
+    assert private == []
+
+
+def test_lf_statistics_is_the_pass_behind_summary_and_label_stats(L, model):
+    s = lf_statistics(L, GOLD, model)
+    pd.testing.assert_frame_equal(s.summary(), lf_summary(L, GOLD, model))
+    assert s.label_stats().to_dict() == label_stats(L, GOLD, model).to_dict()
+    # hand-computed on DENSE / GOLD: 'a' votes 1 on row 2 (gold 1) and 0 on row 4 (gold 1)
+    assert s.correct.tolist() == [1, 2, 1] and s.incorrect.tolist() == [1, 2, 1]
+    assert s.majority.tolist() == [0, -1, -1, 0, 0] and s.n_conflicted == 1

@@ -11,7 +11,7 @@ import pytest
 
 from weaklab import LabelMatrix, PartitionedLabelMatrix
 from weaklab.datasets import make_synthetic_label_matrix
-from weaklab.kernels import label_models as K
+from weaklab import kernels as K
 from weaklab.models import DawidSkene, LabelModel
 from weaklab.models.fit_source import FitSource
 

@@ -3,11 +3,13 @@
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import weaklab
 from weaklab import ABSTAIN, LabelingFunction, keyword_lf, labeling_function, preprocessor, regex_lf
 from weaklab.labeling.lf import row_type
 
@@ -132,28 +134,77 @@ def test_keyword_lf_fingerprint_depends_on_keywords():
     assert keyword_lf("a", ["x"], 1).fingerprint != keyword_lf("a", ["x"], 0).fingerprint
 
 
-def test_fingerprint_is_stable_across_processes(tmp_path):
-    module = tmp_path / "my_lfs.py"
-    module.write_text(
-        "from weaklab import labeling_function, keyword_lf, ABSTAIN\n"
-        "WORDS = ('a', 'b')\n"
-        "@labeling_function(resources={'n': 3})\n"
-        "def lf(row, n):\n"
-        "    return 1 if row.text.count('x') > n and row.text in WORDS else ABSTAIN\n"
-        "kw = keyword_lf('kw', ['free'], 1)\n"
-    )
-    code = "import my_lfs; print(my_lfs.lf.fingerprint, my_lfs.kw.fingerprint)"
-    runs = {
-        subprocess.run(
-            [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True,
-            env={"PYTHONHASHSEED": seed, "PATH": ""},
-        ).stdout
+_LF_MODULE = (
+    "from weaklab import labeling_function, keyword_lf, ABSTAIN\n"
+    "WORDS = {words}\n"
+    "@labeling_function(resources={{'n': {n}}})\n"
+    "def lf(row, n):\n"
+    "    return 1 if row.text.count('{char}') > n and row.text in WORDS else ABSTAIN\n"
+    "kw = keyword_lf('kw', ['free'], 1)\n"
+)
+_VARIANTS = {
+    "original": dict(words="('a', 'b')", n=3, char="x"),
+    "resource": dict(words="('a', 'b')", n=4, char="x"),
+    "global": dict(words="('a', 'c')", n=3, char="x"),
+    "code": dict(words="('a', 'b')", n=3, char="y"),
+}
+# Also an LF defined by exec (no source file): fingerprinted from its code object.
+_PRINT_FINGERPRINTS = (
+    "import importlib, json, textwrap\n"
+    "from weaklab import labeling_function, ABSTAIN\n"
+    "out = {{v: [importlib.import_module('lfs_' + v).lf.fingerprint, importlib.import_module('lfs_' + v).kw.fingerprint]"
+    " for v in {variants!r}}}\n"
+    "ns = {{'labeling_function': labeling_function, 'ABSTAIN': ABSTAIN}}\n"
+    "exec(compile(textwrap.dedent({first!r}), '<lf lf>', 'exec'), ns)\n"
+    "out['exec'] = [ns['lf'].fingerprint]\n"
+    "print(json.dumps(out))\n"
+)
+
+
+def _fingerprints_in_new_processes(folder) -> list[dict]:
+    """The fingerprints of every variant, printed by two fresh interpreters (str hashing
+    is salted per process: different ``PYTHONHASHSEED``)."""
+    import json
+
+    for name, fields in _VARIANTS.items():
+        (folder / f"lfs_{name}.py").write_text(_LF_MODULE.format(**fields))
+    code = _PRINT_FINGERPRINTS.format(variants=list(_VARIANTS), first=FIRST)
+    env = {"PATH": "", "PYTHONPATH": str(Path(weaklab.__file__).parents[1])}
+    return [
+        json.loads(subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True,
+                                  check=True, env={**env, "PYTHONHASHSEED": seed}).stdout)
         for seed in ("1", "2")
-    }
-    assert len(runs) == 1
-    assert len(runs.pop().split()) == 2
+    ]
 
 
-def test_lf_without_source_still_has_fingerprint():
-    lf = _define(FIRST, "lf")  # exec'd code: no source file
-    assert len(lf.fingerprint) == 64
+def test_fingerprint_is_stable_across_processes_and_follows_resources_globals_and_code(tmp_path, monkeypatch):
+    first, second = _fingerprints_in_new_processes(tmp_path)
+    assert first == second
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import lfs_original  # the same file in this process gives the same fingerprints
+
+    try:
+        assert [lfs_original.lf.fingerprint, lfs_original.kw.fingerprint] == first["original"]
+    finally:
+        sys.modules.pop("lfs_original", None)
+    assert first["exec"] == [_define(FIRST, "lf").fingerprint]
+    lf, kw = first["original"]
+    for change in ("resource", "global", "code"):
+        assert first[change][0] != lf, change  # the LF whose resource, global or code changed
+        assert first[change][1] == kw, change  # the untouched LF in the same file
+
+
+def test_fingerprint_follows_closure_variables():
+    def make(limit):
+        @labeling_function(name="long")
+        def lf(row):
+            return 1 if len(row.text) > limit else ABSTAIN
+
+        return lf
+
+    assert make(3).fingerprint == make(3).fingerprint
+    assert make(3).fingerprint != make(4).fingerprint
+
+
+def test_lf_without_source_is_fingerprinted_from_its_code():
+    assert _define(FIRST.replace("10", "12"), "lf").fingerprint != _define(FIRST, "lf").fingerprint

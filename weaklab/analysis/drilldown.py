@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..kernels.statistics import rows_with_other_label
+from ..kernels import rows_with_other_label
 from .._validation import check_int
 from .inputs import check_gold, check_matrix, resolve_lf
 from ..matrix import LabelMatrix

@@ -62,7 +62,7 @@ from scipy import stats as st
 from scipy.spatial.distance import jensenshannon
 
 from .inputs import check_model
-from ..kernels.statistics import lf_counts, pair_counts
+from ..kernels import lf_counts, pair_counts
 from ..matrix import LabelMatrix
 
 __all__ = ["DriftCounts", "DriftReport", "DriftSeries", "monitor", "monitor_batches"]
@@ -249,10 +249,10 @@ def _block_counts(model: Any, L: LabelMatrix) -> dict[str, Any]:
         refs = view.predictions[None, :]
         proba = np.asarray(model.predict_proba(L), dtype=np.float64)
     counts = lf_counts(c.indptr, c.indices, c.data, L.n_lfs, k, refs)
-    overlap, conflict = pair_counts(c.indptr, c.indices, c.data, L.n_lfs)
+    overlap, agree = pair_counts(c.indptr, c.indices, c.data, L.n_lfs)
     out: dict[str, Any] = {
         "n_rows": n, "n_covered": counts.n_covered, "class_votes": counts.class_votes.astype(np.int64),
-        "overlap": overlap.astype(np.int64), "pair_conflicts": conflict.astype(np.int64),
+        "overlap": overlap, "pair_conflicts": overlap - agree,
         "overlaps": counts.overlaps.astype(np.int64),
     }
     if model is not None:

@@ -31,12 +31,13 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from ..kernels.statistics import LFCounts, lf_counts, pair_counts
-from .inputs import ModelView, check_gold, check_matrix, check_model
+from ..kernels import lf_counts, pair_counts
+from .inputs import check_gold, check_matrix, check_model
 from .drilldown import lf_examples
 from ..matrix import LabelMatrix
 
 __all__ = [
+    "LFStatistics",
     "LabelStats",
     "PairwiseStats",
     "confusion_table",
@@ -44,6 +45,7 @@ __all__ = [
     "lf_class_metrics",
     "lf_pairwise",
     "lf_examples",
+    "lf_statistics",
     "lf_summary",
     "prediction_confusion",
 ]
@@ -59,17 +61,149 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------- one pass, shared
 @dataclass(frozen=True)
-class _Pass:
-    """Everything one kernel pass yields; the public views are built from it."""
+class LFStatistics:
+    """Everything one counting pass over a label matrix yields (see :func:`lf_statistics`).
+
+    :func:`lf_summary`, :func:`label_stats` and the HTML report are views of it.
+
+    Attributes
+    ----------
+    L : LabelMatrix
+        The votes, n rows × m LFs, k classes.
+    class_votes : ndarray of int64, shape (m, k)
+        Votes of each LF for each class.
+    coverage, overlaps, conflicts : ndarray of float, shape (m,)
+        Fractions of all rows where the LF votes / votes with another LF / votes on a row
+        holding two different labels (Snorkel's definitions, see the module docstring).
+    majority : ndarray of int64, shape (n,)
+        Majority-vote label of each row, ``-1`` for no vote or a tie.
+    n_covered, n_overlapped, n_conflicted : int
+        Rows with at least one vote / two votes / two different labels.
+    gold : ndarray of int64, shape (n,), or None
+        The checked gold labels (``-1`` = unknown).
+    correct, incorrect : ndarray of int64, shape (m,), or None
+        Votes equal / unequal to a known gold label.
+    emp_accuracy : ndarray of float, shape (m,), or None
+        ``correct / (correct + incorrect)``, NaN for an LF with no vote on a labelled row.
+    predictions : ndarray of int64, shape (n,), or None
+        The model's predictions (ties abstain, ``-1``).
+    model_agreement : ndarray of float, shape (m,), or None
+        Share of the LF's votes, on rows where the model predicts a class, equal to it.
+    learned_accuracies, learned_class_balance : ndarray or None
+        The model's ``accuracies_`` (m,) and ``class_balance_`` (k,), when it has them.
+    model_warnings : tuple of str
+        The model's ``warnings_`` (guardrail messages).
+    """
 
     L: LabelMatrix
-    counts: LFCounts
-    has_gold: bool
-    model: ModelView | None
-    y: np.ndarray | None
+    class_votes: np.ndarray
+    coverage: np.ndarray
+    overlaps: np.ndarray
+    conflicts: np.ndarray
+    majority: np.ndarray
+    n_covered: int
+    n_overlapped: int
+    n_conflicted: int
+    gold: np.ndarray | None = None
+    correct: np.ndarray | None = None
+    incorrect: np.ndarray | None = None
+    emp_accuracy: np.ndarray | None = None
+    predictions: np.ndarray | None = None
+    model_agreement: np.ndarray | None = None
+    learned_accuracies: np.ndarray | None = None
+    learned_class_balance: np.ndarray | None = None
+    model_warnings: tuple[str, ...] = ()
+
+    @property
+    def has_model(self) -> bool:
+        """Whether a model was given (its predictions are known)."""
+        return self.predictions is not None
+
+    def summary(self) -> pd.DataFrame:
+        """The per-LF table of :func:`lf_summary`."""
+        L = self.L
+        cols: dict[str, Any] = {
+            "j": np.arange(L.n_lfs),
+            "polarity": [np.flatnonzero(row).tolist() for row in self.class_votes],
+            "coverage": self.coverage,
+            "overlaps": self.overlaps,
+            "conflicts": self.conflicts,
+        }
+        for cls in range(L.cardinality):
+            cols[f"votes_{cls}"] = self.class_votes[:, cls]
+        if self.gold is not None:
+            cols["correct"] = self.correct
+            cols["incorrect"] = self.incorrect
+            cols["emp_accuracy"] = self.emp_accuracy
+        if self.has_model:
+            if self.learned_accuracies is not None:
+                cols["learned_accuracy"] = self.learned_accuracies
+            cols["model_agreement"] = self.model_agreement
+        return pd.DataFrame(cols, index=pd.Index(L.lf_names, name="lf"))
+
+    def label_stats(self) -> "LabelStats":
+        """The matrix-level numbers of :func:`label_stats`."""
+        L = self.L
+        n = L.n_rows
+        denom = max(n, 1)
+        maj_balance, maj_abstain = _balance(self.majority, L.cardinality)
+        stats: dict[str, Any] = dict(
+            n_rows=n,
+            n_lfs=L.n_lfs,
+            cardinality=L.cardinality,
+            n_votes=L.nnz,
+            density=L.nnz / max(n * L.n_lfs, 1),
+            coverage=self.n_covered / denom,
+            overlap=self.n_overlapped / denom,
+            conflict=self.n_conflicted / denom,
+            majority_balance=maj_balance,
+            majority_abstain=maj_abstain,
+        )
+        if self.gold is not None:
+            stats["majority_accuracy"] = _accuracy(self.majority, self.gold)
+        if self.has_model:
+            pred = self.predictions
+            stats["prediction_balance"], stats["prediction_abstain"] = _balance(pred, L.cardinality)
+            both = (pred >= 0) & (self.majority >= 0)
+            stats["majority_disagreement"] = (
+                float(np.mean(pred[both] != self.majority[both])) if both.any() else float("nan")
+            )
+            stats["learned_class_balance"] = self.learned_class_balance
+            stats["warnings"] = tuple(self.model_warnings)
+            if self.gold is not None:
+                covered = np.diff(L.csr.indptr) > 0
+                stats["model_accuracy"] = _accuracy(pred[covered], self.gold[covered])
+        return LabelStats(**stats)
 
 
-def _run_pass(L: LabelMatrix, y: object = None, model: object = None) -> _Pass:
+def lf_statistics(L: LabelMatrix, y: Sequence[int] | np.ndarray | None = None, model: Any = None) -> LFStatistics:
+    """Per-LF and matrix-level statistics of ``L`` in one pass over its votes.
+
+    Parameters
+    ----------
+    L : LabelMatrix
+    y : array-like of int, shape (n,), optional
+        Gold labels, ``-1`` where unknown: adds ``correct``, ``incorrect``, ``emp_accuracy``.
+    model : fitted label model, optional
+        Anything with ``predict(L, tie_break="abstain")`` and, optionally, ``accuracies_``,
+        ``class_balance_``, ``warnings_`` and ``lf_names_``: adds the model fields.
+
+    Returns
+    -------
+    LFStatistics
+        ``.summary()`` is :func:`lf_summary`'s table, ``.label_stats()`` is :func:`label_stats`'s.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, 0], [-1, 1]]), ["a", "b"])
+    >>> s = lf_statistics(L, y=[0, 1, -1])
+    >>> s.coverage.round(3).tolist(), s.conflicts.round(3).tolist(), s.emp_accuracy.tolist()
+    ([0.667, 1.0], [0.333, 0.333], [1.0, 0.5])
+    >>> s.majority.tolist(), s.n_conflicted
+    ([0, -1, 1], 1)
+    """
     L = check_matrix(L)
     refs = []
     gold = None
@@ -83,34 +217,24 @@ def _run_pass(L: LabelMatrix, y: object = None, model: object = None) -> _Pass:
     c = L.csr
     ref_arr = np.vstack(refs) if refs else np.zeros((0, L.n_rows), np.int64)
     counts = lf_counts(c.indptr, c.indices, c.data, L.n_lfs, L.cardinality, ref_arr)
-    return _Pass(L, counts, gold is not None, view, gold)
-
-
-def _summary_frame(p: _Pass) -> pd.DataFrame:
-    L, c = p.L, p.counts
     n = max(L.n_rows, 1)
-    votes = c.class_votes.sum(axis=1)
-    cols: dict[str, Any] = {
-        "j": np.arange(L.n_lfs),
-        "polarity": [np.flatnonzero(row).tolist() for row in c.class_votes],
-        "coverage": votes / n,
-        "overlaps": c.overlaps / n,
-        "conflicts": c.conflicts / n,
-    }
-    for cls in range(L.cardinality):
-        cols[f"votes_{cls}"] = c.class_votes[:, cls]
-    q = 0
-    if p.has_gold:
-        cols["correct"] = c.correct[0]
-        cols["incorrect"] = c.incorrect[0]
-        cols["emp_accuracy"] = _ratio(c.correct[0], c.correct[0] + c.incorrect[0])
-        q = 1
-    if p.model is not None:
-        if p.model.accuracies is not None:
-            cols["learned_accuracy"] = p.model.accuracies
-        cols["model_agreement"] = _ratio(c.correct[q], c.correct[q] + c.incorrect[q])
-    frame = pd.DataFrame(cols, index=pd.Index(L.lf_names, name="lf"))
-    return frame
+    fields: dict[str, Any] = dict(
+        L=L, class_votes=counts.class_votes, coverage=counts.class_votes.sum(axis=1) / n,
+        overlaps=counts.overlaps / n, conflicts=counts.conflicts / n, majority=counts.majority,
+        n_covered=counts.n_covered, n_overlapped=counts.n_overlapped, n_conflicted=counts.n_conflicted,
+    )
+    if gold is not None:
+        fields.update(gold=gold, correct=counts.correct[0], incorrect=counts.incorrect[0],
+                      emp_accuracy=_ratio(counts.correct[0], counts.correct[0] + counts.incorrect[0]))
+    if view is not None:
+        q = len(refs) - 1
+        fields.update(
+            predictions=view.predictions,
+            model_agreement=_ratio(counts.correct[q], counts.correct[q] + counts.incorrect[q]),
+            learned_accuracies=view.accuracies, learned_class_balance=view.class_balance,
+            model_warnings=tuple(view.warnings),
+        )
+    return LFStatistics(**fields)
 
 
 def lf_summary(L: LabelMatrix, y: Sequence[int] | np.ndarray | None = None, model: Any = None) -> pd.DataFrame:
@@ -148,7 +272,7 @@ def lf_summary(L: LabelMatrix, y: Sequence[int] | np.ndarray | None = None, mode
     a   0.666667  0.666667   0.333333        1        1
     b   1.000000  0.666667   0.333333        2        1
     """
-    return _summary_frame(_run_pass(L, y, model))
+    return lf_statistics(L, y, model).summary()
 
 
 # ------------------------------------------------------------ matrix level
@@ -241,40 +365,6 @@ def _accuracy(pred: np.ndarray, gold: np.ndarray) -> float:
     return float(np.mean(pred[both] == gold[both])) if both.any() else float("nan")
 
 
-def _stats_from_pass(p: _Pass) -> LabelStats:
-    L, c = p.L, p.counts
-    n = L.n_rows
-    denom = max(n, 1)
-    maj_balance, maj_abstain = _balance(c.majority, L.cardinality)
-    stats: dict[str, Any] = dict(
-        n_rows=n,
-        n_lfs=L.n_lfs,
-        cardinality=L.cardinality,
-        n_votes=L.nnz,
-        density=L.nnz / max(n * L.n_lfs, 1),
-        coverage=c.n_covered / denom,
-        overlap=c.n_overlapped / denom,
-        conflict=c.n_conflicted / denom,
-        majority_balance=maj_balance,
-        majority_abstain=maj_abstain,
-    )
-    if p.y is not None:
-        stats["majority_accuracy"] = _accuracy(c.majority, p.y)
-    if p.model is not None:
-        pred = p.model.predictions
-        stats["prediction_balance"], stats["prediction_abstain"] = _balance(pred, L.cardinality)
-        both = (pred >= 0) & (c.majority >= 0)
-        stats["majority_disagreement"] = (
-            float(np.mean(pred[both] != c.majority[both])) if both.any() else float("nan")
-        )
-        stats["learned_class_balance"] = p.model.class_balance
-        stats["warnings"] = tuple(p.model.warnings)
-        if p.y is not None:
-            covered = np.diff(L.csr.indptr) > 0
-            stats["model_accuracy"] = _accuracy(pred[covered], p.y[covered])
-    return LabelStats(**stats)
-
-
 def label_stats(L: LabelMatrix, y: Sequence[int] | np.ndarray | None = None, model: Any = None) -> LabelStats:
     """Matrix-level coverage, overlap and conflict, and how a label model compares to majority vote.
 
@@ -300,7 +390,7 @@ def label_stats(L: LabelMatrix, y: Sequence[int] | np.ndarray | None = None, mod
     >>> round(s.coverage, 3), round(s.overlap, 3), round(s.conflict, 3)
     (0.667, 0.667, 0.333)
     """
-    return _stats_from_pass(_run_pass(L, y, model))
+    return lf_statistics(L, y, model).label_stats()
 
 
 # ---------------------------------------------------------------- pairwise
@@ -365,8 +455,8 @@ def lf_pairwise(L: LabelMatrix, normalize: bool = False) -> PairwiseStats:
     """
     L = check_matrix(L)
     c = L.csr
-    overlap, conflict = pair_counts(c.indptr, c.indices, c.data, L.n_lfs)
-    agreement = overlap - conflict
+    overlap, agreement = pair_counts(c.indptr, c.indices, c.data, L.n_lfs)
+    conflict = overlap - agreement
     cover = np.diag(overlap).astype(np.float64)
     total = float(L.n_rows) * L.cardinality
     with np.errstate(divide="ignore", invalid="ignore"):

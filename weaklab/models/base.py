@@ -22,7 +22,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_int, check_labels
-from ..kernels import label_models as K
+from .. import kernels as K
 from ..matrix import LabelMatrix
 from . import persistence
 from ._maths import logodds_tables

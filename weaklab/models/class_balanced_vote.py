@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import label_models as K
+from .. import kernels as K
 from ._maths import mv_class_prior, vote_accuracies
 from .base import BaseLabelModel
 from .fit_source import DevSet, csr_arrays

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.special import softmax
 
 from .._validation import check_float, check_int
-from ..kernels import label_models as K
+from .. import kernels as K
 from ._maths import lf_accuracies, log_tables, logodds_tables, one_coin_confusion
 from ..matrix import LabelMatrix
 from .base import BaseLabelModel, check_option

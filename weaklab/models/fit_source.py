@@ -17,7 +17,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from .._validation import check_labels
-from ..kernels import label_models as K
+from .. import kernels as K
 from ..matrix import LabelMatrix
 
 __all__ = ["DevSet", "FitSource", "MajorityStats", "check_class_balance", "csr_arrays", "make_dev_set"]
@@ -84,7 +84,8 @@ def _majority_block(L: LabelMatrix) -> tuple:
 
 
 def _pair_block(L: LabelMatrix) -> tuple:
-    return K.pair_agreement_counts(*csr_arrays(L), L.n_lfs)
+    both, agree = K.pair_counts(*csr_arrays(L), L.n_lfs)
+    return both.astype(np.float64), agree.astype(np.float64)
 
 
 class FitSource:

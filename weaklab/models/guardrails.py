@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator  # every label model is one; naming the base class here would be an import loop
 
-from ..kernels import label_models as K
+from .. import kernels as K
 from ..matrix import LabelMatrix
 from ._maths import logodds_tables
 from .fit_source import FitSource, csr_arrays

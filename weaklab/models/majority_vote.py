@@ -8,7 +8,7 @@ import numpy as np
 from scipy.special import softmax
 
 from .._validation import check_float
-from ..kernels import label_models as K
+from .. import kernels as K
 from ._maths import dev_accuracies, mv_class_prior, vote_accuracies, vote_tables
 from .base import BaseLabelModel
 from .fit_source import DevSet, csr_arrays

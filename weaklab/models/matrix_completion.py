@@ -9,7 +9,7 @@ from scipy.optimize import minimize
 from scipy.special import softmax
 
 from .._validation import check_float, check_int
-from ..kernels import label_models as K
+from .. import kernels as K
 from ._maths import lf_accuracies, log_tables, mv_class_prior, shrink_toward
 from .base import BaseLabelModel, check_option
 from .fit_source import DevSet, csr_arrays

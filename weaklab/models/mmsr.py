@@ -10,7 +10,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.special import softmax
 
 from .._validation import check_float, check_int
-from ..kernels import label_models as K
+from .. import kernels as K
 from ._maths import dev_accuracies, mv_class_prior, vote_accuracies, vote_tables
 from .base import BaseLabelModel
 from .fit_source import DevSet, csr_arrays

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.special import softmax
 
 from .._validation import check_float, check_int
-from ..kernels import label_models as K
+from .. import kernels as K
 from ._maths import dev_accuracies, log_tables, mv_class_prior, one_coin_confusion, vote_accuracies
 from .base import BaseLabelModel
 from .fit_source import DevSet, csr_arrays

@@ -11,15 +11,7 @@ import pandas as pd
 
 from ..._validation import check_int
 from ..inputs import check_matrix
-from ..statistics import (
-    LabelStats,
-    _Pass,
-    _run_pass,
-    _stats_from_pass,
-    _summary_frame,
-    confusion_table,
-    lf_pairwise,
-)
+from ..statistics import LabelStats, LFStatistics, confusion_table, lf_pairwise, lf_statistics
 from ..drilldown import lf_examples
 from ..monitor import DriftCounts, monitor
 from ...matrix import LabelMatrix
@@ -137,11 +129,11 @@ def _worst_lfs(summary: pd.DataFrame, has_gold: bool, has_model: bool, limit: in
 
 
 def _example_section(
-    p: _Pass, summary: pd.DataFrame, data: pd.DataFrame | pd.Series | None,
+    p: LFStatistics, summary: pd.DataFrame, data: pd.DataFrame | pd.Series | None,
     n_lfs: int, n_rows: int, seed: int, max_data_columns: int,
 ) -> str:
     L = p.L
-    names, mode = _worst_lfs(summary, p.has_gold, p.model is not None, n_lfs)
+    names, mode = _worst_lfs(summary, p.gold is not None, p.has_model, n_lfs)
     if not names:
         nothing = {
             "error": "No LF votes against a gold label",
@@ -151,11 +143,11 @@ def _example_section(
         return f'<p class="wl-ok">{nothing}; nothing to show.</p>'
     if data is not None and isinstance(data, pd.DataFrame) and data.shape[1] > max_data_columns:
         data = data.iloc[:, :max_data_columns]
-    pred = p.model.predictions if p.model is not None else None
+    pred = p.predictions
     parts = []
     for name in names:
         if mode == "error":
-            rows = lf_examples(L, name, "error", y=p.y, data=data, n=n_rows, seed=seed)
+            rows = lf_examples(L, name, "error", y=p.gold, data=data, n=n_rows, seed=seed)
             what = f"empirical accuracy {summary.at[name, 'emp_accuracy']:.2f}; rows where it is wrong"
         elif mode == "model":
             rows = lf_examples(L, name, "error", y=pred, data=data, n=n_rows, seed=seed)
@@ -262,9 +254,9 @@ def build_report(
                         ("example_lfs", example_lfs), ("examples_per_lf", examples_per_lf)):
         check_int(value, name, min_val=1)
 
-    p = _run_pass(L, y, model)
-    summary = _summary_frame(p)
-    stats = _stats_from_pass(p)
+    p = lf_statistics(L, y, model)
+    summary = p.summary()
+    stats = p.label_stats()
     pairwise = lf_pairwise(L, normalize=True)
 
     shown = summary.rename(columns={f"votes_{c}": f"votes {classes[c]}" for c in range(L.cardinality)})
@@ -329,8 +321,8 @@ def build_report(
 
     parts.append("<h2>Labels</h2>")
     balance: dict[str, np.ndarray] = {}
-    if p.y is not None and (p.y >= 0).any():
-        balance["gold"] = np.bincount(p.y[p.y >= 0], minlength=L.cardinality) / (p.y >= 0).sum()
+    if p.gold is not None and (p.gold >= 0).any():
+        balance["gold"] = np.bincount(p.gold[p.gold >= 0], minlength=L.cardinality) / (p.gold >= 0).sum()
     balance["majority vote"] = s.majority_balance
     if s.prediction_balance is not None:
         balance["label model"] = s.prediction_balance
@@ -340,8 +332,8 @@ def build_report(
     if "emp_accuracy" in summary and "learned_accuracy" in summary:
         grid.append(H.figure(P.accuracy_scatter(summary), "learned vs empirical accuracy per LF"))
     parts.append('<div class="wl-grid">' + "".join(f"<div>{g}</div>" for g in grid) + "</div>")
-    if p.y is not None and p.model is not None:
-        conf = confusion_table(p.y, p.model.predictions, L.cardinality)
+    if p.gold is not None and p.has_model:
+        conf = confusion_table(p.gold, p.predictions, L.cardinality)
         conf.index = pd.Index(classes, name="gold")
         conf.columns = [*classes, "abstain"]
         parts += ["<h3>Label-model predictions against gold (rows: gold)</h3>", H.table(conf, index_name="gold")]

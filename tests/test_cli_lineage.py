@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from weaklab import ABSTAIN, MajorityVote, apply_lfs, explain, labeling_function, record_run
+from weaklab import ABSTAIN, MajorityVote, apply_lfs, explain, labeling_function, list_runs, load_run, record_run
+from weaklab.lineage.manifest import run_labels
 from weaklab.cli import main
 from weaklab.cli.lineage import EXIT_DRIFT
 
@@ -93,3 +95,80 @@ def test_monitor_exits_non_zero_on_drift_and_writes_reports(tmp_path):
     same = subprocess.run(cmd[:6] + ["--current", a.run_id, "--store", str(store)], capture_output=True, text=True, env=env,
                           timeout=300)
     assert same.returncode == 0, same.stderr
+
+
+CLI_LFS = '''
+from weaklab import ABSTAIN, labeling_function
+
+@labeling_function()
+def small(row):
+    return 0 if row.x < 300 else ABSTAIN
+
+@labeling_function()
+def big(row):
+    return 1 if row.x >= 200 else ABSTAIN
+'''
+
+
+@pytest.mark.slow
+def test_weaklab_apply_fit_label_on_real_files_record_their_manifests(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(3):
+        pd.DataFrame({"x": np.arange(200 * i, 200 * (i + 1))}).to_parquet(data / f"part-{i}.parquet")
+    (tmp_path / "cli_lfs.py").write_text(CLI_LFS)
+    store, model = tmp_path / "store", tmp_path / "model.npz"
+
+    def weaklab_cli(*args):
+        done = subprocess.run([sys.executable, "-m", "weaklab", *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    weaklab_cli("apply", str(data), "--lfs", "cli_lfs.py", "--cardinality", "2", "--store", str(store),
+                "--workers", "1", "--no-progress")
+    weaklab_cli("fit", "--store", str(store), "--model", "MajorityVote", "--out", str(model))
+    weaklab_cli("label", "--store", str(store), "--model", str(model), "--out", str(tmp_path / "labels"))
+    listing = weaklab_cli("runs", "list", str(store))
+
+    runs = list_runs(store)
+    assert runs["kind"].tolist() == ["apply", "fit", "label"] and runs["manifest"].all()
+    applied, fitted, labelled = (load_run(store, r) for r in runs["run_id"])
+    for m in (applied, fitted, labelled):
+        assert m.run_id in listing
+    assert "MajorityVote" in listing
+    # the apply manifest: source, partitions, LFs with their code, blocks, metrics computed by hand
+    assert applied.data["source"] == str(data) and applied.data["n_rows"] == 600
+    assert [p["n_rows"] for p in applied.data["partitions"]] == [200, 200, 200]
+    assert applied.data["blocks"] == {"computed": 6, "reused": 0}
+    assert [lf["name"] for lf in applied.lfs] == ["small", "big"]
+    assert "row.x >= 200" in applied.lfs[1]["source"]
+    x = np.arange(600)
+    assert applied.metrics["coverage"] == 1.0
+    assert applied.metrics["lf"]["small"]["coverage"] == pytest.approx(0.5)
+    both = (x >= 200) & (x < 300)
+    assert applied.metrics["conflict"] == 1.0 and applied.metrics["overlap"] == pytest.approx(
+        2 * both.sum() / ((x < 300).sum() + (x >= 200).sum()))
+    # the fit and label manifests: the model file by hash, labels, parent run, inherited source
+    import hashlib
+
+    for m, kind in ((fitted, "fit"), (labelled, "label")):
+        assert m.kind == kind and m.parent == applied.run_id and m.data["source"] == str(data)
+        assert m.model["class"] == "MajorityVote"
+        assert m.model["file_sha256"] == hashlib.sha256(model.read_bytes()).hexdigest()
+        assert m.model["lf_fingerprints"] == [lf["fingerprint"] for lf in applied.lfs]
+        assert [lf["source"] for lf in m.lfs] == [lf["source"] for lf in applied.lfs]
+        expected = np.where(x < 200, 0, np.where(x < 300, -1, 1))  # ties on 200..299
+        np.testing.assert_array_equal(run_labels(store, m), expected)
+        assert m.metrics["class_balance"] == pytest.approx([200 / 500, 300 / 500])
+
+
+def test_help_lists_the_drift_exit_code_with_the_others(capsys):
+    for argv in (["--help"], ["monitor", "--help"], ["apply", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        codes = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")
+                 and line.split()[0].isdigit()]
+        assert codes == ["0", "2", "3", "4", "5", str(EXIT_DRIFT), "1", "130"], argv
+    assert EXIT_DRIFT == 6

@@ -439,6 +439,33 @@ def test_save_load_round_trip_keeps_the_text_featurizer(tmp_path):
     assert loaded.featurizer_.ngram_range == (1, 1) and loaded.featurizer.ngram_range == (1, 1)
 
 
+def test_dataframe_columns_are_recorded_checked_and_saved(problem, tmp_path):
+    import pandas as pd
+
+    names = [f"x{i}" for i in range(problem["X"].shape[1])]
+    frame = pd.DataFrame(problem["X"], columns=names)
+    m = EndModel(**FAST).fit(frame, problem["probs"])
+    assert m.feature_names_in_ == names
+    test = pd.DataFrame(problem["X_test"], columns=names)
+    with pytest.raises(ValueError, match=r"X has columns \['x1', 'x0'.*fitted on \['x0', 'x1'"):
+        m.predict_proba(test[[names[1], names[0], *names[2:]]])
+    loaded = EndModel.load(m.save(tmp_path / "em"))
+    assert loaded.feature_names_in_ == names
+    np.testing.assert_array_equal(loaded.predict_proba(test), m.predict_proba(problem["X_test"]))
+    # A plain array records no names; refitting on one forgets the old ones.
+    assert not hasattr(EndModel(**FAST).fit(problem["X"], problem["probs"]), "feature_names_in_")
+    assert not hasattr(m.fit(problem["X"], problem["probs"]), "feature_names_in_")
+    assert not hasattr(EndModel.load(m.save(tmp_path / "plain")), "feature_names_in_")
+
+
+def test_named_text_series_records_its_column(tmp_path):
+    df = make_demo_corpus(200, seed=5)
+    probs = noisy_soft_labels(df["label"].to_numpy(), 2, flip=0.1)
+    m = EndModel(featurizer=TextFeaturizer(ngram_range=(1, 1)), **FAST).fit(df["text"], probs)
+    assert m.feature_names_in_ == ["text"]
+    assert EndModel.load(m.save(tmp_path / "em")).feature_names_in_ == ["text"]
+
+
 @pytest.mark.parametrize("text", [False, True])
 def test_saved_file_is_one_npz_of_plain_arrays_without_pickle(problem, tmp_path, text):
     import zipfile
@@ -536,6 +563,53 @@ def test_batch_size_grows_on_gpu_and_shrinks_for_wide_rows():
     assert gpu.batch_size(None, 100) > cpu.batch_size(None, 100)
     assert gpu.batch_size(None, 1_000_000) * 1_000_000 * 4 <= 64 * 2**20
     assert cpu.batch_size(50, 1_000_000) == 50
+
+
+@pytest.fixture
+def two_torch_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def _threads_seen_by_the_loss(monkeypatch) -> list[int]:
+    import weaklab.endmodel.training as training
+
+    seen, loss = [], training.noise_aware_loss
+
+    def recording(*args):
+        seen.append(torch.get_num_threads())
+        return loss(*args)
+
+    monkeypatch.setattr(training, "noise_aware_loss", recording)
+    return seen
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_linear_model_trains_on_one_cpu_thread_and_restores_the_count(problem, monkeypatch, two_torch_threads, solver):
+    seen = _threads_seen_by_the_loss(monkeypatch)
+    EndModel("logreg", solver=solver, device="cpu", **FAST).fit(sp.csr_matrix(problem["X"]), problem["probs"])
+    assert seen and set(seen) == {1}
+    assert torch.get_num_threads() == 2
+
+
+def test_mlp_keeps_the_torch_threads(problem, monkeypatch, two_torch_threads):
+    seen = _threads_seen_by_the_loss(monkeypatch)
+    EndModel("mlp", device="cpu", **FAST).fit(problem["X"], problem["probs"])
+    assert seen and set(seen) == {2}
+
+
+def test_thread_count_is_restored_when_training_fails(problem, monkeypatch, two_torch_threads):
+    import weaklab.endmodel.training as training
+
+    def failing(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(training, "noise_aware_loss", failing)
+    with pytest.raises(RuntimeError, match="boom"):
+        EndModel("logreg", device="cpu", **FAST).fit(problem["X"], problem["probs"])
+    assert torch.get_num_threads() == 2
 
 
 # -------------------------------------------------------------- bad inputs

@@ -185,3 +185,25 @@ def test_a_model_fitted_on_one_lf_version_warns_when_an_lf_is_edited(tmp_path):
             m.predict(L2)
         with pytest.raises(ValueError, match=r"\['middle'\] changed"):
             m.predict_proba(L2, strict=True)
+
+
+def test_the_lf_version_check_survives_saving_loading_and_slicing_the_matrix(tmp_path):
+    import warnings
+
+    from weaklab import LFChangedWarning, LabelMatrix, load_model
+
+    L1 = apply_lfs(DATA, [low, high, middle_v1], cardinality=2, progress=False)  # no store needed
+    model = load_model(MajorityVote().fit(L1[::2]).save(tmp_path / "m.npz"))
+    assert model.lf_fingerprints_ == [lf.fingerprint for lf in (low, high, middle_v1)]
+    L2 = apply_lfs(DATA, [low, high, middle_v2], cardinality=2, progress=False)
+    same = LabelMatrix.load(L1.save(tmp_path / "L1.npz"))
+    edited = LabelMatrix.load(L2.save(tmp_path / "L2.npz"))
+    for ok in (same, same[10:50], LabelMatrix.vstack([same[:5], same[5:]])):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model.predict_proba(ok)
+    for changed in (edited, edited[10:50], edited[np.arange(3)], LabelMatrix.vstack([edited[:5], edited[5:]])):
+        with pytest.warns(LFChangedWarning, match=r"\['middle'\]"):
+            model.predict(changed)
+        with pytest.raises(ValueError, match=r"\['middle'\] changed"):
+            model.predict_proba(changed, strict=True)

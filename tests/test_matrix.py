@@ -179,6 +179,58 @@ def test_save_load_round_trip_keeps_errors(tmp_path):
     assert back == L and back.errors == L.errors and back.cardinality == 3
 
 
+FP_A, FP_B, FP_C = "a" * 64, "b" * 64, "c" * 64
+
+
+def test_lf_fingerprints_survive_save_load_slicing_and_column_algebra(tmp_path):
+    L = LabelMatrix.from_dense(np.array([[0, 1], [1, -1], [-1, 0]]), ["x", "y"])
+    assert L.lf_fingerprints is None and LabelMatrix.load(L.save(tmp_path / "none")).lf_fingerprints is None
+    L = LabelMatrix(L.csr, ["x", "y"], 2, lf_fingerprints=[FP_A, FP_B])
+    assert LabelMatrix.load(L.save(tmp_path / "votes")).lf_fingerprints == (FP_A, FP_B)
+    assert L[1:].lf_fingerprints == L[[0, 2]].lf_fingerprints == L[np.array([True, False, True])].lf_fingerprints \
+        == (FP_A, FP_B)
+    assert L.select(["y"]).lf_fingerprints == (FP_B,) and L.drop(["y"]).lf_fingerprints == (FP_A,)
+    assert LabelMatrix.vstack([L, L[:1]]).lf_fingerprints == (FP_A, FP_B)
+    z = LabelMatrix(L.csr[:, [0]], ["z"], 2, lf_fingerprints=[FP_C])
+    assert L.replace(z).lf_fingerprints == (FP_A, FP_B, FP_C)
+    new_y = LabelMatrix(L.csr[:, [1]], ["y"], 2, lf_fingerprints=[FP_C])
+    assert L.replace(new_y).lf_fingerprints == (FP_A, FP_C)
+
+
+def test_stacking_votes_of_two_versions_of_an_lf_is_refused():
+    v1 = LabelMatrix.from_dense(np.array([[0, 1]]), ["x", "y"])
+    v1 = LabelMatrix(v1.csr, ["x", "y"], 2, lf_fingerprints=[FP_A, FP_B])
+    v2 = LabelMatrix(v1.csr, ["x", "y"], 2, lf_fingerprints=[FP_A, FP_C])
+    with pytest.raises(ValueError, match=r"versions of LF\(s\) \['y'\]"):
+        LabelMatrix.vstack([v1, v2])
+    unknown = LabelMatrix(v1.csr, ["x", "y"], 2)
+    assert LabelMatrix.vstack([v1, unknown]).lf_fingerprints is None  # unknown for some rows: unknown
+
+
+@pytest.mark.parametrize("fps, message", [
+    (["a" * 64], "1 LF fingerprints for 2 LFs"),
+    (["a" * 64, "B" * 64], "LF 'y' must be 64 lowercase hex"),
+    (["a" * 64, 7], "LF 'y' must be 64 lowercase hex"),
+    ("a" * 128, "sequence of str"),
+])
+def test_bad_lf_fingerprints_are_refused(fps, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        LabelMatrix(sp.csr_matrix((1, 2)), ["x", "y"], 2, lf_fingerprints=fps)
+
+
+@pytest.mark.parametrize("fps", [["a" * 64], ["a" * 64, "nothex" * 8], "a" * 64, [1, 2]])
+def test_load_refuses_a_file_with_malformed_lf_fingerprints(tmp_path, fps):
+    from weaklab.persistence import CorruptFileError, save_npz_json
+
+    L = LabelMatrix.from_dense(np.array([[0, 1]]), ["x", "y"])
+    meta = {"kind": "LabelMatrix", "lf_names": ["x", "y"], "cardinality": 2, "n_rows": 1, "errors": [],
+            "lf_fingerprints": fps}
+    c = L.csr
+    path = save_npz_json(tmp_path / "bad.npz", {"data": c.data, "indices": c.indices, "indptr": c.indptr}, meta)
+    with pytest.raises(CorruptFileError, match=r"bad\.npz.*lf_fingerprints"):
+        LabelMatrix.load(path)
+
+
 def test_load_refuses_other_weaklab_files(tmp_path):
     from weaklab.persistence import save_npz_json
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._validation import check_labels
 from ..matrix import LabelMatrix
+from ..matrix.counts import model_predictions
 
 __all__ = ["ModelView", "check_gold", "check_matrix", "check_model", "resolve_lf"]
 
@@ -51,20 +52,7 @@ class ModelView(NamedTuple):
 
 def check_model(model: object, L: LabelMatrix) -> ModelView:
     """Ask a fitted label model for its predictions and learned parameters."""
-    if not callable(getattr(model, "predict", None)):
-        raise TypeError(f"model must be a fitted label model with predict(L), got {type(model).__name__}")
-    names = getattr(model, "lf_names_", None)
-    if names is not None and tuple(names) != tuple(L.lf_names):
-        raise ValueError(
-            f"model was fitted on LFs {list(names)[:5]}... but L has {list(L.lf_names)[:5]}...; "
-            "pass the label matrix the model was fitted on (same LFs, same order)"
-        )
-    pred = np.asarray(model.predict(L, tie_break="abstain"))
-    if pred.shape != (L.n_rows,):
-        raise ValueError(f"model.predict returned shape {pred.shape}, expected ({L.n_rows},)")
-    pred = pred.astype(np.int64, copy=False)
-    if pred.size and (pred.min() < -1 or pred.max() >= L.cardinality):
-        raise ValueError(f"model.predict returned labels outside [-1, {L.cardinality - 1}]")
+    pred = model_predictions(model, L)
     acc = getattr(model, "accuracies_", None)
     if acc is not None:
         acc = np.asarray(acc, dtype=np.float64)

@@ -25,7 +25,7 @@ from .errors import EXIT_CODES_HELP, EXIT_INTERNAL, exit_code_of
 __all__ = ["COMMANDS", "main"]
 
 #: Modules of ``weaklab.cli`` that register sub-commands, in ``--help`` order.
-COMMANDS = ("demo", "apply", "models", "label", "report", "store", "lineage")
+COMMANDS = ("demo", "apply", "models", "label", "train", "report", "store", "lineage")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         data, pieces = read_inputs(files, args.columns, schemas)
         try:
             L = apply_lfs(data, lfs, cardinality=args.cardinality, fault_tolerant=args.fault_tolerant,
-                          progress=not args.no_progress, store=args.store, collect=args.store is None)
+                          progress=not args.no_progress, store=args.store, collect=args.store is None,
+                          data_source=args.data)
         except LFApplicationError as exc:
             raise LFApplicationError(locate(str(exc), pieces)) from exc
         run = L.run

@@ -10,7 +10,7 @@ from ..labeling import LFApplicationError
 from ..labeling.lf_files import LFFileError
 from ..labeling.sources import DataFileError
 
-__all__ = ["EXIT_CODES_HELP", "UsageError", "check_output", "exit_code_of", "warn"]
+__all__ = ["EXIT_CODES_HELP", "EXIT_DRIFT", "UsageError", "check_output", "exit_code_of", "warn"]
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -18,6 +18,7 @@ EXIT_USAGE = 2
 EXIT_DATA = 3
 EXIT_LF = 4
 EXIT_CLUSTER = 5
+EXIT_DRIFT = 6
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = f"""exit codes:
@@ -26,6 +27,7 @@ EXIT_CODES_HELP = f"""exit codes:
   {EXIT_DATA}    bad input data: a file is missing, malformed, or lacks a column an LF reads
   {EXIT_LF}    an LF failed: its file raised on import, or it raised / returned an invalid vote on a row
   {EXIT_CLUSTER}    the Dask cluster failed (scheduler unreachable, workers lost)
+  {EXIT_DRIFT}    weaklab monitor: an LF or the label model drifted (for a scheduled job to alert on)
   {EXIT_INTERNAL}    anything else (a bug in weaklab: rerun with --debug and report the traceback)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C); rerunning the same command finishes what is missing
 

@@ -13,6 +13,7 @@ from .errors import UsageError, check_output
 from .models import _compute_on
 from .. import models as label_models
 from ..labeling.batch import stored_matrix
+from ..lineage import record_run
 from ..labeling.sources import DataFileError, find_input_files, read_inputs, read_schemas
 from ..persistence import atomic_path
 
@@ -68,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
                        *(ids[i] if ids[i] is not None else (None, None)))
                  for i, (block, start) in enumerate(zip(L.blocks, starts))]
         rows = sum(dask.compute(*tasks))
+        manifest = record_run(L, model=model, kind="label", model_path=args.model)
     print(f"probabilistic labels for {rows:,} rows ({L.cardinality} classes) → {out}/ ({L.n_blocks} files)")
+    print(f"label run {manifest.run_id} recorded in {args.store}")
     return 0
 
 

@@ -24,6 +24,8 @@ import argparse
 import json
 from pathlib import Path
 
+from . import add_command
+from .errors import EXIT_DRIFT
 from ..analysis.monitor import DriftCounts, monitor
 from ..lineage import RunManifest, diff, explain, list_runs, load_run
 from ..lineage.manifest import run_matrix
@@ -31,18 +33,10 @@ from ..models import load_model
 
 __all__ = ["EXIT_DRIFT", "register"]
 
-#: Exit code of ``weaklab monitor`` when something drifted.
-EXIT_DRIFT = 6
-
-
-def _add(commands, name: str, help: str) -> argparse.ArgumentParser:
-    parents = [commands.common] if hasattr(commands, "common") else []
-    return commands.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".", parents=parents)
-
 
 def register(commands) -> None:
     """Add the ``runs``, ``explain`` and ``monitor`` sub-commands."""
-    runs = _add(commands, "runs", "list, show and compare labeling runs recorded in a store")
+    runs = add_command(commands, "runs", "list, show and compare labeling runs recorded in a store")
     verbs = runs.add_subparsers(dest="verb", required=True, metavar="VERB")
     ls = verbs.add_parser("list", help="every run in a store")
     ls.add_argument("store", help="the block store (folder or fsspec URL)")
@@ -59,14 +53,14 @@ def register(commands) -> None:
     compare.add_argument("--json", help="also write the diff as JSON here")
     compare.set_defaults(run=_runs_diff)
 
-    exp = _add(commands, "explain", "why the label model gave one row its probabilities")
+    exp = add_command(commands, "explain", "why the label model gave one row its probabilities")
     exp.add_argument("--store", required=True, help="the block store holding the run's votes")
     exp.add_argument("--model", required=True, help="fitted model (.npz)")
     exp.add_argument("--row", type=int, required=True, help="row position (0-based) in the run")
     exp.add_argument("--run", dest="run_id", help="run id (default: the latest run with the model's LFs)")
     exp.set_defaults(run=_explain)
 
-    mon = _add(commands, "monitor", f"LF drift of a run against a reference run (exit {EXIT_DRIFT} on drift)")
+    mon = add_command(commands, "monitor", f"LF drift of a run against a reference run (exit {EXIT_DRIFT} on drift)")
     mon.add_argument("--reference", required=True, help="reference RUN (e.g. the training run)")
     mon.add_argument("--current", required=True, help="current RUN (e.g. this week's batch)")
     mon.add_argument("--store", help="the block store holding the runs (for run ids)")

@@ -16,6 +16,7 @@ from ..labeling import apply_lfs
 from ..labeling.batch import stored_matrix
 from ..labeling.lf_files import load_lfs
 from ..labeling.sources import DataFileError, check_lf_columns, find_input_files, plan_pieces, read_piece, read_schemas
+from ..lineage import record_run
 from ..matrix import LabelMatrix
 
 
@@ -82,10 +83,14 @@ def run_fit(args: argparse.Namespace) -> int:
         L = stored_matrix(args.store) if args.store else LabelMatrix.load(args.matrix)
         dev = {} if args.dev is None else _dev_set(args, L)
         model = cls().fit(L, **dev)
-    path = model.save(args.out)
+        path = model.save(args.out)
+        manifest = record_run(L, model=model, model_path=path, **dev) if args.store else None
     for message in model.warnings_:
         warn(message)
     print(f"{type(model).__name__} fitted on {L.n_rows:,} rows × {L.n_lfs} LFs → {path}")
+    if manifest is not None:
+        print(f"fit run {manifest.run_id} recorded in {args.store} (weaklab runs show {manifest.run_id} "
+              f"--store {args.store})")
     return 0
 
 

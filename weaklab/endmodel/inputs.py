@@ -57,7 +57,7 @@ def as_features(X: object, name: str, featurizer: TextFeaturizer | None) -> Feat
                 f"{name} has non-numeric columns {non_numeric[:5]}; pass a text column (e.g. df['text']) "
                 "or numeric features"
             )
-        tensor = torch.from_numpy(X.to_numpy(dtype=np.float32))
+        tensor = torch.from_numpy(np.require(X.to_numpy(dtype=np.float32), requirements="W"))  # writable for torch
     else:
         try:
             array = np.asarray(X, dtype=np.float32)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import accuracy_score, f1_score
@@ -161,6 +162,10 @@ class EndModel(BaseEstimator):
         The class weights ``a_c`` used (all ones without ``class_weight``).
     n_train_rows_ : int
         Rows trained on (after filtering and holding out).
+    feature_names_in_ : list of str
+        Only when ``X`` was a pandas DataFrame with str column names (its columns) or a
+        named text Series (its name). :meth:`predict_proba` refuses a DataFrame whose
+        columns differ from them; ``weaklab predict-end`` reads these columns by default.
 
     Examples
     --------
@@ -288,6 +293,11 @@ class EndModel(BaseEstimator):
         self.selected_ = selected
         self.selected_params_ = {} if isinstance(self.model, nn.Module) else dict(configs[selected])
         self.dev_scores_ = scores
+        names = _column_names(X)
+        if names is not None:
+            self.feature_names_in_ = names
+        else:
+            vars(self).pop("feature_names_in_", None)
         return self
 
     def _config_name(self) -> str:
@@ -485,6 +495,9 @@ class EndModel(BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape ``(n, k)`` (float64, rows sum to 1)."""
         plan = self._plan()
+        expected = getattr(self, "feature_names_in_", None)
+        if expected is not None and isinstance(X, pd.DataFrame) and _column_names(X) != expected:
+            raise ValueError(f"X has columns {list(X.columns)} but the model was fitted on {expected} (in that order)")
         features = as_features(X, "X", self.featurizer_)
         if features.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {features.shape[1]} features but the model was fitted on {self.n_features_in_}")
@@ -543,6 +556,7 @@ class EndModel(BaseEstimator):
                 "dev_scores_": self.dev_scores_,
                 "solver_": self.solver_,
                 "stop_reason_": self.stop_reason_,
+                "feature_names_in_": getattr(self, "feature_names_in_", None),
             },
             "weights": {key: [str(value.dtype).removeprefix("torch."), list(value.shape)] for key, value in state.items()},
             "featurizer": None,
@@ -610,10 +624,18 @@ class EndModel(BaseEstimator):
             self.dev_scores_ = {str(key): float(v) for key, v in fitted["dev_scores_"].items()}
             self.solver_ = str(fitted["solver_"])
             self.stop_reason_ = str(fitted["stop_reason_"])
+            names = fitted.get("feature_names_in_")  # absent in files saved before it existed
+            if names is not None:
+                if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                    raise TypeError(f"feature_names_in_ must be a list of str, got {names!r}")
+                self.feature_names_in_ = names
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"{path} has invalid EndModel fitted metadata: {exc!r}") from exc
         if self.n_features_in_ < 1 or self.n_classes_ < 2 or self.class_weight_.shape != (self.n_classes_,):
             raise ValueError(f"{path} has inconsistent EndModel metadata (n_features_in_, n_classes_, class_weight_)")
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and len(names) != (1 if meta["featurizer"] is not None else self.n_features_in_):
+            raise ValueError(f"{path}: feature_names_in_ has {len(names)} names for {self.n_features_in_} features")
         self.featurizer_ = None
         if meta["featurizer"] is not None:
             if "featurizer_idf" not in arrays:
@@ -636,6 +658,16 @@ class EndModel(BaseEstimator):
 
 
 # ------------------------------------------------------------------ helpers
+def _column_names(X: Any) -> list[str] | None:
+    """The input's column names: a DataFrame's (all str), a named text Series' name, else None."""
+    if isinstance(X, pd.DataFrame):
+        names = list(X.columns)
+        return [str(n) for n in names] if all(isinstance(n, str) for n in names) else None
+    if isinstance(X, pd.Series) and isinstance(X.name, str):
+        return [X.name]
+    return None
+
+
 def _confidence(target: torch.Tensor) -> torch.Tensor:
     """``1 - H(p) / log k`` per row: 1 for one-hot rows, 0 for uniform rows."""
     entropy = -(target * torch.log(target.clamp_min(1e-12))).sum(dim=1)

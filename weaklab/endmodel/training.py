@@ -15,9 +15,10 @@ needs and returns a :class:`TrainResult`; it knows nothing about the estimator A
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -145,8 +146,9 @@ class Trainer:
     def logits(self, features: Features) -> torch.Tensor:
         """Float32 CPU logits for every row, batch by batch."""
         self.network.eval()
-        out = [self.forward(self.batch(features, slice(lo, lo + self.batch_size))).float().cpu()
-               for lo in range(0, n_rows(features), self.batch_size)]
+        with self.threads():
+            out = [self.forward(self.batch(features, slice(lo, lo + self.batch_size))).float().cpu()
+                   for lo in range(0, n_rows(features), self.batch_size)]
         return torch.cat(out) if out else torch.empty(0, 0)
 
     def dev_score(self, dev: DevSet) -> float:
@@ -156,9 +158,32 @@ class Trainer:
         return dev.metric(dev.labels, logits.argmax(dim=1).numpy())
 
     # ---------------------------------------------------------------- run
+    @contextlib.contextmanager
+    def threads(self) -> Iterator[None]:
+        """One torch thread while a linear network computes on the CPU (restored afterwards).
+
+        Its torch work is arithmetic on the weight vectors and, for sparse rows, none of
+        the products (SciPy's, single-threaded): far too little per operation to pay for
+        waking a second thread. On a loaded machine each such operation took 40x longer
+        with two threads than with one (see benchmarks/README.md).
+        """
+        if self.plan.device.type != "cpu" or not isinstance(self.network, nn.Linear):
+            yield
+            return
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
     def run(self, features: Features, target: torch.Tensor, weights: torch.Tensor, train_rows: np.ndarray,
             dev: DevSet, rng: np.random.Generator) -> TrainResult:
         """Train, keep the best epoch's weights, and return the history."""
+        with self.threads():
+            return self._run(features, target, weights, train_rows, dev, rng)
+
+    def _run(self, features, target, weights, train_rows, dev, rng) -> TrainResult:
         result = TrainResult()
         step = self._lbfgs_epochs(features, target, weights, train_rows) if self.solver == "lbfgs" else \
             self._adam_epochs(features, target, weights, train_rows, rng)

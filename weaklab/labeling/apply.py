@@ -12,7 +12,10 @@ fingerprinted where it lives; the votes of an LF on a partition already in the s
 read back, only the missing (LF, partition) blocks are computed, and each is written by
 the process that computed it as soon as it exists. The result is the matrix a store-less
 call returns, row for row; ``L.run`` (a :class:`~weaklab.labeling.store.RunRecord`)
-counts the blocks ``computed`` and ``reused``.
+counts the blocks ``computed`` and ``reused``. Each partition is also counted where it is
+labelled (:class:`~weaklab.matrix.counts.DriftCounts`, small and mergeable), and the sum
+goes into the run's manifest (``weaklab/labeling/manifest.py``), written when the run
+finishes: the client never needs the votes for it.
 
 Error policy: by default an exception inside an LF is re-raised as
 :class:`LFApplicationError` naming the LF and the row. With ``fault_tolerant=True``
@@ -40,6 +43,7 @@ from tqdm.auto import tqdm
 from .cluster import ship_once
 from .fingerprint import DEFAULT_CHUNK_ROWS, chunk_bounds, partition_fingerprint
 from .lf import LabelingFunction, Preprocessor, iter_rows
+from .manifest import apply_manifest, write_manifest
 from .store import (
     Block,
     BlockStore,
@@ -50,6 +54,7 @@ from .store import (
     open_store,
     split_columns,
 )
+from ..matrix.counts import DriftCounts
 from ..matrix.label_matrix import ABSTAIN, LabelMatrix, LFErrors, _check_cardinality, _data_dtype
 
 __all__ = ["LFApplicationError", "apply_lfs"]
@@ -87,6 +92,7 @@ def apply_lfs(
     collect: bool = True,
     store: "str | PathLike | BlockStore | None" = None,
     chunk_rows: int | None = None,
+    data_source: str | None = None,
 ):
     """Label ``data`` with ``lfs``.
 
@@ -119,11 +125,18 @@ def apply_lfs(
         pandas data only: rows per partition (default
         :data:`~weaklab.labeling.fingerprint.DEFAULT_CHUNK_ROWS`, 100 000). Keep it fixed
         between runs over one store, or no block is found again.
+    data_source : str, optional
+        Where the rows came from (a path, URL or table name), recorded in the run's
+        manifest.
 
     Returns
     -------
     LabelMatrix
         ``n_rows × len(lfs)``, columns in the order of ``lfs``; ``L.run`` records the run.
+        With a store, the finished run's manifest (:class:`~weaklab.RunManifest`: LFs
+        with their source, partitions, blocks, versions, summary metrics and drift
+        counts) is written to ``STORE/manifests/<run id>.json``; read it with
+        :func:`weaklab.load_run`.
 
     Raises
     ------
@@ -149,6 +162,9 @@ def apply_lfs(
     >>> L = apply_lfs(frame, [short], cardinality=2, progress=False, store="memory://doc")
     >>> L.run.computed, L.run.reused
     (0, 1)
+    >>> from weaklab import load_run
+    >>> load_run("memory://doc", L.run.run_id).metrics["coverage"]
+    0.5
     """
     k = _check_cardinality(cardinality)
     lfs = _check_lfs(lfs)
@@ -162,21 +178,29 @@ def apply_lfs(
         raise ValueError("collect=False only applies to Dask DataFrames")
     if chunk_rows is not None and not is_pandas:
         raise ValueError("chunk_rows only applies to pandas data; a Dask DataFrame keeps its partitions")
+    if data_source is not None and not isinstance(data_source, str):
+        raise TypeError(f"data_source must be a string (a path, URL or table name), got {type(data_source).__name__}")
     bounds = chunk_bounds(len(data), DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows) if is_pandas else None
     blocks = None if store is None else open_store(store)
     run = RunRecord.start(blocks, lfs, cardinality=k, fault_tolerant=fault_tolerant)
     if blocks is not None:
         blocks.write_run(run)
+    summary = None if blocks is None else _Summary(tuple(lf.name for lf in lfs), k)
     try:
         if is_pandas:
-            result = _apply_pandas(data, bounds, lfs, k, fault_tolerant, progress, blocks, run)
+            result = _apply_pandas(data, bounds, lfs, k, fault_tolerant, progress, blocks, run, summary)
         else:
-            result = _apply_dask(data, lfs, k, fault_tolerant, progress, collect, blocks, run)
+            result = _apply_dask(data, lfs, k, fault_tolerant, progress, collect, blocks, run, summary)
     except BaseException:
         _close_run(run, blocks, "failed")
         raise
     _close_run(run, blocks, "finished")
+    if blocks is not None:
+        write_manifest(blocks, apply_manifest(run, lfs, summary.counts, summary.errors, data_source))
     result._run = run
+    if not isinstance(result, LabelMatrix):  # a PartitionedLabelMatrix: what the blocks would say
+        result._lf_fingerprints = tuple(lf.fingerprint for lf in lfs)
+        result._errors = {} if summary is None else summary.errors
     return result
 
 
@@ -296,7 +320,7 @@ def _label_frame(
         lfs[j].name: LFErrors(lfs[j].name, rec[0], rec[1] + row_offset, rec[2], rec[3])
         for j, rec in sorted(failures.items())
     }
-    return LabelMatrix(csr, [lf.name for lf in lfs], k, errors)
+    return LabelMatrix(csr, [lf.name for lf in lfs], k, errors, [lf.fingerprint for lf in lfs])
 
 
 def _label_rows(frame, lfs, row_lfs, k, fail, bar, row_offset, where, on_worker):
@@ -471,6 +495,8 @@ class _Outcome:
     reused: int
     corrupt: list[str] = field(default_factory=list)
     matrix: LabelMatrix | None = None
+    counts: DriftCounts | None = None
+    errors: dict[str, LFErrors] = field(default_factory=dict)
 
 
 def _reusable(block: Block, n_rows: int, k: int, fault_tolerant: bool) -> bool:
@@ -530,34 +556,66 @@ def _label_partition(
             found[j] = block
     elif bar is not None:
         bar.update(n)
-    matrix = join_columns([found[j] for j in range(len(lfs))], [lf.name for lf in lfs], k) if keep_votes else None
-    return _Outcome(fp, n, len(missing), len(lfs) - len(missing), corrupt, matrix)
+    matrix = join_columns([found[j] for j in range(len(lfs))], [lf.name for lf in lfs], k)
+    return _Outcome(fp, n, len(missing), len(lfs) - len(missing), corrupt, matrix if keep_votes else None,
+                    DriftCounts.from_matrix(matrix), matrix.errors)
 
 
 def _shift_errors(L: LabelMatrix, by: int) -> LabelMatrix:
     if not by or not L.errors:
         return L
     errors = {n: LFErrors(n, e.n_failed, e.first_row + by, e.first_index, e.first_error) for n, e in L.errors.items()}
-    return LabelMatrix(L.csr, L.lf_names, L.cardinality, errors)
+    return LabelMatrix(L.csr, L.lf_names, L.cardinality, errors, L.lf_fingerprints)
 
 
-def _record(run: RunRecord, outcomes: Sequence[_Outcome]) -> None:
+class _Summary:
+    """What a store-backed run's manifest summarises, summed over its partitions in row order:
+    the vote counts and the fault-tolerant failures (first row in the whole data set)."""
+
+    def __init__(self, lf_names: tuple[str, ...], k: int) -> None:
+        self.lf_names, self.k = lf_names, k
+        self._counts: DriftCounts | None = None
+        self.errors: dict[str, LFErrors] = {}
+        self.n_rows = 0
+
+    @property
+    def counts(self) -> DriftCounts:
+        if self._counts is None:  # no partition at all: the counts of no rows
+            empty = LabelMatrix(sp.csr_matrix((0, len(self.lf_names))), self.lf_names, self.k)
+            return DriftCounts.from_matrix(empty)
+        return self._counts
+
+    def add(self, out: _Outcome) -> None:
+        if out.counts is not None:
+            self._counts = out.counts if self._counts is None else self._counts + out.counts
+        for name, e in out.errors.items():
+            prev = self.errors.get(name)
+            self.errors[name] = (LFErrors(name, e.n_failed, e.first_row + self.n_rows, e.first_index, e.first_error)
+                                 if prev is None else
+                                 LFErrors(name, prev.n_failed + e.n_failed, prev.first_row, prev.first_index,
+                                          prev.first_error))
+        self.n_rows += out.n_rows
+
+
+def _record(run: RunRecord, outcomes: Sequence[_Outcome], summary: _Summary | None = None) -> None:
     for out in outcomes:
         run.computed += out.computed
         run.reused += out.reused
         if out.fingerprint is not None:
             run.partitions.append({"fingerprint": out.fingerprint, "n_rows": out.n_rows})
+        if summary is not None:
+            summary.add(out)
         for message in out.corrupt:
             warnings.warn(message, CorruptBlockWarning, stacklevel=4)
 
 
-def _apply_pandas(frame, bounds, lfs, k, fault_tolerant, progress, blocks, run) -> LabelMatrix:
+def _apply_pandas(frame, bounds, lfs, k, fault_tolerant, progress, blocks, run, summary) -> LabelMatrix:
     parts = []
     with tqdm(total=len(frame), disable=not progress, unit="rows", desc="applying LFs") as bar:
         for start, stop in bounds:
             out = _label_partition(frame.iloc[start:stop], lfs, k, fault_tolerant, blocks,
                                    row_offset=start, bar=bar)
-            _record(run, [out])
+            _record(run, [out], summary)
             if blocks is not None:
                 bar.set_postfix(computed=run.computed, reused=run.reused, refresh=False)
             parts.append(out.matrix)
@@ -649,7 +707,7 @@ def _read_partition(store: BlockStore, lf_fps: tuple[str, ...], lf_names: tuple[
     return join_columns(found, lf_names, k)
 
 
-def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect: bool, blocks, run):
+def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect: bool, blocks, run, summary):
     import dask
 
     from ..matrix.partitioned import PartitionedLabelMatrix
@@ -673,7 +731,7 @@ def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect:
         run.computed = len(results) * len(lfs)
     else:
         outcomes = _compute_with_progress(tasks, progress, run)
-        _record(run, outcomes)
+        _record(run, outcomes, summary)
         if not collect:
             read = dask.delayed(_read_partition, pure=True)
             fps = tuple(lf.fingerprint for lf in lfs)
@@ -682,7 +740,7 @@ def _apply_dask(ddf, lfs, k: int, fault_tolerant: bool, progress: bool, collect:
             )
         results = [o.matrix for o in outcomes]
     if not results:
-        return LabelMatrix(sp.csr_matrix((0, len(lfs))), names, k)
+        return LabelMatrix(sp.csr_matrix((0, len(lfs))), names, k, lf_fingerprints=[lf.fingerprint for lf in lfs])
     return LabelMatrix.vstack(results)
 
 

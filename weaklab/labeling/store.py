@@ -179,7 +179,8 @@ def split_columns(L: LabelMatrix, lf_fps: Sequence[str], part_fp: str) -> list[B
 def join_columns(blocks: Sequence[Block], lf_names: Sequence[str], cardinality: int) -> LabelMatrix:
     """The :class:`LabelMatrix` of one partition from its blocks, one per LF, in column order.
 
-    Error records are renamed to ``lf_names`` (a renamed LF keeps its fingerprint).
+    Error records are renamed to ``lf_names`` (a renamed LF keeps its fingerprint); the
+    matrix carries the blocks' LF fingerprints.
     """
     if not blocks:
         raise ValueError("join_columns needs at least one block")
@@ -196,7 +197,7 @@ def join_columns(blocks: Sequence[Block], lf_names: Sequence[str], cardinality: 
         name: LFErrors(name, b.errors.n_failed, b.errors.first_row, b.errors.first_index, b.errors.first_error)
         for name, b in zip(lf_names, blocks) if b.errors is not None
     }
-    return LabelMatrix(csr, lf_names, k, errors)
+    return LabelMatrix(csr, lf_names, k, errors, [b.lf_fingerprint for b in blocks])
 
 
 def _errors_to_json(e: LFErrors | None) -> dict | None:
@@ -526,6 +527,29 @@ class BlockStore:
             except Exception:  # noqa: BLE001 - best effort; prune removes leftovers
                 pass
             raise
+
+    # ------------------------------------------------------- other files
+    def write_file(self, folder: str, name: str, data: bytes) -> str:
+        """Write ``data`` atomically as ``folder/name`` in the store (manifests, labels);
+        return that relative path."""
+        for part in (folder, name):
+            if not isinstance(part, str) or not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z._-]*", part) or _TMP in part:
+                raise ValueError(f"store file name parts must be plain names, got {part!r}")
+        self._write_atomic(self._join(folder, name), bytes(data))
+        return f"{folder}/{name}"
+
+    def read_file(self, relative: str) -> bytes:
+        """The bytes of ``relative`` (``folder/name``) in the store; ``FileNotFoundError`` if absent."""
+        parts = relative.split("/") if isinstance(relative, str) else []
+        if len(parts) != 2 or any(not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z._-]*", p) for p in parts):
+            raise ValueError(f"store file {relative!r} must be 'folder/name' with plain names")
+        return self._fs.cat_file(self._join(*parts))
+
+    def list_files(self, folder: str) -> list[str]:
+        """Relative paths (``folder/name``) of the complete files in ``folder``, sorted."""
+        prefix = self._join(folder) + "/"
+        return sorted(p[len(prefix):] and f"{folder}/{p[len(prefix):]}" for p in self._find(folder)
+                      if p.startswith(prefix) and "/" not in p[len(prefix):] and _TMP not in p)
 
     # ------------------------------------------------------------- blocks
     def write_block(self, block: Block) -> None:

@@ -9,6 +9,7 @@ O(non-zeros): ``int8`` data (``int16`` when k > 126), ``int32`` column indices a
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -99,6 +100,24 @@ def _check_names(lf_names: Sequence[str], n_lfs: int) -> tuple[str, ...]:
     return names
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _check_fingerprints(fps: Sequence[str] | None, names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``fps`` as a tuple of one 64-hex-digit fingerprint per LF, or None."""
+    if fps is None:
+        return None
+    if isinstance(fps, str) or not isinstance(fps, (Sequence, np.ndarray)):
+        raise TypeError(f"lf_fingerprints must be a sequence of str, got {type(fps).__name__}")
+    fps = tuple(fps)
+    if len(fps) != len(names):
+        raise ValueError(f"got {len(fps)} LF fingerprints for {len(names)} LFs")
+    for name, fp in zip(names, fps):
+        if not isinstance(fp, str) or not _HEX64.fullmatch(fp):
+            raise ValueError(f"the fingerprint of LF {name!r} must be 64 lowercase hex characters, got {fp!r:.80}")
+    return fps
+
+
 def _json_label(label: object) -> object:
     """An index label as JSON can hold it: plain scalars as they are, others as ``repr``."""
     if isinstance(label, np.generic):
@@ -152,6 +171,11 @@ class LabelMatrix:
     errors : mapping of str to LFErrors, optional
         Failures recorded by :func:`weaklab.apply_lfs` with ``fault_tolerant=True``,
         keyed by LF name. Empty when nothing failed.
+    lf_fingerprints : sequence of str, optional
+        The fingerprint (64 hex characters) of the LF version behind each column, as
+        :func:`weaklab.apply_lfs` records them; ``None`` when unknown. Kept by
+        :meth:`save` / :meth:`load`, row slicing, :meth:`select` and :meth:`vstack`,
+        so a label model can tell that an LF changed since it was fitted.
 
     Examples
     --------
@@ -163,7 +187,7 @@ class LabelMatrix:
     [[0, -1], [1, 1], [-1, -1]]
     """
 
-    __slots__ = ("_csr", "_lf_names", "_cardinality", "_errors", "_name_to_col", "_run")
+    __slots__ = ("_csr", "_lf_names", "_cardinality", "_errors", "_name_to_col", "_run", "_lf_fingerprints")
 
     def __init__(
         self,
@@ -171,6 +195,7 @@ class LabelMatrix:
         lf_names: Sequence[str],
         cardinality: int,
         errors: Mapping[str, LFErrors] | None = None,
+        lf_fingerprints: Sequence[str] | None = None,
     ) -> None:
         if not sp.issparse(csr):
             raise TypeError(
@@ -235,6 +260,7 @@ class LabelMatrix:
                 )
         self._name_to_col = {name: j for j, name in enumerate(self._lf_names)}
         self._run = None
+        self._lf_fingerprints = _check_fingerprints(lf_fingerprints, self._lf_names)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -257,6 +283,11 @@ class LabelMatrix:
         """The record of the :func:`weaklab.apply_lfs` run that produced this matrix
         (blocks ``computed`` / ``reused``, LFs, partitions), or None for any other matrix."""
         return self._run
+
+    @property
+    def lf_fingerprints(self) -> tuple[str, ...] | None:
+        """Fingerprint of each column's LF version (column order), or None when unknown."""
+        return self._lf_fingerprints
 
     @property
     def errors(self) -> dict[str, LFErrors]:
@@ -483,7 +514,8 @@ class LabelMatrix:
         """
         errors = [{**asdict(e), "first_index": _json_label(e.first_index)} for e in self._errors.values()]
         meta = {"kind": "LabelMatrix", "lf_names": list(self._lf_names), "cardinality": self._cardinality,
-                "n_rows": self.n_rows, "errors": errors}
+                "n_rows": self.n_rows, "errors": errors,
+                "lf_fingerprints": None if self._lf_fingerprints is None else list(self._lf_fingerprints)}
         c = self._csr
         return save_npz_json(path, {"data": c.data, "indices": c.indices, "indptr": c.indptr}, meta)
 
@@ -543,10 +575,15 @@ class LabelMatrix:
                 first_index,
                 f.check_str(raw["first_error"], f"{where} field 'first_error'"),
             )
+        fps = f.header("lf_fingerprints", default=None)  # absent from files saved before fingerprints were kept
+        if fps is not None:
+            if not isinstance(fps, list) or len(fps) != m or not all(isinstance(x, str) and _HEX64.fullmatch(x) for x in fps):
+                raise f.fail(f"header field 'lf_fingerprints' must be null or {m} strings of 64 hex digits, "
+                             f"got {fps!r:.80}")
         f.finish()
         csr = sp.csr_matrix((data, indices, indptr), shape=(n, m))
         try:
-            return cls(csr, names, k, errors)
+            return cls(csr, names, k, errors, fps)
         except (TypeError, ValueError) as exc:  # anything the checks above did not foresee
             raise f.fail(str(exc)) from None
 
@@ -556,7 +593,8 @@ class LabelMatrix:
         names = list(names)
         cols = [self.col(n) for n in names]
         errors = {n: e for n, e in self._errors.items() if n in names}
-        return LabelMatrix(self._csr[:, cols], names, self._cardinality, errors)
+        fps = None if self._lf_fingerprints is None else [self._lf_fingerprints[j] for j in cols]
+        return LabelMatrix(self._csr[:, cols], names, self._cardinality, errors, fps)
 
     def drop(self, names: Iterable[str]) -> "LabelMatrix":
         """A new matrix without the LFs in ``names``."""
@@ -583,7 +621,13 @@ class LabelMatrix:
         errors = {n: e for n, e in self._errors.items() if n not in other._name_to_col}
         errors.update(other._errors)
         csr = sp.hstack(blocks, format="csr") if blocks else self._csr
-        return LabelMatrix(csr, names + new, self._cardinality, errors)
+        fps = None
+        if self._lf_fingerprints is not None and other._lf_fingerprints is not None:
+            fps = [(other if n in other._name_to_col else self)._fingerprint_of(n) for n in names + new]
+        return LabelMatrix(csr, names + new, self._cardinality, errors, fps)
+
+    def _fingerprint_of(self, name: str) -> str:
+        return self._lf_fingerprints[self._name_to_col[name]]
 
     def __getitem__(self, rows: slice | np.ndarray | Sequence[int]) -> "LabelMatrix":
         """Select rows (slice, integer positions or boolean mask); keeps all LFs."""
@@ -593,14 +637,16 @@ class LabelMatrix:
             rows = rows[0]  # L[rows, ...]: how scikit-learn's splitters take rows
         if isinstance(rows, tuple):
             raise TypeError("index LabelMatrix by rows only; use select() for LFs")
-        return LabelMatrix(self._csr[rows], self._lf_names, self._cardinality)
+        return LabelMatrix(self._csr[rows], self._lf_names, self._cardinality, lf_fingerprints=self._lf_fingerprints)
 
     @classmethod
     def vstack(cls, blocks: Sequence["LabelMatrix"]) -> "LabelMatrix":
         """Stack row blocks that have the same LFs and cardinality.
 
         Fault-tolerance records are merged: failure counts add up and the first
-        error is the one at the lowest row (positions shift with the blocks).
+        error is the one at the lowest row (positions shift with the blocks). LF
+        fingerprints are kept when every block has them; blocks whose fingerprints
+        differ (other LF versions) are refused.
         """
         blocks = list(blocks)
         if not blocks:
@@ -622,7 +668,13 @@ class LabelMatrix:
                         name, prev.n_failed + e.n_failed, prev.first_row, prev.first_index, prev.first_error
                     )
             offset += b.n_rows
-        return cls(csr, first._lf_names, first._cardinality, errors)
+        known = [b._lf_fingerprints for b in blocks if b._lf_fingerprints is not None]
+        changed = sorted({n for fps in known for n, a, b in zip(first._lf_names, known[0], fps) if a != b})
+        if changed:
+            raise ValueError(f"blocks hold votes of different versions of LF(s) {changed} (their fingerprints "
+                             "differ); stack votes of one LF version only")
+        fps = known[0] if known and len(known) == len(blocks) else None
+        return cls(csr, first._lf_names, first._cardinality, errors, fps)
 
     def _check_compatible(self, other: "LabelMatrix", *, rows: bool) -> None:
         if not isinstance(other, LabelMatrix):

@@ -118,11 +118,29 @@ class PartitionedLabelMatrix:
         self._persisted = False
         self._block_rows: np.ndarray | None = None
         self._run = None
+        self._lf_fingerprints: tuple[str, ...] | None = None
+        self._errors: dict = {}
 
     @property
     def run(self):
         """The record of the :func:`weaklab.apply_lfs` run that produced this matrix, or None."""
         return self._run
+
+    @property
+    def lf_fingerprints(self) -> tuple[str, ...] | None:
+        """Fingerprint of each column's LF version (from the run that produced it), or None."""
+        if self._lf_fingerprints is not None:
+            return self._lf_fingerprints
+        lfs = getattr(self._run, "lfs", None)
+        if lfs and [lf.get("name") for lf in lfs] == list(self.lf_names):
+            return tuple(str(lf.get("fingerprint")) for lf in lfs)
+        return None
+
+    @property
+    def errors(self) -> dict:
+        """Per-LF failures (:class:`~weaklab.matrix.LFErrors`) that the fault-tolerant
+        :func:`weaklab.apply_lfs` run behind this matrix recorded; empty otherwise."""
+        return dict(self._errors)
 
     @classmethod
     def from_label_matrix(cls, L: LabelMatrix, n_blocks: int) -> "PartitionedLabelMatrix":

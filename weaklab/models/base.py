@@ -56,12 +56,12 @@ class LFChangedWarning(UserWarning):
 
 
 def _run_fingerprints(L: Any, names: Sequence[str]) -> list[str] | None:
-    """The LF fingerprints of the ``apply_lfs`` run behind ``L`` (column order), if known."""
-    run = getattr(L, "run", None)
-    lfs = getattr(run, "lfs", None)
-    if not lfs or [lf.get("name") for lf in lfs] != list(names):
+    """The LF fingerprints ``L`` carries (column order, kept through save / load and
+    slicing), if known."""
+    fps = getattr(L, "lf_fingerprints", None)
+    if fps is None or len(fps) != len(names) or tuple(getattr(L, "lf_names", ())) != tuple(names):
         return None
-    return [str(lf.get("fingerprint")) for lf in lfs]
+    return [str(fp) for fp in fps]
 
 
 def check_option(value: Any, name: str, options: Sequence[Any]) -> None:

@@ -789,6 +789,10 @@ def _compute_with_progress(tasks: list, progress: bool, run: RunRecord | None) -
 
         keys = {t.key for t in tasks}
 
+        # Not tqdm.dask.TqdmCallback: it counts every task of the graph (the frame's own
+        # split and getitem tasks too) and has no hook on a task's result, so it can show
+        # neither partitions nor the blocks computed / reused. The distributed path above
+        # cannot use it at all (dask callbacks run only on the local schedulers).
         class _Bar(Callback):
             def _posttask(self, key, result, dsk, state, worker_id):
                 if key in keys:

@@ -48,6 +48,20 @@ class RunDiff:
         votes in a and b (``{lf: vote}`` of the voting LFs) and the LFs whose vote changed.
     note : str
         Why flips are missing, or an empty string.
+
+    Examples
+    --------
+    See :func:`diff`; ``str(changes)`` is the plain-text summary and ``changes.to_dict()`` the
+    JSON-ready one:
+
+    >>> import pandas as pd
+    >>> from weaklab import MajorityVote, apply_lfs, keyword_lf, record_run
+    >>> L = apply_lfs(pd.DataFrame({"text": ["free", "hi"]}), [keyword_lf("free", ["free"], 1)], cardinality=2,
+    ...               store="memory://rundiff-doc", progress=False)
+    >>> run = record_run(L, model=MajorityVote().fit(L))
+    >>> same = diff(run, run)
+    >>> same.n_flipped, same.to_dict()["edited"]
+    (0, {})
     """
 
     run_a: str
@@ -180,6 +194,22 @@ def diff(run_a: Any, run_b: Any, *, store: Any = None, n_examples: int = 5, seed
     Returns
     -------
     RunDiff
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaklab import MajorityVote, apply_lfs, keyword_lf, record_run
+    >>> rows = pd.DataFrame({"text": ["free gift", "hi there", "free hi", "hello"]})
+    >>> def fit_run(lfs):
+    ...     L = apply_lfs(rows, lfs, cardinality=2, store="memory://diff-doc", progress=False)
+    ...     return record_run(L, lfs, model=MajorityVote().fit(L))
+    >>> old = fit_run([keyword_lf("free", ["free"], 1), keyword_lf("hi", ["hi"], 0)])
+    >>> new = fit_run([keyword_lf("free", ["free"], 1), keyword_lf("hi", ["hi", "hello"], 0)])
+    >>> changes = diff(old, new)
+    >>> list(changes.edited), changes.n_flipped
+    (['hi'], 1)
+    >>> changes.flips[["from", "to", "count", "lf_edit"]].to_dict("records")  # "hello" was uncovered
+    [{'from': -1, 'to': 0, 'count': 1, 'lf_edit': 1}]
     """
     if isinstance(n_examples, bool) or not isinstance(n_examples, (int, np.integer)) or n_examples < 0:
         raise ValueError(f"n_examples must be an int >= 0, got {n_examples!r}")

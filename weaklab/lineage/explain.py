@@ -56,6 +56,21 @@ class Explanation:
     probabilities : ndarray (k,)
         ``softmax(scores)`` (log-linear), ``scores / scores.sum()`` (vote share) or the
         prior; equal to ``model.predict_proba(L)[row]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix, explain
+    >>> from weaklab.models import DawidSkene
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 500)
+    >>> L = LabelMatrix.from_dense(np.stack([np.where(rng.random(500) < 0.8, y, 1 - y) for _ in range(3)], 1), ["a", "b", "c"])
+    >>> model = DawidSkene(seed=0).fit(L)
+    >>> why = explain(model, L, 0)
+    >>> bool(np.allclose(why.probabilities, model.predict_proba(L[:1])[0]))
+    True
+    >>> list(why.table().index)  # each vote's contribution, then the sums
+    ['a', 'b', 'c', '(base)', '(score)', '(probability)']
     """
 
     row: int

@@ -238,7 +238,20 @@ def _manifests(blocks: BlockStore) -> list[RunManifest]:
 
 
 def list_runs(store: Any) -> pd.DataFrame:
-    """One row per run in ``store``, oldest first: kind, time, parent, rows, LFs, model, manifest."""
+    """One row per run in ``store``, oldest first: kind, time, parent, rows, LFs, model, manifest.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaklab import MajorityVote, apply_lfs, keyword_lf
+    >>> L = apply_lfs(pd.DataFrame({"text": ["free", "hi"]}), [keyword_lf("free", ["free"], 1)], cardinality=2,
+    ...               store="memory://list-runs-doc", progress=False)
+    >>> _ = record_run(L, model=MajorityVote().fit(L))
+    >>> list_runs("memory://list-runs-doc")[["kind", "rows", "lfs", "model", "manifest"]]
+        kind  rows  lfs         model  manifest
+    0  apply     2    1           NaN      True
+    1    fit     2    1  MajorityVote      True
+    """
     blocks = open_store(store)
     manifests = {m.run_id: m for m in _manifests(blocks)}
     runs = dict(manifests)
@@ -253,7 +266,19 @@ def list_runs(store: Any) -> pd.DataFrame:
 
 
 def run_labels(store: Any, manifest: RunManifest) -> np.ndarray:
-    """The predicted labels of a fit / labeling run (``-1`` = tie), checked against the manifest."""
+    """The predicted labels of a fit / labeling run (``-1`` = tie), checked against the manifest.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaklab import MajorityVote, apply_lfs, keyword_lf
+    >>> lfs = [keyword_lf("free", ["free"], 1), keyword_lf("hi", ["hi"], 0)]
+    >>> L = apply_lfs(pd.DataFrame({"text": ["free", "hi", "free hi"]}), lfs, cardinality=2,
+    ...               store="memory://run-labels-doc", progress=False)
+    >>> fit = record_run(L, model=MajorityVote().fit(L))
+    >>> run_labels("memory://run-labels-doc", fit).tolist()  # -1: a tie
+    [1, 0, -1]
+    """
     if manifest.labels is None:
         raise ValueError(f"run {manifest.run_id} has no labels (an apply run)")
     blocks = open_store(store)
@@ -267,7 +292,18 @@ def run_labels(store: Any, manifest: RunManifest) -> np.ndarray:
 
 
 def run_matrix(store: Any, manifest: RunManifest, cardinality: int) -> LabelMatrix:
-    """The votes of a run, read back from its blocks (every block must still be stored)."""
+    """The votes of a run, read back from its blocks (every block must still be stored).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from weaklab import apply_lfs, keyword_lf
+    >>> L = apply_lfs(pd.DataFrame({"text": ["free", "hi"]}), [keyword_lf("free", ["free"], 1)], cardinality=2,
+    ...               store="memory://run-matrix-doc", progress=False)
+    >>> again = run_matrix("memory://run-matrix-doc", load_run("memory://run-matrix-doc", L.run.run_id), cardinality=2)
+    >>> again == L
+    True
+    """
     blocks = open_store(store)
     if not manifest.data["partitions"]:
         raise ValueError(f"run {manifest.run_id} records no partitions, so its votes cannot be read back")

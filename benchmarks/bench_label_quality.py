@@ -275,16 +275,27 @@ WEAKLAB = {
     "DS-1coin": lambda: wm.DawidSkene(one_coin=True, model_abstain="auto"),
     "MC": lambda: wm.MatrixCompletion(model_abstain=True),
     "Triplet": lambda: wm.TripletModel(),
+    "MMSR": lambda: wm.MMSR(),
     "CBV": lambda: wm.ClassBalancedVote(),
     "LabelModel": lambda: wm.LabelModel(),
     "LM-shrink0": lambda: wm.LabelModel(prior_shrink=0.0),
 }
 #: The defaults a user without labels could get: the leave-one-dataset-out table chooses among them.
-LOO_CANDIDATES = ("LabelModel", "LM-shrink0", "MV", "WMV", "DS", "DS-1coin", "CBV", "MC", "Triplet")
-def _label_model_on_valid(task: Task):
+LOO_CANDIDATES = ("LabelModel", "LM-shrink0", "MV", "WMV", "DS", "DS-1coin", "CBV", "MC", "Triplet", "MMSR")
+
+
+class LabelModelWithMMSR(wm.LabelModel):
+    """LabelModel whose dev-set candidates also hold :class:`~weaklab.models.MMSR` (the
+    design alternative the adoption rule is measured on; LabelModel+MMSR+valid)."""
+
+    def _candidates(self):
+        return {**super()._candidates(), "MMSR": wm.MMSR(seed=self.seed)}
+
+
+def _label_model_on_valid(task: Task, cls: type = wm.LabelModel):
     """LabelModel choosing its estimator on the valid split, by the task's metric."""
     metric = "f1" if task.metric == "f1" else "accuracy"
-    return _weaklab(lambda: wm.LabelModel(dev_metric=metric), use_valid=True)(task)
+    return _weaklab(lambda: cls(dev_metric=metric), use_valid=True)(task)
 
 
 INCUMBENTS = {
@@ -397,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     tasks = load_tasks(args.data, set(args.datasets) if args.datasets else None)
     methods: dict[str, Callable] = {n: _weaklab(f) for n, f in WEAKLAB.items()}
     methods["LabelModel+valid"] = _label_model_on_valid
+    methods["LM+MMSR+valid"] = lambda task: _label_model_on_valid(task, LabelModelWithMMSR)
     methods.update(INCUMBENTS)
     if args.methods:
         methods = {n: f for n, f in methods.items() if n in args.methods}

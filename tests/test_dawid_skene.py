@@ -127,3 +127,19 @@ def test_unsmoothed_fit_on_votes_for_one_class_stays_finite(init):
     assert np.all(np.isfinite(model.confusion_)) and np.all(np.isfinite(model.coverage_))
     assert model.converged_
     assert np.all(model.predict(L) == 1)
+
+
+def test_better_than_random_pools_each_violated_label_column_on_its_own():
+    # P(vote l | y) for one LF, k = 3 (abstains ignored: the confusion is P(vote l | y)).
+    # Column 1: y = 0 votes 1 more often (0.3) than y = 1 does (0.2); column 2: y = 1
+    # votes 2 more often (0.9) than y = 2 (0.8). Each violation is pooled with the
+    # diagonal entry, weighted by the class sums (1, 3, 1), and nothing else moves.
+    conf = np.array([[[0.6, 0.3, 0.1], [0.1, 0.2, 0.9], [0.1, 0.1, 0.8]]])
+    cov = np.full((1, 3), 0.5)
+    model = DawidSkene(model_abstain=False)
+    new_conf, new_cov = model._project_better_than_random(conf, cov, np.array([1.0, 3.0, 1.0]), None)
+    pooled_1 = (0.3 * 1 + 0.2 * 3) / 4  # 0.225
+    pooled_2 = (0.9 * 3 + 0.8 * 1) / 4  # 0.875
+    mu = np.array([[0.6, pooled_1, 0.1], [0.1, pooled_1, pooled_2], [0.1, 0.1, pooled_2]])
+    np.testing.assert_allclose(new_conf[0], mu / mu.sum(axis=1, keepdims=True), rtol=1e-12)
+    np.testing.assert_array_equal(new_cov, cov)

@@ -12,6 +12,7 @@ from weaklab import (
     LabelModel,
     MajorityVote,
     MatrixCompletion,
+    MMSR,
     PartitionedLabelMatrix,
     TripletModel,
     WeightedMajorityVote,
@@ -31,6 +32,7 @@ MODELS = [
     MatrixCompletion,
     lambda: MatrixCompletion(model_abstain=True),
     TripletModel,
+    MMSR,
     LabelModel,
 ]
 

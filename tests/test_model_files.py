@@ -12,12 +12,13 @@ from weaklab.models import (
     LabelModel,
     MajorityVote,
     MatrixCompletion,
+    MMSR,
     TripletModel,
     WeightedMajorityVote,
 )
 
 ALL_MODELS = [MajorityVote, WeightedMajorityVote, ClassBalancedVote, DawidSkene, LabelModel, MatrixCompletion,
-              TripletModel]
+              TripletModel, MMSR]
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from weaklab.models import (
     LabelModelWarning,
     MajorityVote,
     MatrixCompletion,
+    MMSR,
     NotFittedError,
     TripletModel,
     WeightedMajorityVote,
@@ -148,7 +149,7 @@ def test_load_refuses_a_file_of_another_model(syn, tmp_path):
         DawidSkene.load(path)
 
 
-_LOGLINEAR = ["DawidSkene", "LabelModel", "WeightedMajorityVote", "TripletModel", "MatrixCompletion"]
+_LOGLINEAR = ["DawidSkene", "LabelModel", "WeightedMajorityVote", "TripletModel", "MatrixCompletion", "MMSR"]
 
 
 @pytest.mark.parametrize("name", _LOGLINEAR)
@@ -267,6 +268,10 @@ def test_every_fit_checks_that_its_learned_parameters_are_finite(syn):
         (TripletModel(min_overlap=0), "min_overlap"),
         (TripletModel(dev_strength=0.0), "dev_strength"),
         (TripletModel(default_accuracy=0.2), "default_accuracy"),
+        (MMSR(trim=-1), "trim"),
+        (MMSR(trim=1.5), "trim"),
+        (MMSR(max_iter=0), "max_iter"),
+        (MMSR(dev_strength=0.0), "dev_strength"),
         (MajorityVote(seed=-3), "seed"),
         (MajorityVote(seed=1.5), "seed"),
     ],

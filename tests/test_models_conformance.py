@@ -34,6 +34,7 @@ GRID = {
     "LabelModel": {"prior_shrink": [0.0, 0.5]},
     "MajorityVote": {"seed": [0, 1]},
     "MatrixCompletion": {"l2": [0.0, 0.5]},
+    "MMSR": {"trim": [0, 2]},
     "TripletModel": {"n_partners": [2, 20]},
     "WeightedMajorityVote": {"smoothing": [0.5, 8.0]},
 }

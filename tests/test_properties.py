@@ -571,11 +571,13 @@ from weaklab.models import (  # noqa: E402
     LabelModel,
     MajorityVote,
     MatrixCompletion,
+    MMSR,
     TripletModel,
     WeightedMajorityVote,
 )
 
-MODELS = [MajorityVote, WeightedMajorityVote, ClassBalancedVote, DawidSkene, LabelModel, MatrixCompletion, TripletModel]
+MODELS = [MajorityVote, WeightedMajorityVote, ClassBalancedVote, DawidSkene, LabelModel, MatrixCompletion, TripletModel,
+          MMSR]
 HOSTILE_NUMBERS = [math.inf, -math.inf, math.nan, -1, 0, 1e300, -1e-9, 0.5, 3, "x", None, True]
 
 

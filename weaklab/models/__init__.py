@@ -11,6 +11,7 @@ from .guardrails import LabelModelWarning
 from .label_model import LabelModel
 from .majority_vote import MajorityVote, WeightedMajorityVote
 from .matrix_completion import MatrixCompletion
+from .mmsr import MMSR
 from .persistence import load_model
 from .triplet import TripletModel
 
@@ -23,6 +24,7 @@ __all__ = [
     "LFChangedWarning",
     "MajorityVote",
     "MatrixCompletion",
+    "MMSR",
     "NotFittedError",
     "TripletModel",
     "WeightedMajorityVote",

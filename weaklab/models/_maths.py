@@ -28,26 +28,41 @@ __all__ = [
 
 
 def log_tables(
-    prior: np.ndarray, confusion: np.ndarray, coverage: np.ndarray | None, abstain_weight: float = 1.0
+    prior: np.ndarray,
+    confusion: np.ndarray,
+    coverage: np.ndarray | None,
+    abstain_weight: float = 1.0,
+    at: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kernel tables ``(table[j, l, y], base[y])`` of a class-conditional LF model.
 
     ``confusion[j, y, l] = P(LF j votes l | y, it votes)``; ``coverage[j, y] = P(LF j votes
     | y)`` or ``None`` to ignore coverage. ``abstain_weight`` scales the evidence of the
     abstains (1 = the full likelihood, 0 = only the votes count, each through
-    ``P(vote l | y) = coverage * confusion``).
+    ``P(vote l | y) = coverage * confusion``). ``at = (lfs, labels)`` returns only the
+    rows ``table[lfs[p], labels[p]]``, shape (pairs, k): what an E-step over the (LF, label)
+    pairs the LFs vote reads, without the (m, k, k) logarithms of labels never voted.
 
     Examples
     --------
     >>> table, base = log_tables(np.array([0.5, 0.5]), one_coin_confusion(np.array([0.8]), 2), None)
     >>> np.exp(table[0]).round(2).tolist(), np.exp(base).tolist()
     ([[0.8, 0.2], [0.2, 0.8]], [0.5, 0.5])
+    >>> pair_table, _ = log_tables(np.array([0.5, 0.5]), one_coin_confusion(np.array([0.8]), 2), None,
+    ...                            at=(np.array([0]), np.array([1])))
+    >>> np.exp(pair_table).round(2).tolist()
+    [[0.2, 0.8]]
     """
-    table = np.log(np.transpose(confusion, (0, 2, 1)))
+    if at is None:
+        table = np.log(np.transpose(confusion, (0, 2, 1)))
+    else:
+        lfs, labels = at
+        table = np.log(confusion[lfs, :, labels])
     base = np.log(prior).copy()
     if coverage is not None:
         cov = np.clip(coverage, 1e-6, 1 - 1e-6)
-        table = table + (np.log(cov) - abstain_weight * np.log1p(-cov))[:, None, :]
+        evidence = np.log(cov) - abstain_weight * np.log1p(-cov)
+        table = table + (evidence[:, None, :] if at is None else evidence[at[0]])
         base += abstain_weight * np.log1p(-cov).sum(axis=0)
     return np.ascontiguousarray(table), base
 

@@ -45,13 +45,16 @@ class _VotePairs:
 
 def _em_block(table: np.ndarray, base: np.ndarray, L, pairs: _VotePairs | None = None,
               vote_pairs: np.ndarray | None = None, weights: np.ndarray = _NO_WEIGHTS) -> tuple:
-    """One E-step's sums over the rows of ``L`` (k = 2: log-odds pass; else over vote pairs)."""
+    """One E-step's sums over the rows of ``L``.
+
+    k = 2: a log-odds pass over the (m, 2, 2) ``table``; k > 2: a pass over the vote pairs,
+    ``table`` holding one row per pair (``log_tables(..., at=(pairs.lf, pairs.label))``).
+    """
     if base.shape[0] == 2:
         return K.em_pass_binary(*csr_arrays(L), *logodds_tables(table, base), L.n_lfs, weights)
     if vote_pairs is None:
         vote_pairs = pairs.of(L)
-    compact = np.ascontiguousarray(table[pairs.lf, pairs.label])
-    pair_counts, sums, ll = K.em_pass_pairs(L.csr.indptr, vote_pairs, compact, base, weights)
+    pair_counts, sums, ll = K.em_pass_pairs(L.csr.indptr, vote_pairs, table, base, weights)
     return pairs.counts(pair_counts, L.n_lfs), sums, ll
 
 
@@ -259,19 +262,19 @@ class DawidSkene(BaseLabelModel):
         """
         k = conf.shape[1]
         abstain = self.model_abstain is not False
-        mu = cov[:, :, None] * conf if abstain else conf.copy()
+        mu = cov[:, :, None] * conf if abstain else conf.copy()  # mu[j, y, l] = P(vote l | y)
         w = np.maximum(class_sums, 1e-9)[None, :]
-        for l in range(k):
-            col = mu[:, :, l]
-            viol = col > col[:, l : l + 1] * (1 + 1e-12)
-            rows = viol.any(axis=1)
-            if not rows.any():
-                continue
-            grp = viol[rows]
-            grp[:, l] = True
-            sub = col[rows]
-            pooled = (sub * grp * w).sum(axis=1) / (grp * w).sum(axis=1)
-            col[rows] = np.where(grp, pooled[:, None], sub)
+        # Each label's column mu[:, :, l] is pooled on its own, so all k columns at once.
+        labels = np.arange(k)
+        own = mu[:, labels, labels]  # own[j, l] = P(vote l | y = l)
+        group = mu > own[:, None, :] * (1 + 1e-12)
+        pooled_lfs = group.any(axis=1)  # (j, l) pairs with a violation
+        if pooled_lfs.any():
+            group[:, labels, labels] = True
+            group &= pooled_lfs[:, None, :]
+            weight = group * w[:, :, None]
+            pooled = (mu * weight).sum(axis=1) / np.where(pooled_lfs, weight.sum(axis=1), 1.0)
+            mu = np.where(group, pooled[:, None, :], mu)
         total = mu.sum(axis=2)
         conf = mu / total[:, :, None]
         if abstain:
@@ -321,10 +324,11 @@ class DawidSkene(BaseLabelModel):
         else:
             block = None
         use_cov = self.model_abstain is not False
+        at = None if pairs is None else (pairs.lf, pairs.label)
         history: list[float] = []
 
         def em_step(params: tuple) -> tuple:
-            table, base = log_tables(params[0], params[1], params[2] if use_cov else None)
+            table, base = log_tables(params[0], params[1], params[2] if use_cov else None, at=at)
             if block is None:
                 stats = source.map_sum(partial(_em_block, table, base, pairs=pairs))
             else:

@@ -83,6 +83,11 @@ def _majority_block(L: LabelMatrix) -> tuple:
     return (*K.majority_vote_stats(*csr_arrays(L), L.n_lfs, L.cardinality), float(L.n_rows))
 
 
+def _pair_block(L: LabelMatrix) -> tuple:
+    both, agree = K.pair_counts(*csr_arrays(L), L.n_lfs)
+    return both.astype(np.float64), agree.astype(np.float64)
+
+
 class FitSource:
     """The votes one ``fit`` reads: a LabelMatrix (one block) or a partitioned matrix.
 
@@ -108,6 +113,7 @@ class FitSource:
         self.lf_names = L.lf_names
         self.cardinality = L.cardinality
         self._majority: MajorityStats | None = None
+        self._pairs: tuple[np.ndarray, np.ndarray] | None = None
         self._distinct: tuple | None = None
         #: Per-fit cache, keyed by the computing function's name and what it depends on.
         self.memo: dict[Any, Any] = {}
@@ -127,6 +133,24 @@ class FitSource:
                     value.setflags(write=False)  # shared by every model of the fit
             self._majority = stats
         return self._majority
+
+    def pair_agreement(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(both, agree)`` (m, m): per LF pair, rows where both vote and where they vote
+        the same (the diagonal: each LF's votes). Computed on first use.
+
+        Examples
+        --------
+        >>> source = FitSource(LabelMatrix.from_dense(np.array([[0, 0], [1, 0], [-1, 1]])))
+        >>> both, agree = source.pair_agreement()
+        >>> both.tolist(), agree.tolist()
+        ([[2.0, 2.0], [2.0, 3.0]], [[2.0, 1.0], [1.0, 3.0]])
+        """
+        if self._pairs is None:
+            pairs = self.map_sum(_pair_block)
+            for value in pairs:
+                value.setflags(write=False)  # shared by every model of the fit
+            self._pairs = (pairs[0], pairs[1])
+        return self._pairs
 
     def distinct_rows(self) -> tuple[LabelMatrix, np.ndarray] | None:
         """``(rows, weights)``: each distinct vote pattern once and how many rows hold it.

@@ -71,6 +71,13 @@ LEARNED: dict[str, dict[str, Learned]] = {
     "MatrixCompletion": {
         "mu_": Learned(shape=("m", "k", "k"), **_PROBS), "confusion_": _CONFUSION, "coverage_": _COVERAGE, **_HISTORY,
     },
+    "MMSR": {
+        "weights_": Learned("float", ("m",)),
+        "solved_": Learned("bool", ("m",)),
+        "trim_": Learned("int", low=0),
+        "n_iter_": Learned("int", low=0),
+        "converged_": Learned("bool"),
+    },
     "TripletModel": {
         "confusion_": _CONFUSION,
         "n_triplets_": Learned("int", ("m",), low=0),

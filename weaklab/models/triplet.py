@@ -16,11 +16,6 @@ from .fit_source import DevSet, csr_arrays
 __all__ = ["TripletModel"]
 
 
-def _pair_block(L) -> tuple:
-    both, agree = K.pair_counts(*csr_arrays(L), L.n_lfs)
-    return both.astype(np.float64), agree.astype(np.float64)
-
-
 class TripletModel(BaseLabelModel):
     r"""Closed-form LF accuracies from triples of LFs (FlyingSquid's method, multi-class).
 
@@ -103,7 +98,7 @@ class TripletModel(BaseLabelModel):
 
     def _fit(self, source: Any, class_balance: np.ndarray | None, dev: DevSet | None) -> None:
         k, m = source.cardinality, source.n_lfs
-        both, agree = source.map_sum(_pair_block)
+        both, agree = source.pair_agreement()
         mv = source.majority()
         counts = mv.counts
         valid = both >= self.min_overlap

@@ -330,3 +330,5 @@ def test_lf_statistics_is_the_pass_behind_summary_and_label_stats(L, model):
     # hand-computed on DENSE / GOLD: 'a' votes 1 on row 2 (gold 1) and 0 on row 4 (gold 1)
     assert s.correct.tolist() == [1, 2, 1] and s.incorrect.tolist() == [1, 2, 1]
     assert s.majority.tolist() == [0, -1, -1, 0, 0] and s.n_conflicted == 1
+    # PRED = [0, -1, 1, 1, 0]: 'a' agrees on rows 2 and 4, 'b' on rows 0 and 4 of 0, 2, 3, 4
+    assert s.model_agreement.tolist() == [1.0, 0.5, 1.0]

@@ -18,18 +18,55 @@ promo = keyword_lf("promo", ["subscribe", "check out"], 1)
 '''
 
 
+def _expected_accuracy(proba: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
+    """Expected accuracy of argmax predictions whose ties (equal up to 1e-9 relative) are
+    broken uniformly at random, and its standard deviation."""
+    tied = np.isclose(proba, proba.max(axis=1, keepdims=True), rtol=1e-9, atol=1e-12)
+    p = tied[np.arange(gold.size), gold] / tied.sum(axis=1)
+    return p.mean(), np.sqrt((p * (1 - p)).sum()) / gold.size
+
+
 @pytest.mark.slow
-def test_demo_runs_end_to_end(tmp_path, capsys):
-    assert main(["demo", "--rows", "3000", "--partitions", "3", "--out", str(tmp_path), "--no-progress"]) == 0
+def test_demo_returns_the_numbers_of_the_files_it_writes(tmp_path, capsys):
+    from weaklab import EndModel, apply_lfs
+    from weaklab.demo import demo_lfs, run_demo
+    from weaklab.models import LabelModel
+
+    rows, seed = 3000, 0
+    scores = run_demo(rows, 2, 3, tmp_path, seed, progress=False)
     out = capsys.readouterr().out
-    assert "coverage" in out and "Label model accuracy" in out and "End model" in out
-    assert (tmp_path / "report.html").is_file() and (tmp_path / "end_model.npz").is_file()
-    L = LabelMatrix.load(tmp_path / "label_matrix.npz")
-    assert L.shape == (3000, 10)
-    probs = np.load(tmp_path / "probabilistic_labels.npy")
-    assert probs.shape == (3000, 2) and np.allclose(probs.sum(1), 1)
+    assert f"Label model accuracy {scores['label_model_accuracy']:.3f}" in out
     assert f"LF report (open in a browser): {(tmp_path / 'report.html').resolve()}" in out
     assert "mentions_my_channel" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+    corpus = make_demo_corpus(rows, seed=seed)
+    gold = corpus["label"].to_numpy()
+    dense = LabelMatrix.load(tmp_path / "label_matrix.npz").to_dense()
+    assert dense.shape == (rows, 10)
+    assert scores["coverage"] == pytest.approx(np.mean((dense >= 0).any(axis=1)))
+
+    probs = np.load(tmp_path / "probabilistic_labels.npy")
+    assert probs.shape == (rows, 2) and np.allclose(probs.sum(axis=1), 1)
+    expected, sd = _expected_accuracy(probs, gold)
+    assert abs(scores["label_model_accuracy"] - expected) <= 5 * sd + 1e-12
+
+    # Majority vote by hand: vote counts per row; rows without votes get the class with the
+    # larger smoothed majority share (summed tie-split majority distributions, plus one).
+    counts = np.stack([(dense == c).sum(axis=1) for c in (0, 1)], axis=1).astype(float)
+    covered = counts.sum(axis=1) > 0
+    top = (counts == counts.max(axis=1, keepdims=True)) & covered[:, None]
+    prior = (top / np.maximum(top.sum(axis=1, keepdims=True), 1)).sum(axis=0) + 1
+    mv_proba = np.where(covered[:, None], counts, prior / prior.sum())
+    expected, sd = _expected_accuracy(mv_proba, gold)
+    assert abs(scores["majority_vote_accuracy"] - expected) <= 5 * sd + 1e-12
+
+    test = make_demo_corpus(max(rows // 5, 100), seed=seed + 1)
+    end_model = EndModel.load(tmp_path / "end_model.npz")
+    assert scores["end_model_test_accuracy"] == pytest.approx(np.mean(end_model.predict(test["text"]) == test["label"]))
+    L_test = apply_lfs(test.drop(columns="label"), demo_lfs(), cardinality=2, progress=False)
+    model_proba = LabelModel.load(tmp_path / "label_model.npz").predict_proba(L_test)
+    expected, sd = _expected_accuracy(model_proba, test["label"].to_numpy())
+    assert abs(scores["label_model_test_accuracy"] - expected) <= 5 * sd + 1e-12
 
 
 @pytest.mark.slow

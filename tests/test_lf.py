@@ -135,11 +135,11 @@ def test_keyword_lf_fingerprint_depends_on_keywords():
 
 
 _LF_MODULE = (
-    "from weaklab import labeling_function, keyword_lf, ABSTAIN\n"
+    "from weaklab import LabelingFunction, keyword_lf, ABSTAIN\n"
     "WORDS = {words}\n"
-    "@labeling_function(resources={{'n': {n}}})\n"
-    "def lf(row, n):\n"
+    "def f(row, n):\n"
     "    return 1 if row.text.count('{char}') > n and row.text in WORDS else ABSTAIN\n"
+    "lf = LabelingFunction('lf', f, resources={{'n': {n}}})  # the resource is not in f's source\n"
     "kw = keyword_lf('kw', ['free'], 1)\n"
 )
 _VARIANTS = {

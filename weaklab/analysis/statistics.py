@@ -93,6 +93,16 @@ class LFStatistics:
         The model's ``accuracies_`` (m,) and ``class_balance_`` (k,), when it has them.
     model_warnings : tuple of str
         The model's ``warnings_`` (guardrail messages).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from weaklab import LabelMatrix
+    >>> s = lf_statistics(LabelMatrix.from_dense(np.array([[0, 1], [0, -1]]), ["a", "b"]))
+    >>> s.class_votes.tolist(), s.overlaps.tolist(), s.has_model
+    ([[2, 0], [0, 1]], [0.5, 0.5], False)
+    >>> s.summary()["coverage"].tolist(), s.label_stats().conflict
+    ([1.0, 0.5], 0.5)
     """
 
     L: LabelMatrix

@@ -17,8 +17,8 @@ from numba.core import event
 
 __all__ = ["MESSAGE", "install"]
 
-#: What is logged; the figure is the cold time of ``weaklab demo`` (benchmarks/README.md).
-MESSAGE = "weaklab: compiling numerical kernels once (about 20 s; later runs load them from the cache) ..."
+#: What is logged; the figure is what a cold ``weaklab demo`` spends compiling (benchmarks/README.md).
+MESSAGE = "weaklab: compiling numerical kernels once (about 15 s; later runs load them from the cache) ..."
 
 _logger = logging.getLogger("weaklab")
 _lock = threading.Lock()

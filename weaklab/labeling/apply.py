@@ -551,9 +551,9 @@ def _label_partition(
         fresh = _label_frame(frame, todo, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where,
                              on_worker=on_worker)
         fresh = _shift_errors(fresh, -row_offset)
-        for j, block in zip(missing, split_columns(fresh, [lf.fingerprint for lf in todo], fp)):
-            store.write_block(block)
-            found[j] = block
+        computed = split_columns(fresh, [lf.fingerprint for lf in todo], fp)
+        store.write_blocks(computed)
+        found.update(zip(missing, computed))
     elif bar is not None:
         bar.update(n)
     matrix = join_columns([found[j] for j in range(len(lfs))], [lf.name for lf in lfs], k)
@@ -789,6 +789,10 @@ def _compute_with_progress(tasks: list, progress: bool, run: RunRecord | None) -
 
         keys = {t.key for t in tasks}
 
+        # Not tqdm.dask.TqdmCallback: it counts every task of the graph (the frame's own
+        # split and getitem tasks too) and has no hook on a task's result, so it can show
+        # neither partitions nor the blocks computed / reused. The distributed path above
+        # cannot use it at all (dask callbacks run only on the local schedulers).
         class _Bar(Callback):
             def _posttask(self, key, result, dsk, state, worker_id):
                 if key in keys:

@@ -6,7 +6,7 @@ row-wise, with a preprocessor, and batch — plus ten keyword/regex/row-wise one
 1. **Layout** (in-process): all votes of 20 LFs × 20 partitions written and read back as
    one file per (LF, partition) block (:class:`~weaklab.labeling.store.BlockStore`, the
    layout weaklab uses) and as one file per partition holding all 20 LFs as addressable
-   sections (same encoding and checksum); and what editing one LF costs in each.
+   sections (same encoding, checksum and fsyncs); and what editing one LF costs in each.
 2. **apply_lfs on a Dask LocalCluster** (1 and 2 process workers, data read from 20
    Parquet files on the workers, reading inside the timing): no store; a cold store;
    re-application after editing one LF; re-application with one new Parquet file added;
@@ -100,8 +100,14 @@ def _per_partition_write(folder: Path, blocks_by_part: dict[str, list]) -> None:
         head = json.dumps(index).encode()
         body = len(head).to_bytes(4, "little") + head + b"".join(sections)
         tmp = folder / f"{part_fp}.tmp"
-        tmp.write_bytes(body + hashlib.sha256(body).digest())
+        with open(tmp, "wb") as fh:  # as durable as a block: fsync, rename, fsync the folder
+            fh.write(body + hashlib.sha256(body).digest())
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, folder / f"{part_fp}.wlp")
+        fd = os.open(folder, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
 
 
 def _per_partition_read(folder: Path, part_fps: list[str]) -> list:
@@ -141,11 +147,12 @@ def bench_layout(df, lfs, edited_lf, chunk_rows: int, repeats: int, tmp: Path) -
         shutil.rmtree(path, ignore_errors=True)
         return path
 
-    # One file per (LF, partition): weaklab's BlockStore.
+    # One file per (LF, partition): weaklab's BlockStore, a partition's blocks written together
+    # (as apply_lfs does: on local disk their fsyncs are issued at once).
     def write_blocks():
         store = BlockStore(fresh("layout-blocks"))
-        for b in all_blocks:
-            store.write_block(b)
+        for blocks in blocks_by_part.values():
+            store.write_blocks(blocks)
         return store
 
     t_write, store = median_time(write_blocks, repeats)

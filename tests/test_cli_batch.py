@@ -590,3 +590,33 @@ def test_malformed_file_in_a_folder_names_it_and_keeps_completed_blocks(tmp_path
     (data / "part-2.csv").unlink()
     rerun = weaklab_cli(*apply_args(data, lf_file, store, cluster), cwd=tmp_path)
     assert counts(rerun) == (3, 3 - done, done)
+
+
+FRAGILE_LFS = '''
+from weaklab import ABSTAIN, labeling_function
+
+@labeling_function()
+def fragile(row):
+    if row.x == 250:
+        raise ValueError("cannot vote on 250")
+    return 1 if row.x >= 200 else ABSTAIN
+'''
+
+
+@pytest.mark.slow
+def test_apply_with_a_store_and_no_out_prints_the_fault_tolerant_failures_like_out_does(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(3):
+        pd.DataFrame({"x": np.arange(100 * i, 100 * (i + 1))}).to_parquet(data / f"part-{i}.parquet")
+    (tmp_path / "fragile_lfs.py").write_text(FRAGILE_LFS)
+    base = ["apply", str(data), "--lfs", "fragile_lfs.py", "--cardinality", "2", "--fault-tolerant",
+            "--workers", "1", "--no-progress"]
+    warned = []
+    for extra in (["--out", str(tmp_path / "L.npz")], ["--store", str(tmp_path / "store")]):
+        done = weaklab_cli(*base, *extra, cwd=tmp_path)
+        warned.append([line for line in done.stderr.splitlines() if line.startswith("warning:")])
+    # row 250 is row 50 of the third file: its position in the whole data set is 250
+    assert warned[0] == ["warning: LF 'fragile' failed on 1 row(s); first at row 250 (index 50): "
+                         "ValueError: cannot vote on 250"]
+    assert warned[1] == warned[0]

@@ -262,38 +262,26 @@ def test_run_record_round_trips_and_rejects_malformed_text():
 # --------------------------------------------------------- real processes
 _KILLED_WRITER = textwrap.dedent(
     """
-    import sys, time
-    import pandas as pd
+    import os, sys, time
     from weaklab import apply_lfs, make_demo_corpus
     from weaklab.demo import demo_lfs
     from weaklab.labeling.store import BlockStore
 
     store = BlockStore(sys.argv[1])
-    real_open, writes = store._fs.open, []
+    real_write, writes = os.write, []
 
-    class HalfWritten:
+    def write(fd, data):
         # The n-th block write stops half-way and hangs there until the parent kills us.
-        def __init__(self, fh):
-            self.fh = fh
-        def __enter__(self):
-            return self
-        def __exit__(self, *exc):
-            self.fh.close()
-        def write(self, data):
-            self.fh.write(data[: len(data) // 2])
-            self.fh.flush()
-            print("HALF", flush=True)
-            time.sleep(600)
-
-    def open_(path, mode="rb", **kw):
-        fh = real_open(path, mode, **kw)
-        if "blocks" in path and "w" in mode:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if "blocks" in path and ".tmp-" in path:
             writes.append(path)
             if len(writes) == int(sys.argv[2]):
-                return HalfWritten(fh)
-        return fh
+                real_write(fd, bytes(data[: len(data) // 2]))
+                print("HALF", flush=True)
+                time.sleep(600)
+        return real_write(fd, data)
 
-    store._fs.open = open_
+    os.write = write  # a local store writes its blocks with os.write (then fsync, rename)
     df = make_demo_corpus(3000, seed=3)
     apply_lfs(df, demo_lfs(), cardinality=2, progress=False, store=store, chunk_rows=500)
     """
@@ -306,7 +294,10 @@ def _env():
 
 def test_a_writer_killed_mid_block_leaves_nothing_that_looks_complete(tmp_path):
     store = tmp_path / "s"
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(store), "8"], stdout=subprocess.PIPE,
+    m = len(demo_lfs())
+    # A partition's blocks are all written, then fsynced, then renamed: hang in the 5th block
+    # of the second partition.
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(store), str(m + 5)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=_env())
     try:
         assert proc.stdout.readline().strip() == "HALF", proc.stderr.read()
@@ -315,14 +306,14 @@ def test_a_writer_killed_mid_block_leaves_nothing_that_looks_complete(tmp_path):
         proc.wait()
     complete = sorted((store / "blocks").rglob("*.wlb"))
     leftovers = [p for p in (store / "blocks").rglob("*") if p.is_file() and p not in complete]
-    assert len(complete) == 7 and len(leftovers) == 1 and ".tmp-" in leftovers[0].name
-    assert 0 < leftovers[0].stat().st_size
-    assert len(BlockStore(store).list_blocks()) == 7
+    assert len(complete) == m and len(leftovers) == 5 and all(".tmp-" in p.name for p in leftovers)
+    assert all(0 < p.stat().st_size for p in leftovers)
+    assert len(BlockStore(store).list_blocks()) == m
     df = make_demo_corpus(3000, seed=3)
     with _no_corrupt_warning():
         L = apply_lfs(df, demo_lfs(), cardinality=2, progress=False, store=store, chunk_rows=500)
     total = len(demo_lfs()) * 6
-    assert (L.run.computed, L.run.reused) == (total - 7, 7)
+    assert (L.run.computed, L.run.reused) == (total - m, m)
     assert L == apply_lfs(df, demo_lfs(), cardinality=2, progress=False)
     killed = [r for r in BlockStore(store).runs() if r.status == "running"]
     assert len(killed) == 1  # the killed run's record stays "running": prune keeps its LFs' blocks
@@ -418,3 +409,49 @@ def test_fault_tolerant_store_run_on_a_cluster_keeps_error_records(corpus, tmp_p
         got = _apply(ddf, lf, tmp_path / "s", fault_tolerant=True)
         assert got == expected and got.errors == expected.errors
     assert got.run.reused == 4
+
+
+def test_a_local_block_is_fsynced_before_its_rename_and_its_folder_after(tmp_path, monkeypatch):
+    import os
+
+    import weaklab.labeling.store as store_module
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("rename", str(dst)))
+        real_replace(src, dst)
+
+    store = BlockStore(tmp_path / "store")
+    block = Block("a" * 64, "b" * 64, 3, 2, np.array([0], np.int32), np.array([1], np.int8), "lf")
+    monkeypatch.setattr(store_module.os, "fsync", fsync)
+    monkeypatch.setattr(store_module.os, "replace", replace)
+    store.write_block(block)
+    final = store.block_path("a" * 64, "b" * 64)
+    folder = os.path.dirname(final)
+    renamed = events.index(("rename", final))
+    written = [i for i, (what, path) in enumerate(events) if what == "fsync" and ".tmp-" in path
+               and path.startswith(final)]
+    assert written and max(written) < renamed  # the data reached the disk before the rename
+    assert ("fsync", folder) in events[renamed + 1:]  # and the rename itself after it
+    assert ("fsync", os.path.dirname(folder)) in events[:renamed]  # the new LF folder's entry
+    assert store.read_block("a" * 64, "b" * 64).to_dense().tolist() == [0, -1, -1]
+    events.clear()
+    # one partition's blocks: every file synced before the first rename, every folder after the last
+    several = [Block(c * 64, "e" * 64, 3, 2, np.array([1], np.int32), np.array([2], np.int8), c) for c in "123"]
+    store.write_blocks(several)
+    renames = [i for i, (what, _) in enumerate(events) if what == "rename"]
+    files = [i for i, (what, path) in enumerate(events) if what == "fsync" and ".tmp-" in path]
+    folders = {path for i, (what, path) in enumerate(events) if what == "fsync" and i > max(renames)}
+    assert len(renames) == len(files) == 3 and max(files) < min(renames)
+    assert folders >= {os.path.dirname(store.block_path(b.lf_fingerprint, "e" * 64)) for b in several}
+    assert [store.read_block(c * 64, "e" * 64).to_dense().tolist() for c in "123"] == [[-1, 1, -1]] * 3
+    events.clear()
+    memory = BlockStore("memory://fsync-test")  # no local file: nothing to fsync, still atomic
+    memory.write_block(block)
+    assert events == [] and memory.read_block("a" * 64, "b" * 64) is not None

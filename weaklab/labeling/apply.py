@@ -551,9 +551,9 @@ def _label_partition(
         fresh = _label_frame(frame, todo, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where,
                              on_worker=on_worker)
         fresh = _shift_errors(fresh, -row_offset)
-        for j, block in zip(missing, split_columns(fresh, [lf.fingerprint for lf in todo], fp)):
-            store.write_block(block)
-            found[j] = block
+        computed = split_columns(fresh, [lf.fingerprint for lf in todo], fp)
+        store.write_blocks(computed)
+        found.update(zip(missing, computed))
     elif bar is not None:
         bar.update(n)
     matrix = join_columns([found[j] for j in range(len(lfs))], [lf.name for lf in lfs], k)

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from ..kernels import lf_counts, pair_counts
+from ..kernels import lf_counts, pair_counts, soft_vote_counts
 from .inputs import check_gold, check_matrix, check_model
 from .drilldown import lf_examples
 from ..matrix import LabelMatrix
@@ -521,13 +521,11 @@ def lf_class_metrics(L: LabelMatrix, y: Sequence[int] | np.ndarray) -> pd.DataFr
     L = check_matrix(L)
     gold = check_gold(y, L)
     k, m = L.cardinality, L.n_lfs
+    # The models' dev-set counts (each LF's votes against one-hot gold labels), with an
+    # unknown label as an all-zero row: table[j, vote, gold], whole numbers.
+    onehot = (gold[:, None] == np.arange(k)).astype(np.float64)
     c = L.csr
-    rows = np.repeat(np.arange(L.n_rows, dtype=np.int64), np.diff(c.indptr))
-    g = gold[rows]
-    known = g >= 0
-    cols = c.indices[known].astype(np.int64)
-    votes = c.data[known].astype(np.int64) - 1
-    table = np.bincount((cols * k + votes) * k + g[known], minlength=m * k * k).reshape(m, k, k)
+    table = soft_vote_counts(c.indptr, c.indices, c.data, onehot, m).astype(np.int64)
     correct = np.einsum("jcc->jc", table)
     n_votes = table.sum(axis=2)
     support = np.broadcast_to(np.bincount(gold[gold >= 0], minlength=k), (m, k))

@@ -264,17 +264,18 @@ class DawidSkene(BaseLabelModel):
         abstain = self.model_abstain is not False
         mu = cov[:, :, None] * conf if abstain else conf.copy()  # mu[j, y, l] = P(vote l | y)
         w = np.maximum(class_sums, 1e-9)[None, :]
-        # Each label's column mu[:, :, l] is pooled on its own, so all k columns at once.
+        # Each label's column mu[j, :, l] is pooled on its own: all violated columns at once.
         labels = np.arange(k)
         own = mu[:, labels, labels]  # own[j, l] = P(vote l | y = l)
         group = mu > own[:, None, :] * (1 + 1e-12)
-        pooled_lfs = group.any(axis=1)  # (j, l) pairs with a violation
-        if pooled_lfs.any():
-            group[:, labels, labels] = True
-            group &= pooled_lfs[:, None, :]
-            weight = group * w[:, :, None]
-            pooled = (mu * weight).sum(axis=1) / np.where(pooled_lfs, weight.sum(axis=1), 1.0)
-            mu = np.where(group, pooled[:, None, :], mu)
+        lfs, cols = np.nonzero(group.any(axis=1))  # the (j, l) columns with a violation
+        if lfs.size:
+            column = mu[lfs, :, cols]  # (violated columns, y)
+            grp = group[lfs, :, cols]
+            grp[np.arange(lfs.size), cols] = True
+            weight = grp * w
+            pooled = (column * weight).sum(axis=1) / weight.sum(axis=1)
+            mu[lfs, :, cols] = np.where(grp, pooled[:, None], column)
         total = mu.sum(axis=2)
         conf = mu / total[:, :, None]
         if abstain:

@@ -45,6 +45,15 @@ class LFCounts(NamedTuple):
         Majority-vote label of each row; ``-1`` for rows with no vote or a tie.
     n_covered, n_overlapped, n_conflicted : int
         Rows with at least one vote / at least two votes / at least two different labels.
+
+    Examples
+    --------
+    Two rows, two LFs: row 0 holds votes 0 and 1 (a conflict), row 1 one vote for class 1
+    (the CSR stores ``label + 1``).
+
+    >>> c = lf_counts(np.array([0, 2, 3]), np.array([0, 1, 1]), np.array([1, 2, 2]), 2, 2, np.array([[-1, -1]]))
+    >>> c.overlaps.tolist(), c.n_covered, c.n_overlapped, c.n_conflicted
+    ([1, 1], 2, 1, 1)
     """
 
     class_votes: np.ndarray

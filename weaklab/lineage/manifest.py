@@ -249,7 +249,7 @@ def list_runs(store: Any) -> pd.DataFrame:
     >>> _ = record_run(L, model=MajorityVote().fit(L))
     >>> list_runs("memory://list-runs-doc")[["kind", "rows", "lfs", "model", "manifest"]]
         kind  rows  lfs         model  manifest
-    0  apply     2    1           NaN      True
+    0  apply     2    1          None      True
     1    fit     2    1  MajorityVote      True
     """
     blocks = open_store(store)
@@ -262,6 +262,9 @@ def list_runs(store: Any) -> pd.DataFrame:
              "model": None if m.model is None else m.model["class"], "manifest": m.run_id in manifests}
             for m in runs.values()]
     frame = pd.DataFrame(rows, columns=["run_id", "kind", "created", "parent", "rows", "lfs", "model", "manifest"])
+    # pandas 3 infers a string dtype that shows a missing parent / model as NaN; keep None.
+    for column in ("parent", "model"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame.sort_values("created", kind="stable").reset_index(drop=True)
 
 

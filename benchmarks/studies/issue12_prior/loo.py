@@ -1,5 +1,5 @@
 import sys, json, io, contextlib, numpy as np
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 import bench_label_quality as B
 base = json.load(open("./base.json"))["results"]
 ex = {**json.load(open("./exp1.json")), **json.load(open("./exp2.json"))}

@@ -26,7 +26,7 @@ def test_dev_set_selects_the_most_accurate_candidate():
     model = LabelModel().fit(syn.L[500:], L_dev=syn.L[:500], Y_dev=syn.y[:500])
     assert set(model.dev_scores_) == {
         "DawidSkene", "DawidSkene-1coin", "MajorityVote", "MatrixCompletion",
-        "ClassBalancedVote", "DawidSkene+uniform", "DawidSkene-1coin+uniform",
+        "ClassBalancedVote", "DawidSkene+uniform", "DawidSkene-1coin+uniform", "DawidSkene+unshrunk",
     }
     assert model.dev_scores_[model.selected_] == max(model.dev_scores_.values())
 
@@ -88,6 +88,9 @@ def test_dev_set_choice_follows_the_rule_on_real_lfs(shared_data, tmp_path):
             "DawidSkene-1coin+uniform": DawidSkene(one_coin=True, model_abstain="auto", seed=4).fit(
                 train.L, class_balance=uniform
             ),
+            "DawidSkene+unshrunk": DawidSkene(model_abstain="auto", better_than_random=True, prior_shrink=0.0, seed=4).fit(
+                train.L
+            ),
         }
     for name, candidate in standalone.items():
         assert model.dev_scores_[name] == candidate.score(valid.L, valid.y, tie_break="random", seed=4), name
@@ -107,5 +110,55 @@ def test_a_tie_on_the_dev_set_goes_to_the_first_candidate():
     dev = np.tile([[0, 0, -1, 0, -1, -1], [1, -1, 1, 1, 1, -1]], (20, 1))
     y_dev = np.tile([0, 1], 20)
     model = LabelModel().fit(syn.L, L_dev=LabelMatrix.from_dense(dev), Y_dev=y_dev)
-    assert len(model.dev_scores_) == 7 and set(model.dev_scores_.values()) == {1.0}
+    assert len(model.dev_scores_) == 8 and set(model.dev_scores_.values()) == {1.0}
     assert model.selected_ == "DawidSkene"
+
+
+def _rare_class_votes(seed: int, n: int = 5000):
+    """A 5 % positive class: 8 low-precision one-sided LFs for it, 5 precise ones for class 0."""
+    rng = np.random.default_rng(seed)
+    prior = np.array([0.95, 0.05])
+    y = rng.choice(2, n, p=prior)
+    specs = [(1, a, c) for a, c in zip(np.linspace(0.25, 0.7, 8), np.linspace(0.01, 0.05, 8))]
+    specs += [(0, a, c) for a, c in zip(np.linspace(0.96, 0.995, 5), np.linspace(0.1, 0.4, 5))]
+    cols = []
+    for target, precision, coverage in specs:
+        p_target = min(1.0, precision * coverage / prior[target])
+        p_other = min(1.0, (1 - precision) * coverage / (1 - prior[target]))
+        cols.append(np.where(rng.random(n) < np.where(y == target, p_target, p_other), target, -1))
+    return LabelMatrix.from_dense(np.stack(cols, 1), cardinality=2), y
+
+
+def _f1_of_class_1(pred: np.ndarray, y: np.ndarray) -> float:
+    tp = np.sum((pred == 1) & (y == 1))
+    return 2 * tp / (np.sum(pred == 1) + np.sum(y == 1))
+
+
+def test_dev_set_can_choose_the_unshrunk_prior_for_a_rare_class(tmp_path):
+    # prior_shrink pulls a 5 % class toward 50 %, and the shrunk fit hands it rows it does
+    # not own; with a dev set the unshrunk fit is a candidate and wins on F1.
+    L, y = _rare_class_votes(seed=0)
+    train, dev, test = L[:3000], L[3000:4000], L[4000:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LabelModel(dev_metric="f1").fit(train, L_dev=dev, Y_dev=y[3000:4000])
+        unshrunk = DawidSkene(model_abstain="auto", better_than_random=True, prior_shrink=0.0).fit(train)
+        shrunk = DawidSkene(model_abstain="auto", better_than_random=True, prior_shrink=0.25).fit(train)
+    assert list(model.dev_scores_)[-1] == "DawidSkene+unshrunk"
+    assert model.selected_ == "DawidSkene+unshrunk"
+    np.testing.assert_allclose(model.class_balance_, unshrunk.class_balance_)
+    pred = model.predict(test, tie_break="random")
+    assert _f1_of_class_1(pred, y[4000:]) > _f1_of_class_1(shrunk.predict(test, tie_break="random"), y[4000:]) + 0.2
+    loaded = load_model(model.save(tmp_path / "lm.npz"))
+    assert loaded.selected_ == "DawidSkene+unshrunk"
+    np.testing.assert_allclose(loaded.predict_proba(test), model.predict_proba(test))
+
+
+def test_no_unshrunk_candidate_without_shrinkage_or_with_a_given_prior():
+    L, y = _rare_class_votes(seed=1, n=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = LabelModel(prior_shrink=0.0).fit(L[:1500], L_dev=L[1500:], Y_dev=y[1500:])
+        given = LabelModel().fit(L[:1500], L_dev=L[1500:], Y_dev=y[1500:], class_balance=[0.95, 0.05])
+    assert "DawidSkene+unshrunk" not in plain.dev_scores_ and len(plain.dev_scores_) == 7
+    assert "DawidSkene+unshrunk" not in given.dev_scores_ and len(given.dev_scores_) == 5

@@ -188,7 +188,7 @@ def test_one_pass_guardrail_statistics_match_the_unfused_path(name, k, monkeypat
 
 
 def test_one_majority_vote_pass_serves_a_whole_fit(syn, monkeypatch):
-    # LabelModel with a dev set fits seven candidates and runs the guardrails: the
+    # LabelModel with a dev set fits eight candidates and runs the guardrails: the
     # majority-vote statistics they all read are computed once.
     from weaklab.models import LabelModel, fit_source
 
@@ -198,7 +198,7 @@ def test_one_majority_vote_pass_serves_a_whole_fit(syn, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LabelModelWarning)
         model = LabelModel().fit(syn.L[:300], L_dev=syn.L[300:], Y_dev=syn.y[300:])
-    assert len(model.dev_scores_) == 7
+    assert len(model.dev_scores_) == 8
     assert calls == [300]
 
 

@@ -273,7 +273,7 @@ def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
         raise f.fail("weights_ are too large: a row's weighted vote count overflows")
     if name == "LabelModel":
         candidates = model._candidates()
-        choices = set(candidates) | {n + "+uniform" for n in ("DawidSkene", "DawidSkene-1coin")}
+        choices = set(candidates) | {n + "+uniform" for n in ("DawidSkene", "DawidSkene-1coin")} | {"DawidSkene+unshrunk"}
         f.check_str(model.selected_, "fitted value 'selected_'", choices=choices)
         f.check_keys(model.dev_scores_, choices, "fitted value 'dev_scores_'")
         needs_share = model.selected_ == "ClassBalancedVote"

@@ -52,8 +52,8 @@ class VariantA(Before):
 
 METHODS = {
     "before+valid": lambda t: blq._label_model_on_valid(t, Before),
-    "A+valid": lambda t: blq._label_model_on_valid(t, VariantA),
     "LabelModel+valid": lambda t: blq._label_model_on_valid(t),  # B, adopted
+    "A+valid": lambda t: blq._label_model_on_valid(t, VariantA),
 }
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import dask.dataframe as dd
 import pandas as pd
 import pytest
 
@@ -172,3 +173,28 @@ def test_help_lists_the_drift_exit_code_with_the_others(capsys):
                  and line.split()[0].isdigit()]
         assert codes == ["0", "2", "3", "4", "5", str(EXIT_DRIFT), "1", "130"], argv
     assert EXIT_DRIFT == 6
+
+
+def test_label_asks_the_model_once_per_partition_and_records_what_it_wrote(tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    data = pd.DataFrame({"x": np.arange(600)})
+    L = apply_lfs(dd.from_pandas(data, npartitions=3), [small, big], cardinality=2, store=store, progress=False)
+    path = MajorityVote().fit(L).save(tmp_path / "model.npz")
+    calls = []
+    real = MajorityVote.predict_proba
+
+    def counted(self, L, *args, **kwargs):
+        calls.append(L.n_rows)
+        return real(self, L, *args, **kwargs)
+
+    monkeypatch.setattr(MajorityVote, "predict_proba", counted)
+    assert main(["label", "--store", str(store), "--model", str(path), "--out", str(tmp_path / "labels")]) == 0
+    # one predict (which calls predict_proba) and one predict_proba per partition, not four
+    assert sorted(calls) == sorted([200, 200] * 3)
+    labelled = load_run(store, list_runs(store)["run_id"].iloc[-1])
+    files = pd.concat(pd.read_parquet(f) for f in sorted((tmp_path / "labels").glob("part-*.parquet")))
+    x = np.arange(600)
+    expected = np.where(x < 200, 0, np.where(x < 300, -1, 1))  # MV ties on 200..299
+    np.testing.assert_array_equal(run_labels(store, labelled), expected)
+    np.testing.assert_allclose(files["p_1"].to_numpy(), np.where(x < 200, 0.0, np.where(x < 300, 0.5, 1.0)))
+    assert labelled.drift_counts["predicted"] == [200, 300, 100]

@@ -207,3 +207,83 @@ def test_the_lf_version_check_survives_saving_loading_and_slicing_the_matrix(tmp
             model.predict(changed)
         with pytest.raises(ValueError, match=r"\['middle'\] changed"):
             model.predict_proba(changed, strict=True)
+
+
+class _CountingVote(MajorityVote):
+    """Majority vote that counts the rows it is asked to predict."""
+
+    calls: list
+
+    def predict_proba(self, L, *args, **kwargs):
+        self.calls.append(L.n_rows)
+        return super().predict_proba(L, *args, **kwargs)
+
+
+def test_record_run_asks_the_model_once_per_block(tmp_path):
+    from weaklab import PartitionedLabelMatrix
+
+    L = apply_lfs(DATA, [low, high], cardinality=2, store=tmp_path / "store", progress=False)
+    model = _CountingVote().fit(L)
+    model.calls = []
+    m = record_run(L, [low, high], model=model)
+    assert model.calls == [200, 200]  # predict (via predict_proba) and predict_proba, once each
+    # rows 100..119 have no vote: the model's prior, class 0 (100 votes against 80)
+    expected = np.where(DATA.x >= 120, 1, 0)
+    np.testing.assert_array_equal(run_labels(tmp_path / "store", m), expected)
+    parts = PartitionedLabelMatrix.from_label_matrix(L, n_blocks=4)
+    model.calls = []
+    counts, labels = weaklab.lineage.model_summary(parts, model)
+    assert sorted(model.calls) == sorted([50] * 8)
+    np.testing.assert_array_equal(labels, expected)
+    assert counts.n_rows == 200 and counts.n_covered == 180 and counts.predicted.tolist() == [100, 80, 0]
+
+
+def test_record_run_checks_a_given_summary(tmp_path):
+    L = apply_lfs(DATA, [low, high], cardinality=2, store=tmp_path / "store", progress=False)
+    model = MajorityVote().fit(L)
+    counts, labels = weaklab.lineage.model_summary(L, model)
+    m = record_run(L, model=model, summary=(counts, labels))
+    np.testing.assert_array_equal(run_labels(tmp_path / "store", m), labels)
+    with pytest.raises(ValueError, match="summary goes with a model"):
+        record_run(L, summary=(counts, labels))
+    with pytest.raises(ValueError, match="summary labels must be 200 integers"):
+        record_run(L, model=model, summary=(counts, labels[:-1]))
+    with pytest.raises(ValueError, match="outside"):
+        record_run(L, model=model, summary=(counts, np.full(200, 2)))
+    with pytest.raises(ValueError, match="no model statistics"):
+        record_run(L, model=model, summary=(weaklab.DriftCounts.from_matrix(L), labels))
+    half = weaklab.lineage.model_summary(L[:100], model)
+    with pytest.raises(ValueError, match="summary counts are of 100 rows"):
+        record_run(L, model=model, summary=half)
+    with pytest.raises(TypeError, match="summary must be"):
+        record_run(L, model=model, summary=[counts, labels])
+
+
+class _BadProba(MajorityVote):
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def predict(self, L, tie_break="abstain", seed=None, **kwargs):
+        return np.zeros(L.n_rows, np.int64)
+
+    def predict_proba(self, L, *args, **kwargs):
+        return self.make(L.n_rows)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda n: np.full((n, 3), 1 / 3), r"shape \(200, 3\), expected \(200, 2\)"),
+    (lambda n: np.where(np.arange(n)[:, None] == 7, np.nan, 0.5) * np.ones((n, 2)), "row 7 is not a probability"),
+    (lambda n: np.tile([0.9, 0.9], (n, 1)), "row 0 is not a probability"),
+    (lambda n: np.tile([1.5, -0.5], (n, 1)), "row 0 is not a probability"),
+    (lambda n: [["a", "b"]] * n, "no numeric array"),
+])
+def test_model_outputs_rejects_probabilities_that_are_not_distributions(make, message):
+    from weaklab.matrix.counts import model_outputs
+
+    x = DATA.x.to_numpy()
+    L = weaklab.LabelMatrix.from_dense(np.stack([np.where(x < 100, 0, -1), np.where(x >= 120, 1, -1)], 1),
+                                       ["low", "high"])
+    model = _BadProba(make).fit(L)
+    with pytest.raises(ValueError, match=message):
+        model_outputs(model, L)

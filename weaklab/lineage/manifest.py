@@ -38,9 +38,9 @@ from ..labeling.manifest import (
 )
 from ..labeling.store import BlockStore, join_columns, open_store
 from ..matrix import LabelMatrix
-from ..matrix.counts import DriftCounts
+from ..matrix.counts import DriftCounts, model_outputs
 
-__all__ = ["RunManifest", "list_runs", "load_run", "record_run", "run_labels", "run_matrix"]
+__all__ = ["RunManifest", "list_runs", "load_run", "model_summary", "record_run", "run_labels", "run_matrix"]
 
 
 def _matrix_fingerprint(L: LabelMatrix, y: np.ndarray | None = None) -> str:
@@ -52,11 +52,67 @@ def _matrix_fingerprint(L: LabelMatrix, y: np.ndarray | None = None) -> str:
     return h.hexdigest()
 
 
-def _labels(model: Any, L: Any) -> np.ndarray:
+def _block_summary(model: Any, L: LabelMatrix) -> tuple[DriftCounts, np.ndarray]:
+    outputs = model_outputs(model, L)
+    return DriftCounts.from_matrix(L, model, outputs=outputs), outputs[0]
+
+
+def model_summary(L: Any, model: Any) -> tuple[DriftCounts, np.ndarray]:
+    """A fitted model's drift counts on ``L`` and its predicted labels, asking it once per block.
+
+    What :func:`record_run` records for a fit or labeling run. A caller that predicts
+    every block anyway (``weaklab label`` writes the probabilities) sums its blocks'
+    ``DriftCounts.from_matrix(block, model, outputs=model_outputs(model, block))`` and
+    concatenates their predictions instead, and passes them as ``record_run(summary=...)``.
+
+    Parameters
+    ----------
+    L : LabelMatrix or PartitionedLabelMatrix
+    model : fitted label model
+        Fitted on ``L``'s LFs (same names and order).
+
+    Returns
+    -------
+    counts : DriftCounts
+        With the model's statistics.
+    labels : numpy.ndarray of int64, shape (n_rows,)
+        ``model.predict(L, tie_break="abstain")``, in row order.
+
+    Examples
+    --------
+    >>> from weaklab import MajorityVote
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, -1], [-1, -1]]), ["a", "b"])
+    >>> counts, labels = model_summary(L, MajorityVote().fit(L))
+    >>> counts.n_covered, labels.tolist()
+    (2, [0, 1, -1])
+    """
     if isinstance(L, LabelMatrix):
-        return np.asarray(model.predict(L, tie_break="abstain"), np.int64)
-    column = L.map_blocks(lambda b: model.predict(b, tie_break="abstain")[:, None].astype(np.float64), 1)
-    return column.compute()[:, 0].astype(np.int64)
+        return _block_summary(model, L)
+    if not hasattr(L, "map_each"):
+        raise TypeError(f"L must be a LabelMatrix or PartitionedLabelMatrix, got {type(L).__name__}")
+    parts = L.map_each(lambda block: _block_summary(model, block))
+    counts = parts[0][0]
+    for part, _ in parts[1:]:
+        counts = counts + part
+    return counts, np.concatenate([labels for _, labels in parts])
+
+
+def _check_summary(summary: Any, L: Any) -> tuple[DriftCounts, np.ndarray]:
+    """``record_run(summary=...)``, checked against the run's matrix."""
+    if not (isinstance(summary, tuple) and len(summary) == 2 and isinstance(summary[0], DriftCounts)):
+        raise TypeError("summary must be (DriftCounts, labels), as model_summary returns")
+    counts, labels = summary
+    labels = np.asarray(labels)
+    if counts.lf_names != tuple(L.lf_names) or counts.cardinality != L.cardinality or counts.n_rows != L.n_rows:
+        raise ValueError(f"summary counts are of {counts.n_rows} rows, {len(counts.lf_names)} LFs, "
+                         f"{counts.cardinality} classes; L has {L.n_rows}, {L.n_lfs}, {L.cardinality}")
+    if not counts.has_model:
+        raise ValueError("summary counts have no model statistics: count them with the model")
+    if labels.shape != (L.n_rows,) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"summary labels must be {L.n_rows} integers, got shape {labels.shape} ({labels.dtype})")
+    if labels.size and (labels.min() < -1 or labels.max() >= L.cardinality):
+        raise ValueError(f"summary labels lie outside [-1, {L.cardinality - 1}]")
+    return counts, labels.astype(np.int64, copy=False)
 
 
 def record_run(
@@ -70,6 +126,7 @@ def record_run(
     model_path: str | Path | None = None,
     L_dev: LabelMatrix | None = None,
     Y_dev: Any = None,
+    summary: tuple[DriftCounts, np.ndarray] | None = None,
 ) -> RunManifest:
     """Write the manifest of a labeling run into its store and return it.
 
@@ -93,6 +150,10 @@ def record_run(
         The saved model file: recorded with its SHA-256.
     L_dev, Y_dev : optional
         The dev set the model was fitted with (recorded by fingerprint).
+    summary : (DriftCounts, labels), optional
+        The model's counts and predictions on ``L`` when the caller already has them
+        (see :func:`model_summary`); checked against ``L`` and recorded without asking
+        the model again. Computed with :func:`model_summary` when not given.
 
     Returns
     -------
@@ -145,7 +206,12 @@ def record_run(
                   for j, (n, fp) in enumerate(zip(names, fps))]
     if data_source is None and applied is not None:
         data_source = applied.data["source"]
-    counts = DriftCounts.from_matrix(L, model)
+    if summary is not None and model is None:
+        raise ValueError("summary goes with a model")
+    if model is None:
+        counts, labels = DriftCounts.from_matrix(L), None
+    else:
+        counts, labels = model_summary(L, model) if summary is None else _check_summary(summary, L)
     partitions = [dict(p) for p in run.partitions] if run is not None else []
     data = {"source": data_source, "n_rows": counts.n_rows, "partitions": partitions,
             "fingerprint": (partitions_fingerprint(partitions) if partitions
@@ -170,7 +236,6 @@ def record_run(
             "file": None if model_path is None else str(model_path),
             "file_sha256": None if model_path is None else hashlib.sha256(Path(model_path).read_bytes()).hexdigest(),
         }
-        labels = _labels(model, L)
         buf = io.BytesIO()
         np.save(buf, labels.astype(np.int16 if L.cardinality > 126 else np.int8), allow_pickle=False)
         raw = buf.getvalue()

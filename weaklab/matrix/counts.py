@@ -24,7 +24,7 @@ import numpy as np
 from ..kernels import lf_counts, pair_counts
 from .label_matrix import LabelMatrix
 
-__all__ = ["CONFIDENCE_BINS", "DriftCounts", "model_predictions"]
+__all__ = ["CONFIDENCE_BINS", "DriftCounts", "model_outputs", "model_predictions"]
 
 #: Bins of the histogram of the model's top probability, over ``[1/k, 1]``.
 CONFIDENCE_BINS = 10
@@ -59,6 +59,41 @@ def model_predictions(model: object, L: LabelMatrix) -> np.ndarray:
     if pred.size and (pred.min() < -1 or pred.max() >= L.cardinality):
         raise ValueError(f"model.predict returned labels outside [-1, {L.cardinality - 1}]")
     return pred
+
+
+def model_outputs(model: object, L: LabelMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted label model's predictions and probabilities on ``L``, both checked.
+
+    One call of ``predict(L, tie_break="abstain")`` and one of ``predict_proba(L)``:
+    what a caller that needs both (counts, written labels, a run's manifest) computes
+    once per block. Raises as :func:`model_predictions` does, and ``ValueError`` when
+    the probabilities are not an (n, k) array of finite values in [0, 1] whose rows sum
+    to 1.
+
+    Examples
+    --------
+    >>> from weaklab import MajorityVote
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, -1]]), ["a", "b"])
+    >>> pred, proba = model_outputs(MajorityVote().fit(L), L)
+    >>> pred.tolist(), proba.shape
+    ([0, 1], (2, 2))
+    """
+    pred = model_predictions(model, L)
+    if not callable(getattr(model, "predict_proba", None)):
+        raise TypeError(f"model must be a fitted label model with predict_proba(L), got {type(model).__name__}")
+    try:
+        proba = np.asarray(model.predict_proba(L), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"model.predict_proba returned no numeric array: {exc}") from exc
+    if proba.shape != (L.n_rows, L.cardinality):
+        raise ValueError(f"model.predict_proba returned shape {proba.shape}, expected ({L.n_rows}, {L.cardinality})")
+    if proba.size:
+        bad = ~np.isfinite(proba).all(axis=1) | (proba.min(axis=1) < -1e-9) | (proba.max(axis=1) > 1 + 1e-9)
+        bad |= np.abs(proba.sum(axis=1) - 1.0) > 1e-6
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"model.predict_proba row {row} is not a probability distribution: {proba[row].tolist()}")
+    return pred, proba
 
 
 @dataclass(frozen=True)
@@ -120,7 +155,8 @@ class DriftCounts:
         return self.agree is not None
 
     @classmethod
-    def from_matrix(cls, L: Any, model: Any = None) -> "DriftCounts":
+    def from_matrix(cls, L: Any, model: Any = None, *, outputs: tuple[np.ndarray, np.ndarray] | None = None
+                    ) -> "DriftCounts":
         """Count a :class:`~weaklab.LabelMatrix` or, partition by partition, a partitioned one.
 
         Parameters
@@ -129,9 +165,14 @@ class DriftCounts:
         model : fitted label model, optional
             Adds agreement, predicted class balance and confidence. It must have been
             fitted on these LFs (same names and order).
+        outputs : (predictions, probabilities), optional
+            ``model_outputs(model, L)`` when the caller already has it (an in-memory
+            ``L`` only): the model is not asked again.
         """
+        if outputs is not None and (model is None or not isinstance(L, LabelMatrix)):
+            raise ValueError("outputs go with a model and an in-memory LabelMatrix")
         if isinstance(L, LabelMatrix):
-            parts = _block_counts(model, L)
+            parts = _block_counts(model, L, outputs)
         elif hasattr(L, "map_sum") and hasattr(L, "lf_names"):
             parts = L.map_sum(partial(_block_counts, model))
         else:
@@ -225,16 +266,18 @@ class DriftCounts:
         return cls(tuple(names), k, n_rows, n_cov, class_votes, overlap, pair_conflicts, overlaps, *model_fields)
 
 
-def _block_counts(model: Any, L: LabelMatrix) -> dict[str, Any]:
+def _block_counts(model: Any, L: LabelMatrix, outputs: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> dict[str, Any]:
     """The counts of one row block (summed over partitions by ``map_sum``)."""
     c = L.csr
     n, k = L.n_rows, L.cardinality
     refs = np.zeros((0, n), np.int64)
     proba = predictions = None
     if model is not None:
-        predictions = model_predictions(model, L)
+        predictions, proba = model_outputs(model, L) if outputs is None else outputs
+        if predictions.shape != (n,) or proba.shape != (n, k):
+            raise ValueError(f"outputs must be predictions of shape ({n},) and probabilities of shape ({n}, {k})")
         refs = predictions[None, :]
-        proba = np.asarray(model.predict_proba(L), dtype=np.float64)
     counts = lf_counts(c.indptr, c.indices, c.data, L.n_lfs, k, refs)
     overlap, agree = pair_counts(c.indptr, c.indices, c.data, L.n_lfs)
     out: dict[str, Any] = {

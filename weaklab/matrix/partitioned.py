@@ -214,6 +214,25 @@ class PartitionedLabelMatrix:
         (total,) = dask.compute(parts[0])
         return total
 
+    def map_each(self, fn: Callable[[LabelMatrix], Any]) -> list[Any]:
+        """Apply ``fn`` to every partition's LabelMatrix; the results, in partition order.
+
+        For results that do not add up (per-partition labels beside their counts); the
+        partitions are computed together, each once.
+
+        Examples
+        --------
+        >>> L = LabelMatrix.from_dense(np.array([[0, -1], [1, 1], [-1, 0]]), ["a", "b"])
+        >>> PartitionedLabelMatrix.from_label_matrix(L, n_blocks=2).map_each(lambda b: b.n_rows)
+        [1, 2]
+        """
+        self._persist()
+        parts = [
+            dask.delayed(_apply_checked)(fn, self.lf_names, self.cardinality, i, b)
+            for i, b in enumerate(self.blocks)
+        ]
+        return list(dask.compute(*parts))
+
     def map_blocks(self, fn: Callable[[LabelMatrix], np.ndarray], n_columns: int) -> da.Array:
         """Apply ``fn`` (returning an (rows, n_columns) array) per partition; a Dask array."""
         rows = self.block_rows

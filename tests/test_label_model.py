@@ -162,3 +162,72 @@ def test_no_unshrunk_candidate_without_shrinkage_or_with_a_given_prior():
         given = LabelModel().fit(L[:1500], L_dev=L[1500:], Y_dev=y[1500:], class_balance=[0.95, 0.05])
     assert "DawidSkene+unshrunk" not in plain.dev_scores_ and len(plain.dev_scores_) == 7
     assert "DawidSkene+unshrunk" not in given.dev_scores_ and len(given.dev_scores_) == 5
+
+
+# ---------------------------------------------------------------- no dev set: DS or CBV
+def _demo_votes():
+    from weaklab import apply_lfs, make_demo_corpus
+    from weaklab.demo import demo_lfs
+
+    corpus = make_demo_corpus(8000, seed=0)
+    L = apply_lfs(corpus.drop(columns="label"), demo_lfs(), cardinality=2, progress=False)
+    return L, corpus["label"].to_numpy()
+
+
+def _accuracy(model, L, y) -> float:
+    return float(np.mean(model.predict(L, tie_break="random") == y))
+
+
+def test_without_dev_set_correlated_keyword_lfs_get_class_balanced_vote(tmp_path):
+    # The demo's praise / music word LFs fire together on ham (issue 12): refitted without
+    # each group of LFs, ClassBalancedVote predicts the held-out votes clearly better.
+    L, y = _demo_votes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LabelModel().fit(L)
+        ds = DawidSkene(model_abstain="auto", better_than_random=True, prior_shrink=0.25).fit(L)
+        cbv = ClassBalancedVote().fit(L)
+    assert model.selected_ == "ClassBalancedVote" and model.dev_scores_ == {}
+    assert model.holdout_z_ > 2.0
+    assert model.holdout_agreement_["ClassBalancedVote"] > model.holdout_agreement_["DawidSkene"]
+    np.testing.assert_allclose(model.predict_proba(L), cbv.predict_proba(L))
+    assert _accuracy(model, L, y) > _accuracy(ds, L, y) + 0.01
+    loaded = load_model(model.save(tmp_path / "lm.npz"))
+    assert loaded.selected_ == "ClassBalancedVote" and loaded.holdout_z_ == model.holdout_z_
+    assert loaded.holdout_agreement_ == model.holdout_agreement_
+    np.testing.assert_allclose(loaded.predict_proba(L), model.predict_proba(L))
+
+
+def test_without_dev_set_independent_workers_keep_dawid_skene():
+    syn = make_synthetic_label_matrix(2000, 15, 3, coverage=(0.1, 0.5), seed=7)
+    model = LabelModel().fit(syn.L)
+    assert model.selected_ == "DawidSkene"
+    assert np.isfinite(model.holdout_z_) and model.holdout_z_ < 2.0
+    assert set(model.holdout_agreement_) == {"DawidSkene", "ClassBalancedVote"}
+
+
+def test_no_held_out_comparison_with_a_dev_set_or_many_classes():
+    syn = make_synthetic_label_matrix(1500, 8, 3, seed=8)
+    with_dev = LabelModel().fit(syn.L[300:], L_dev=syn.L[:300], Y_dev=syn.y[:300])
+    assert with_dev.holdout_agreement_ == {} and np.isnan(with_dev.holdout_z_)
+    many = make_synthetic_label_matrix(1500, 30, 25, coverage=(0.2, 0.6), seed=9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LabelModel().fit(many.L)
+    assert model.selected_ == "DawidSkene" and model.holdout_agreement_ == {} and np.isnan(model.holdout_z_)
+
+
+def test_trec_without_dev_set_gets_class_balanced_vote(shared_data):
+    from weaklab.datasets import load_wrench
+
+    base = shared_data / "dygen_wrench" / "trec"
+    train, test = load_wrench(base, "train"), load_wrench(base, "test")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LabelModel().fit(train.L)
+        ds = DawidSkene(model_abstain="auto", better_than_random=True, prior_shrink=0.25).fit(train.L)
+    assert model.selected_ == "ClassBalancedVote"
+    assert model.prior_fallback_ is True  # its Dawid-Skene fit is the guardrail's unshrunk refit
+    covered = np.diff(test.L.csr.indptr) > 0
+    acc = lambda m: np.mean(m.predict(test.L, tie_break="random")[covered] == test.y[covered])  # noqa: E731
+    assert acc(model) > acc(ds) + 0.1  # 16 points in benchmarks/README.md

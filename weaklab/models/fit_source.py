@@ -152,6 +152,27 @@ class FitSource:
             self._pairs = (pairs[0], pairs[1])
         return self._pairs
 
+    def row_sample(self, max_rows: int) -> LabelMatrix:
+        """Every ``ceil(n / max_rows)``-th row of each block (all rows when there are fewer), in memory.
+
+        The same rows on every call, spread over the whole matrix; computed once per fit
+        and size.
+
+        Examples
+        --------
+        >>> source = FitSource(LabelMatrix.from_dense(np.arange(10)[:, None] % 2))
+        >>> source.row_sample(4).to_dense().ravel().tolist()  # rows 0, 3, 6, 9
+        [0, 1, 0, 1]
+        """
+        key = ("row_sample", int(max_rows))
+        if key not in self.memo:
+            step = max(1, -(-self.n_rows // int(max_rows)))
+            if isinstance(self.L, LabelMatrix):
+                self.memo[key] = self.L if step == 1 else self.L[np.arange(0, self.n_rows, step)]
+            else:
+                self.memo[key] = LabelMatrix.vstack(self.L.map_each(lambda b: b[np.arange(0, b.n_rows, step)]))
+        return self.memo[key]
+
     def distinct_rows(self) -> tuple[LabelMatrix, np.ndarray] | None:
         """``(rows, weights)``: each distinct vote pattern once and how many rows hold it.
 

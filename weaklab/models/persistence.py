@@ -26,13 +26,19 @@ _REGISTRY: dict[str, type[BaseEstimator]] = {}
 def register(cls: type[BaseEstimator]) -> None:
     """Make ``cls`` loadable by name (called for every subclass of ``BaseLabelModel``).
 
+    Private classes (a leading underscore: a model's internal building block, saved as
+    part of the public model that holds it) are not registered.
+
     Examples
     --------
     >>> from weaklab.models import DawidSkene
     >>> _REGISTRY["DawidSkene"] is DawidSkene  # registered when the class was defined
     True
+    >>> "_GuardedDawidSkene" in _REGISTRY
+    False
     """
-    _REGISTRY[cls.__name__] = cls
+    if not cls.__name__.startswith("_"):
+        _REGISTRY[cls.__name__] = cls
 
 
 def _fitted_state(model: BaseEstimator) -> dict[str, Any]:
@@ -89,6 +95,9 @@ LEARNED: dict[str, dict[str, Learned]] = {
         "vote_share_": Learned("float", ("k",), low=0.0, high=1.0, optional=True),
         "selected_": Learned("str"),
         "dev_scores_": Learned("scores"),
+        # absent from files saved before the no-dev choice existed
+        "holdout_agreement_": Learned("scores", optional=True),
+        "holdout_z_": Learned("float", optional=True),
         "prior_fallback_": Learned("bool"),
         **_HISTORY,
     },
@@ -276,6 +285,11 @@ def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
         choices = set(candidates) | {n + "+uniform" for n in ("DawidSkene", "DawidSkene-1coin")} | {"DawidSkene+unshrunk"}
         f.check_str(model.selected_, "fitted value 'selected_'", choices=choices)
         f.check_keys(model.dev_scores_, choices, "fitted value 'dev_scores_'")
+        holdout = getattr(model, "holdout_agreement_", {})
+        f.check_keys(holdout, {"DawidSkene", "ClassBalancedVote"}, "fitted value 'holdout_agreement_'")
+        for key, value in holdout.items():
+            if not 0.0 <= value <= 1.0:
+                raise f.fail(f"fitted value 'holdout_agreement_' entry {key!r} = {value!r} is not in [0, 1]")
         needs_share = model.selected_ == "ClassBalancedVote"
         if needs_share != hasattr(model, "vote_share_"):
             raise f.fail(

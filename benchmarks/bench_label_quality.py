@@ -279,9 +279,21 @@ WEAKLAB = {
     "CBV": lambda: wm.ClassBalancedVote(),
     "LabelModel": lambda: wm.LabelModel(),
     "LM-shrink0": lambda: wm.LabelModel(prior_shrink=0.0),
+    "LM-before": lambda: LabelModelDawidSkeneOnly(),
 }
 #: The defaults a user without labels could get: the leave-one-dataset-out table chooses among them.
-LOO_CANDIDATES = ("LabelModel", "LM-shrink0", "MV", "WMV", "DS", "DS-1coin", "CBV", "MC", "Triplet", "MMSR")
+LOO_CANDIDATES = ("LabelModel", "LM-before", "LM-shrink0", "MV", "WMV", "DS", "DS-1coin", "CBV", "MC", "Triplet",
+                  "MMSR")
+
+
+class LabelModelDawidSkeneOnly(wm.LabelModel):
+    """LabelModel as it was before the no-dev choice of ClassBalancedVote (issue 12,
+    2026-12-03): without a dev set always its Dawid–Skene fit (LM-before). The baseline
+    the adoption rule measures that choice against; not a library option."""
+
+    def _candidate_runs(self, k, class_balance, with_dev):
+        runs = super()._candidate_runs(k, class_balance, with_dev)
+        return runs if with_dev else runs[:1]
 
 
 class LabelModelWithMMSR(wm.LabelModel):

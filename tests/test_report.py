@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from weaklab import LabelMatrix, load_wrench
+from weaklab import LabelMatrix, MajorityVote, load_wrench
+from weaklab.datasets import make_synthetic_label_matrix
 from weaklab.analysis.report import Report, build_report
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -299,3 +300,16 @@ def test_names_with_dollar_signs_are_drawn_as_text(tmp_path):
     html_text = report.path.read_text(encoding="utf-8")
     assert "mentions_$5_or_$10" in html_text and "costs $$$" in html_text
     assert html_text.count("data:image/png;base64,") >= 2
+
+
+def test_the_overview_says_which_estimator_the_label_model_chose_and_how(tmp_path):
+    from weaklab.models import LabelModel
+
+    syn = make_synthetic_label_matrix(1000, 8, 2, seed=3)
+    no_dev = LabelModel().fit(syn.L)
+    html = build_report(syn.L, model=no_dev, path=None).html
+    assert f"LabelModel: DawidSkene (chosen on held-out LFs, z = {no_dev.holdout_z_:.1f})" in html
+    with_dev = LabelModel().fit(syn.L[200:], L_dev=syn.L[:200], Y_dev=syn.y[:200])
+    html = build_report(syn.L[200:], model=with_dev, path=None).html
+    assert f"LabelModel: {with_dev.selected_} (chosen on the dev set)" in html
+    assert ">MajorityVote<" in build_report(syn.L, model=MajorityVote().fit(syn.L), path=None).html

@@ -110,6 +110,20 @@ def _findings(summary: pd.DataFrame, stats: LabelStats, correlation: pd.DataFram
     return notes
 
 
+def _model_choice(model: Any) -> str:
+    """The model's class and, for a model that chooses an estimator, what it chose and how."""
+    name = type(model).__name__
+    selected = getattr(model, "selected_", None)
+    if not isinstance(selected, str):
+        return name
+    if getattr(model, "dev_scores_", None):
+        return f"{name}: {selected} (chosen on the dev set)"
+    z = getattr(model, "holdout_z_", float("nan"))
+    if isinstance(z, float) and np.isfinite(z):
+        return f"{name}: {selected} (chosen on held-out LFs, z = {z:.1f})"
+    return f"{name}: {selected}"
+
+
 def _worst_lfs(summary: pd.DataFrame, has_gold: bool, has_model: bool, limit: int) -> tuple[list[str], str]:
     """The LFs most worth a look, and which kind of rows to show for them.
 
@@ -274,6 +288,7 @@ def build_report(
     if s.majority_accuracy is not None:
         overview.append(("majority-vote accuracy (rows it decides)", _pct(s.majority_accuracy)))
     if model is not None:
+        overview.append(("label model", _model_choice(model)))
         overview.append(("label model abstains", _pct(s.prediction_abstain)))
         overview.append(("model ≠ majority vote", _pct(s.majority_disagreement)))
     if s.model_accuracy is not None:

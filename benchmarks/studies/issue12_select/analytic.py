@@ -2,6 +2,7 @@
 of the fitted model's score), for LabelModel and ClassBalancedVote, against the refit
 version of holdout_lf.py. One-off design study; writes analytic.json beside it.
 Run from the repository root: PYTHONPATH=. python benchmarks/studies/issue12_select/analytic.py
+"LabelModel" here is the model as it was before the rule (LabelModelDawidSkeneOnly).
 """
 import json, sys, time, warnings
 from pathlib import Path
@@ -65,7 +66,7 @@ refit = json.loads((here / "holdout_lf.json").read_text()) if (here / "holdout_l
 for task in B.load_tasks(DATA, None):
     t0 = time.perf_counter()
     row = {}
-    for name, cls in {"LabelModel": wm.LabelModel, "CBV": wm.ClassBalancedVote}.items():
+    for name, cls in {"LabelModel": B.LabelModelDawidSkeneOnly, "CBV": wm.ClassBalancedVote}.items():
         model = cls().fit(task.train)
         proba = model.predict_proba(task.test)
         row[name] = {"score": 100 * B.evaluate(task, proba, model.class_balance_),

@@ -1,6 +1,7 @@
 """Issue 12 study: held-out-LF agreement with LFs held out in G groups (seeded
 permutation, round-robin) and rows sampled, as a library rule would afford it.
 One-off design study. Run: PYTHONPATH=. python benchmarks/studies/issue12_select/groups.py G MAX_ROWS
+"LabelModel" here is the model as it was before the rule (LabelModelDawidSkeneOnly).
 """
 import json, sys, warnings
 from pathlib import Path
@@ -42,7 +43,7 @@ def agreement(cls, L):
 base = json.loads((here / "holdout_lf.json").read_text())
 tot = {"LM": [], "rule": []}
 for task in B.load_tasks(Path("/work/shared/data"), None):
-    a = {name: agreement(cls, task.train) for name, cls in (("LabelModel", wm.LabelModel), ("CBV", wm.ClassBalancedVote))}
+    a = {name: agreement(cls, task.train) for name, cls in (("LabelModel", B.LabelModelDawidSkeneOnly), ("CBV", wm.ClassBalancedVote))}
     pick = "CBV" if a["CBV"] > a["LabelModel"] else "LabelModel"
     s = {n: base[task.name][n]["score"] for n in ("LabelModel", "CBV")}
     tot["LM"].append(s["LabelModel"]); tot["rule"].append(s[pick])

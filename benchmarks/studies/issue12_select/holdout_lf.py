@@ -3,6 +3,7 @@ held-out-LF agreement (does the model fitted without LF j predict LF j's votes?)
 
 One-off design study, not a benchmark of the library. Writes holdout_lf.json beside it.
 Run from the repository root: PYTHONPATH=. python benchmarks/studies/issue12_select/holdout_lf.py
+"LabelModel" here is the model as it was before the rule (LabelModelDawidSkeneOnly).
 """
 import json, sys, time, warnings
 from pathlib import Path
@@ -16,7 +17,7 @@ from weaklab import models as wm  # noqa: E402
 
 warnings.simplefilter("ignore")
 DATA = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data")
-MODELS = {"LabelModel": wm.LabelModel, "CBV": wm.ClassBalancedVote, "MV": wm.MajorityVote}
+MODELS = {"LabelModel": B.LabelModelDawidSkeneOnly, "CBV": wm.ClassBalancedVote, "MV": wm.MajorityVote}
 
 
 def holdout_agreement(cls, L, max_lfs=80, seed=0):

@@ -88,3 +88,32 @@ def test_label_model_fits_on_apply_lfs_output_without_collecting():
         from_parts = LabelModel().fit(parts)
         in_memory = LabelModel().fit(L)
     np.testing.assert_allclose(from_parts.predict_proba(parts).compute(), in_memory.predict_proba(L), atol=1e-8)
+
+
+def test_take_gathers_only_the_given_rows():
+    syn = make_synthetic_label_matrix(50, 4, 3, seed=1)
+    parts = PartitionedLabelMatrix.from_label_matrix(syn.L, n_blocks=4)
+    rows = np.array([0, 7, 12, 13, 49])
+    np.testing.assert_array_equal(parts.take(rows).to_dense(), syn.L.to_dense()[rows])
+    assert parts.take(np.array([], dtype=np.int64)).shape == (0, 4)
+    for bad in ([3, 3], [5, 2], [-1], [50]):
+        with pytest.raises(ValueError, match="strictly increasing"):
+            parts.take(bad)
+    with pytest.raises(TypeError, match="integers"):
+        parts.take([0.5])
+
+
+def test_label_model_above_the_held_out_sample_size_fits_the_same_partitioned():
+    # More rows than LabelModel's held-out-LF sample (5 000): the sampled rows, and so the
+    # choice and the labels, must not depend on the partitioning.
+    syn = make_synthetic_label_matrix(12_000, 8, 3, coverage=(0.1, 0.4), seed=6)
+    parts = PartitionedLabelMatrix.from_label_matrix(syn.L, n_blocks=7)  # blocks of 1714-1715 rows, step 3
+    from weaklab.models import LabelModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        memory, partitioned = LabelModel().fit(syn.L), LabelModel().fit(parts)
+    assert np.isfinite(memory.holdout_z_)
+    assert partitioned.holdout_z_ == pytest.approx(memory.holdout_z_, abs=1e-12)
+    assert partitioned.holdout_agreement_ == pytest.approx(memory.holdout_agreement_, abs=1e-12)
+    np.testing.assert_allclose(partitioned.predict_proba(syn.L), memory.predict_proba(syn.L), atol=1e-8)

@@ -233,6 +233,38 @@ class PartitionedLabelMatrix:
         ]
         return list(dask.compute(*parts))
 
+    def take(self, rows: Sequence[int] | np.ndarray) -> LabelMatrix:
+        """The given rows (global positions, strictly increasing), in memory.
+
+        Each partition computes only its share, so a small sample of a large matrix never
+        gathers the rest; the result equals ``self.compute()[rows]``.
+
+        Examples
+        --------
+        >>> L = LabelMatrix.from_dense(np.array([[0, -1], [1, 1], [-1, 0], [1, -1]]), ["a", "b"])
+        >>> PartitionedLabelMatrix.from_label_matrix(L, n_blocks=2).take([0, 3]).to_dense().tolist()
+        [[0, -1], [1, -1]]
+        """
+        rows = np.asarray(rows)
+        if rows.ndim != 1 or not (rows.size == 0 or np.issubdtype(rows.dtype, np.integer)):
+            raise TypeError(f"rows must be a 1-D array of integers, got shape {rows.shape} ({rows.dtype})")
+        rows = rows.astype(np.int64)
+        if rows.size and (rows[0] < 0 or rows[-1] >= self.n_rows or np.any(np.diff(rows) <= 0)):
+            raise ValueError(f"rows must be strictly increasing positions in [0, {self.n_rows})")
+        self._persist()
+        stops = np.cumsum(self.block_rows)
+        starts = stops - self.block_rows
+        parts = []
+        for i, (block, start, stop) in enumerate(zip(self.blocks, starts, stops)):
+            local = rows[(rows >= start) & (rows < stop)] - start
+            if local.size:
+                parts.append(dask.delayed(_apply_checked)(lambda b, local=local: b[local], self.lf_names,
+                                                          self.cardinality, i, block))
+        if not parts:
+            return LabelMatrix.from_dense(np.zeros((0, self.n_lfs), dtype=np.int64), self.lf_names,
+                                          cardinality=self.cardinality)
+        return LabelMatrix.vstack(list(dask.compute(*parts)))
+
     def map_blocks(self, fn: Callable[[LabelMatrix], np.ndarray], n_columns: int) -> da.Array:
         """Apply ``fn`` (returning an (rows, n_columns) array) per partition; a Dask array."""
         rows = self.block_rows

@@ -153,9 +153,10 @@ class FitSource:
         return self._pairs
 
     def row_sample(self, max_rows: int) -> LabelMatrix:
-        """Every ``ceil(n / max_rows)``-th row of each block (all rows when there are fewer), in memory.
+        """Every ``ceil(n / max_rows)``-th row (all rows when there are fewer), in memory.
 
-        The same rows on every call, spread over the whole matrix; computed once per fit
+        The same rows on every call and however the matrix is partitioned (a partitioned
+        fit equals an in-memory one), spread over the whole matrix; computed once per fit
         and size.
 
         Examples
@@ -167,10 +168,11 @@ class FitSource:
         key = ("row_sample", int(max_rows))
         if key not in self.memo:
             step = max(1, -(-self.n_rows // int(max_rows)))
+            rows = np.arange(0, self.n_rows, step)
             if isinstance(self.L, LabelMatrix):
-                self.memo[key] = self.L if step == 1 else self.L[np.arange(0, self.n_rows, step)]
+                self.memo[key] = self.L if step == 1 else self.L[rows]
             else:
-                self.memo[key] = LabelMatrix.vstack(self.L.map_each(lambda b: b[np.arange(0, b.n_rows, step)]))
+                self.memo[key] = self.L.take(rows)
         return self.memo[key]
 
     def distinct_rows(self) -> tuple[LabelMatrix, np.ndarray] | None:

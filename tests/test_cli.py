@@ -99,3 +99,16 @@ def test_lf_file_without_lfs_is_rejected(tmp_path, capsys):
     assert main(["apply", str(tmp_path / "d.parquet"), "--lfs", str(tmp_path / "empty.py"),
                  "--cardinality", "2", "--out", str(tmp_path / "L.npz")]) == 4
     assert "defines no LabelingFunction" in capsys.readouterr().err
+
+
+def test_fit_says_which_estimator_label_model_chose(tmp_path, capsys):
+    from weaklab.datasets import make_synthetic_label_matrix
+    from weaklab.models import load_model
+
+    make_synthetic_label_matrix(800, 6, 2, seed=4).L.save(tmp_path / "L.npz")
+    assert main(["fit", str(tmp_path / "L.npz"), "--model", "LabelModel", "--out", str(tmp_path / "m.npz")]) == 0
+    model = load_model(tmp_path / "m.npz")
+    out = capsys.readouterr().out
+    assert f"LabelModel ({model.selected_}, chosen on held-out LFs, z = {model.holdout_z_:.1f}) fitted on 800 rows" in out
+    assert main(["fit", str(tmp_path / "L.npz"), "--model", "MajorityVote", "--out", str(tmp_path / "mv.npz")]) == 0
+    assert "MajorityVote fitted on 800 rows" in capsys.readouterr().out

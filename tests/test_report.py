@@ -308,8 +308,8 @@ def test_the_overview_says_which_estimator_the_label_model_chose_and_how(tmp_pat
     syn = make_synthetic_label_matrix(1000, 8, 2, seed=3)
     no_dev = LabelModel().fit(syn.L)
     html = build_report(syn.L, model=no_dev, path=None).html
-    assert f"LabelModel: DawidSkene (chosen on held-out LFs, z = {no_dev.holdout_z_:.1f})" in html
+    assert f"LabelModel: DawidSkene, chosen on held-out LFs, z = {no_dev.holdout_z_:.1f}" in html
     with_dev = LabelModel().fit(syn.L[200:], L_dev=syn.L[:200], Y_dev=syn.y[:200])
     html = build_report(syn.L[200:], model=with_dev, path=None).html
-    assert f"LabelModel: {with_dev.selected_} (chosen on the dev set)" in html
+    assert f"LabelModel: {with_dev.selected_}, chosen on the dev set" in html
     assert ">MajorityVote<" in build_report(syn.L, model=MajorityVote().fit(syn.L), path=None).html

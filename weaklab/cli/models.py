@@ -87,7 +87,9 @@ def run_fit(args: argparse.Namespace) -> int:
         manifest = record_run(L, model=model, model_path=path, **dev) if args.store else None
     for message in model.warnings_:
         warn(message)
-    print(f"{type(model).__name__} fitted on {L.n_rows:,} rows × {L.n_lfs} LFs → {path}")
+    choice = getattr(model, "choice_", None)
+    name = type(model).__name__ + (f" ({choice})" if isinstance(choice, str) else "")
+    print(f"{name} fitted on {L.n_rows:,} rows × {L.n_lfs} LFs → {path}")
     if manifest is not None:
         print(f"fit run {manifest.run_id} recorded in {args.store} (weaklab runs show {manifest.run_id} "
               f"--store {args.store})")

@@ -310,6 +310,25 @@ class LabelModel(BaseLabelModel):
         self.holdout_z_ = float(diff.sum()) / spread if spread > 0 else 0.0
         return "ClassBalancedVote" if self.holdout_z_ > HOLDOUT_Z else "DawidSkene"
 
+    @property
+    def choice_(self) -> str:
+        """What was selected and how, in words (for logs, the CLI and the report).
+
+        Examples
+        --------
+        >>> from weaklab.datasets import make_synthetic_label_matrix
+        >>> syn = make_synthetic_label_matrix(500, 6, 2, seed=0)
+        >>> LabelModel().fit(syn.L[100:], L_dev=syn.L[:100], Y_dev=syn.y[:100]).choice_.endswith(", chosen on the dev set")
+        True
+        """
+        self._check_fitted()
+        if self.dev_scores_:
+            return f"{self.selected_}, chosen on the dev set"
+        z = getattr(self, "holdout_z_", float("nan"))  # absent from files saved before it existed
+        if np.isfinite(z):
+            return f"{self.selected_}, chosen on held-out LFs, z = {z:.1f}"
+        return self.selected_
+
     def _guard_model(self) -> BaseLabelModel:
         model = getattr(self, "_model", None)
         if model is None:  # loaded from disk: rebuild the selected model from the saved state

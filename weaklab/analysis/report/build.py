@@ -111,17 +111,9 @@ def _findings(summary: pd.DataFrame, stats: LabelStats, correlation: pd.DataFram
 
 
 def _model_choice(model: Any) -> str:
-    """The model's class and, for a model that chooses an estimator, what it chose and how."""
-    name = type(model).__name__
-    selected = getattr(model, "selected_", None)
-    if not isinstance(selected, str):
-        return name
-    if getattr(model, "dev_scores_", None):
-        return f"{name}: {selected} (chosen on the dev set)"
-    z = getattr(model, "holdout_z_", float("nan"))
-    if isinstance(z, float) and np.isfinite(z):
-        return f"{name}: {selected} (chosen on held-out LFs, z = {z:.1f})"
-    return f"{name}: {selected}"
+    """The model's class and, for one that chooses an estimator (``choice_``), what it chose and how."""
+    choice = getattr(model, "choice_", None)
+    return f"{type(model).__name__}: {choice}" if isinstance(choice, str) else type(model).__name__
 
 
 def _worst_lfs(summary: pd.DataFrame, has_gold: bool, has_model: bool, limit: int) -> tuple[list[str], str]:

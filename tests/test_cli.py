@@ -35,7 +35,9 @@ def test_demo_returns_the_numbers_of_the_files_it_writes(tmp_path, capsys):
     rows, seed = 3000, 0
     scores = run_demo(rows, 2, 3, tmp_path, seed, progress=False)
     out = capsys.readouterr().out
-    assert f"Label model accuracy {scores['label_model_accuracy']:.3f}" in out
+    saved = LabelModel.load(tmp_path / "label_model.npz")
+    assert f"Label model ({saved.choice_}) accuracy {scores['label_model_accuracy']:.3f}" in out
+    assert "chosen on the dev set" in saved.choice_  # the demo's 200 hand-labelled rows
     assert f"LF report (open in a browser): {(tmp_path / 'report.html').resolve()}" in out
     assert "mentions_my_channel" in (tmp_path / "report.html").read_text(encoding="utf-8")
 

@@ -119,7 +119,7 @@ def run_demo(rows: int, workers: int, partitions: int, out: Path, seed: int, pro
         "majority_vote_accuracy": mv.score(L, gold, tie_break="random"),
         "coverage": stats.coverage,
     }
-    print(f"Label model accuracy {scores['label_model_accuracy']:.3f} "
+    print(f"Label model ({model.choice_}) accuracy {scores['label_model_accuracy']:.3f} "
           f"(majority vote {scores['majority_vote_accuracy']:.3f}) on all rows, uncovered rows get the prior")
     for message in model.warnings_:
         print(f"warning: {message}")

@@ -197,4 +197,5 @@ def test_label_asks_the_model_once_per_partition_and_records_what_it_wrote(tmp_p
     expected = np.where(x < 200, 0, np.where(x < 300, -1, 1))  # MV ties on 200..299
     np.testing.assert_array_equal(run_labels(store, labelled), expected)
     np.testing.assert_allclose(files["p_1"].to_numpy(), np.where(x < 200, 0.0, np.where(x < 300, 0.5, 1.0)))
+    np.testing.assert_array_equal(files["label"].to_numpy(), expected)  # a tie is -1 in the files too
     assert labelled.drift_counts["predicted"] == [200, 300, 100]

@@ -24,7 +24,8 @@ def register(commands) -> None:
     label.description = (
         "Write the probabilistic labels of the latest finished run of a store: one Parquet\n"
         "file per partition (part-00000.parquet, ...) with the row id, p_0..p_{k-1} and the\n"
-        "most probable class (label; -1 where no LF voted). The row id is the row's position\n"
+        "most probable class (label; -1 where no LF voted or the top classes tie, as in the\n"
+        "run's recorded labels). The row id is the row's position\n"
         "in the job's data (row), or the value of --id-column read from --data, the files\n"
         "the job labelled."
     )
@@ -95,9 +96,8 @@ def _write_partition(block, model, path: str, start: int, id_column, ids, where)
         frame["row"] = np.arange(start, start + block.n_rows, dtype=np.int64)
     for c in range(probs.shape[1]):
         frame[f"p_{c}"] = probs[:, c]
-    labels = probs.argmax(axis=1)
-    labels[np.asarray(block.csr.getnnz(axis=1)) == 0] = -1
-    frame["label"] = labels.astype(np.int64)
+    # The model's own prediction (a tie abstains rather than going to the lowest class).
+    frame["label"] = np.where(np.asarray(block.csr.getnnz(axis=1)) == 0, -1, predictions).astype(np.int64)
     with atomic_path(path) as tmp:
         pd.DataFrame(frame).to_parquet(tmp, index=False)
     return block.n_rows, DriftCounts.from_matrix(block, model, outputs=(predictions, probs)), predictions

@@ -11,6 +11,7 @@ import pytest
 import weaklab
 from weaklab import (
     ABSTAIN,
+    LabelModel,
     MajorityVote,
     WeightedMajorityVote,
     apply_lfs,
@@ -124,6 +125,20 @@ def test_diff_blames_the_refit_when_the_votes_did_not_change(tmp_path):
     assert d.n_flipped == 20
     assert d.flips.to_dict("records") == [{"from": -1, "to": 0, "count": 20, "lf_edit": 0, "refit": 20, "unknown": 0}]
     assert d.edited == {} and d.added == ()
+    assert d.model_change == "MajorityVote → WeightedMajorityVote"
+    assert "label model: MajorityVote → WeightedMajorityVote" in str(d) and d.to_dict()["model_change"]
+
+
+def test_diff_names_the_estimator_label_model_chose_in_each_run(tmp_path):
+    store = tmp_path / "store"
+    lfs = [low, high, middle_v2]
+    L = apply_lfs(DATA, lfs, cardinality=2, store=store, progress=False)
+    y = (DATA.x.to_numpy() >= 110).astype(int)
+    with_dev = LabelModel().fit(L, L_dev=L[:100], Y_dev=y[:100])
+    a = record_run(L, lfs, model=with_dev)
+    b = record_run(L, lfs, model=MajorityVote().fit(L))
+    assert diff(a, b).model_change == f"LabelModel ({with_dev.selected_}) → MajorityVote"
+    assert diff(a, a).model_change == "" and "label model:" not in str(diff(a, a))
 
 
 def test_diff_of_runs_on_different_data_says_so(tmp_path):

@@ -48,6 +48,10 @@ class RunDiff:
         votes in a and b (``{lf: vote}`` of the voting LFs) and the LFs whose vote changed.
     note : str
         Why flips are missing, or an empty string.
+    model_change : str
+        ``"LabelModel (DawidSkene) → LabelModel (ClassBalancedVote)"`` when the runs' label
+        models differ in class or in the estimator they selected (so a refit's flips have
+        a named cause), else an empty string.
 
     Examples
     --------
@@ -73,6 +77,7 @@ class RunDiff:
     flips: pd.DataFrame | None = field(repr=False)
     examples: pd.DataFrame | None = field(repr=False)
     note: str = ""
+    model_change: str = ""
 
     @property
     def n_flipped(self) -> int:
@@ -84,6 +89,8 @@ class RunDiff:
                  f"  LFs added: {list(self.added)}, removed: {list(self.removed)}, edited: {list(self.edited)}"]
         for name, text in self.edited.items():
             lines += [f"  --- {name}", textwrap_indent(text)]
+        if self.model_change:
+            lines.append(f"  label model: {self.model_change}")
         if self.flips is None:
             lines.append(f"  labels: {self.note}")
         else:
@@ -100,6 +107,8 @@ class RunDiff:
                  f"edited {html.escape(str(list(self.edited)))}</p>"]
         parts += [f"<details><summary>{html.escape(n)}</summary><pre>{html.escape(t)}</pre></details>"
                   for n, t in self.edited.items()]
+        if self.model_change:
+            parts.append(f"<p>label model: {html.escape(self.model_change)}</p>")
         parts.append(self.lfs.to_html(float_format=lambda v: f"{v:.4g}", escape=True))
         if self.flips is None:
             parts.append(f"<p>{html.escape(self.note)}</p>")
@@ -117,7 +126,8 @@ class RunDiff:
         lfs = self.lfs.reset_index()
         return {"run_a": self.run_a, "run_b": self.run_b, "added": list(self.added), "removed": list(self.removed),
                 "edited": dict(self.edited), "lfs": records(lfs), "n_flipped": self.n_flipped,
-                "flips": records(self.flips), "examples": records(self.examples), "note": self.note}
+                "flips": records(self.flips), "examples": records(self.examples), "note": self.note,
+                "model_change": self.model_change}
 
 
 def textwrap_indent(text: str) -> str:
@@ -169,6 +179,18 @@ def _same_rows(a: RunManifest, b: RunManifest) -> str:
     if pa and pb:
         return "" if pa == pb else "the runs labelled different data (partition fingerprints differ)"
     return ""
+
+
+def _model_change(a: RunManifest, b: RunManifest) -> str:
+    """``"A (selected) → B (selected)"`` when both runs have a label model and they differ."""
+    def described(model: dict | None) -> str | None:
+        if not model:
+            return None
+        selected = model.get("selected")
+        return f"{model.get('class')} ({selected})" if isinstance(selected, str) else str(model.get("class"))
+
+    da, db = described(a.model), described(b.model)
+    return f"{da} → {db}" if da is not None and db is not None and da != db else ""
 
 
 def _votes_of_row(L: Any, row: int) -> dict[str, int]:
@@ -232,8 +254,9 @@ def diff(run_a: Any, run_b: Any, *, store: Any = None, n_examples: int = 5, seed
     note = _same_rows(a, b)
     if not note and (a.labels is None or b.labels is None):
         note = "one of the runs has no labels (an apply run); diff two fit or label runs to count flips"
+    change = _model_change(a, b)
     if note:
-        return RunDiff(a.run_id, b.run_id, added, removed, edited, lfs, None, None, note)
+        return RunDiff(a.run_id, b.run_id, added, removed, edited, lfs, None, None, note, change)
     ya = run_labels(store or a.store, a)
     yb = run_labels(store or b.store, b)
     flipped = np.flatnonzero(ya != yb)
@@ -274,4 +297,5 @@ def diff(run_a: Any, run_b: Any, *, store: Any = None, n_examples: int = 5, seed
         examples["votes_a"] = [_votes_of_row(votes_a, int(r)) for r in examples["row"]]
         examples["votes_b"] = [_votes_of_row(votes_b, int(r)) for r in examples["row"]]
     examples["changed_lfs"] = [changed_lfs[i] for i in picks]
-    return RunDiff(a.run_id, b.run_id, added, removed, edited, lfs, flips, examples.reset_index(drop=True), note)
+    return RunDiff(a.run_id, b.run_id, added, removed, edited, lfs, flips, examples.reset_index(drop=True), note,
+                   change)

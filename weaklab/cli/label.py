@@ -14,6 +14,7 @@ from .models import _compute_on
 from .. import models as label_models
 from ..labeling.batch import stored_matrix
 from ..lineage import record_run
+from ..lineage.manifest import merge_summaries
 from ..matrix.counts import DriftCounts, model_outputs
 from ..labeling.sources import DataFileError, find_input_files, read_inputs, read_schemas
 from ..persistence import atomic_path
@@ -70,21 +71,17 @@ def run(args: argparse.Namespace) -> int:
         tasks = [write(block, model, str(out / f"part-{i:05d}.parquet"), int(start), args.id_column,
                        *(ids[i] if ids[i] is not None else (None, None)))
                  for i, (block, start) in enumerate(zip(L.blocks, starts))]
-        parts = dask.compute(*tasks)
-        counts = parts[0][1]
-        for _, block_counts, _ in parts[1:]:
-            counts = counts + block_counts
-        labels = np.concatenate([block_labels for _, _, block_labels in parts])
-        rows = int(labels.shape[0])
         # The manifest's counts and labels come from the same predictions as the files.
-        manifest = record_run(L, model=model, kind="label", model_path=args.model, summary=(counts, labels))
+        summary = merge_summaries(dask.compute(*tasks))
+        rows = int(summary[1].shape[0])
+        manifest = record_run(L, model=model, kind="label", model_path=args.model, summary=summary)
     print(f"probabilistic labels for {rows:,} rows ({L.cardinality} classes) → {out}/ ({L.n_blocks} files)")
     print(f"label run {manifest.run_id} recorded in {args.store}")
     return 0
 
 
 def _write_partition(block, model, path: str, start: int, id_column, ids, where):
-    """Write one partition's labels; its drift counts and predictions, for the run's manifest."""
+    """Write one partition's labels; return its drift counts and predictions, for the run's manifest."""
     predictions, probs = model_outputs(model, block)
     frame = {}
     if id_column is not None:
@@ -100,4 +97,4 @@ def _write_partition(block, model, path: str, start: int, id_column, ids, where)
     frame["label"] = np.where(np.asarray(block.csr.getnnz(axis=1)) == 0, -1, predictions).astype(np.int64)
     with atomic_path(path) as tmp:
         pd.DataFrame(frame).to_parquet(tmp, index=False)
-    return block.n_rows, DriftCounts.from_matrix(block, model, outputs=(predictions, probs)), predictions
+    return DriftCounts.from_matrix(block, model, outputs=(predictions, probs)), predictions

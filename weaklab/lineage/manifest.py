@@ -40,7 +40,7 @@ from ..labeling.store import BlockStore, join_columns, open_store
 from ..matrix import LabelMatrix
 from ..matrix.counts import DriftCounts, model_outputs
 
-__all__ = ["RunManifest", "list_runs", "load_run", "model_summary", "record_run", "run_labels", "run_matrix"]
+__all__ = ["RunManifest", "list_runs", "load_run", "merge_summaries", "model_summary", "record_run", "run_labels", "run_matrix"]
 
 
 def _matrix_fingerprint(L: LabelMatrix, y: np.ndarray | None = None) -> str:
@@ -57,13 +57,35 @@ def _block_summary(model: Any, L: LabelMatrix) -> tuple[DriftCounts, np.ndarray]
     return DriftCounts.from_matrix(L, model, outputs=outputs), outputs[0]
 
 
+def merge_summaries(parts: Sequence[tuple[DriftCounts, np.ndarray]]) -> tuple[DriftCounts, np.ndarray]:
+    """Per-block ``(counts, labels)`` in row order, as one ``(counts, labels)`` of all rows.
+
+    Examples
+    --------
+    >>> from weaklab import MajorityVote
+    >>> L = LabelMatrix.from_dense(np.array([[0, 0], [1, -1], [-1, -1]]), ["a", "b"])
+    >>> model = MajorityVote().fit(L)
+    >>> counts, labels = merge_summaries([model_summary(L[:1], model), model_summary(L[1:], model)])
+    >>> counts.n_rows, labels.tolist()
+    (3, [0, 1, -1])
+    """
+    parts = list(parts)
+    if not parts:
+        raise ValueError("no block summaries to merge")
+    counts = parts[0][0]
+    for block_counts, _ in parts[1:]:
+        counts = counts + block_counts
+    return counts, np.concatenate([np.asarray(labels) for _, labels in parts])
+
+
 def model_summary(L: Any, model: Any) -> tuple[DriftCounts, np.ndarray]:
     """A fitted model's drift counts on ``L`` and its predicted labels, asking it once per block.
 
     What :func:`record_run` records for a fit or labeling run. A caller that predicts
-    every block anyway (``weaklab label`` writes the probabilities) sums its blocks'
+    every block anyway (``weaklab label`` writes the probabilities) merges its blocks'
     ``DriftCounts.from_matrix(block, model, outputs=model_outputs(model, block))`` and
-    concatenates their predictions instead, and passes them as ``record_run(summary=...)``.
+    predictions with :func:`merge_summaries` instead, and passes them as
+    ``record_run(summary=...)``.
 
     Parameters
     ----------
@@ -90,11 +112,7 @@ def model_summary(L: Any, model: Any) -> tuple[DriftCounts, np.ndarray]:
         return _block_summary(model, L)
     if not hasattr(L, "map_each"):
         raise TypeError(f"L must be a LabelMatrix or PartitionedLabelMatrix, got {type(L).__name__}")
-    parts = L.map_each(lambda block: _block_summary(model, block))
-    counts = parts[0][0]
-    for part, _ in parts[1:]:
-        counts = counts + part
-    return counts, np.concatenate([labels for _, labels in parts])
+    return merge_summaries(L.map_each(lambda block: _block_summary(model, block)))
 
 
 def _check_summary(summary: Any, L: Any) -> tuple[DriftCounts, np.ndarray]:

@@ -114,3 +114,21 @@ def test_fit_says_which_estimator_label_model_chose(tmp_path, capsys):
     assert f"LabelModel ({model.selected_}, chosen on held-out LFs, z = {model.holdout_z_:.1f}) fitted on 800 rows" in out
     assert main(["fit", str(tmp_path / "L.npz"), "--model", "MajorityVote", "--out", str(tmp_path / "mv.npz")]) == 0
     assert "MajorityVote fitted on 800 rows" in capsys.readouterr().out
+
+
+def test_fit_prints_each_model_warning_once(tmp_path, capsys):
+    import warnings
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    votes = np.stack([np.where(rng.random(2000) < 0.85, y, 1 - y) for _ in range(3)], axis=1)
+    votes[:, 2] = 1 - y  # always wrong: learned as worse than random, a guardrail warning
+    LabelMatrix.from_dense(votes, ["a", "b", "c"]).save(tmp_path / "L.npz")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["fit", str(tmp_path / "L.npz"), "--model", "DawidSkene", "--out", str(tmp_path / "m.npz")]) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert lines and len(lines) == len(set(lines))
+    assert not [w for w in caught if w.category.__name__ == "LabelModelWarning"]  # not a second copy
+    assert "LabelModelWarning" not in err

@@ -119,3 +119,20 @@ def test_prior_pulled_onto_a_rare_class_is_reported():
     assert abs(plain.class_balance_[1] - 0.05) < 0.03
     assert not any("prior_shrink" in w for w in plain.warnings_)
     assert not any("prior_shrink" in w for w in LabelModel().fit(L, class_balance=[0.95, 0.05]).warnings_)
+
+
+def test_advice_tells_how_decisive_the_dev_set_was_when_one_chose_the_model():
+    L, y = _copies_matrix()
+    without = LabelModel().fit(L[200:])
+    assert all("a dev set (L_dev, Y_dev) lets LabelModel choose" in w for w in _bound_messages(without))
+    model = LabelModel().fit(L[200:], L_dev=L[:200], Y_dev=y[:200])
+    messages = _bound_messages(model)
+    assert messages  # the copies are still learned as perfect by the dev set's choice
+    scores = model.dev_scores_
+    runner_up = max((name for name in scores if name != model.selected_), key=scores.get)
+    for message in messages:
+        # A dev set was given: advising one would be false; say what it chose, by how much.
+        assert "lets LabelModel choose" not in message
+        assert (f"the dev set chose {model.selected_} (accuracy {scores[model.selected_]:.3f}; "
+                f"next {runner_up} {scores[runner_up]:.3f}") in message
+        assert "on 200 rows)" in message

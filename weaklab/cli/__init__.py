@@ -17,6 +17,7 @@ import argparse
 import importlib
 import sys
 import traceback
+import warnings
 from typing import Sequence
 
 from .._version import __version__
@@ -69,7 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     try:
-        return int(args.run(args) or 0)
+        from ..models import LabelModelWarning
+
+        with warnings.catch_warnings():
+            # Commands print a fitted model's warnings_ themselves, once each, as
+            # "warning:" lines; Python's copy would show every one twice.
+            warnings.simplefilter("ignore", LabelModelWarning)
+            return int(args.run(args) or 0)
     except SystemExit:
         raise
     except BaseException as exc:  # noqa: BLE001 - the command line reports everything

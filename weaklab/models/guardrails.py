@@ -138,6 +138,25 @@ def _names(model: BaseEstimator, lfs: np.ndarray, limit: int = 5) -> str:
     return shown + (f" and {len(lfs) - limit} more" if len(lfs) > limit else "")
 
 
+def _advice(model: BaseEstimator, instead: str) -> str:
+    """What a user can do about a finding: give a dev set, or, where a dev set already
+    chose the estimator, how decisive that choice was (a small dev set's choice is noise)."""
+    scores = getattr(model, "dev_scores_", None)
+    if not scores:
+        return f"a dev set (L_dev, Y_dev) lets LabelModel choose {instead}"
+    chosen = model.selected_
+    others = {name: score for name, score in scores.items() if name != chosen}
+    text = f"the dev set chose {chosen} ({model.dev_metric} {scores[chosen]:.3f}"
+    if others:
+        runner_up = max(others, key=others.get)
+        text += f"; next {runner_up} {others[runner_up]:.3f}"
+        if "MajorityVote" in others and runner_up != "MajorityVote":
+            text += f", MajorityVote {others['MajorityVote']:.3f}"
+    n_dev = getattr(model, "_dev_rows", None)
+    text += ")" if n_dev is None else f" on {n_dev:,} rows)"
+    return text + "; a larger dev set makes that choice surer"
+
+
 def _disagreement_message(model: BaseEstimator, source: FitSource, share: float, n_rows: float) -> str:
     overruled = source.map_sum(partial(_overruled_block, model._guard_model()))
     top = np.argsort(-overruled, kind="stable")[:3]
@@ -147,8 +166,7 @@ def _disagreement_message(model: BaseEstimator, source: FitSource, share: float,
         f"disagrees with majority vote on {share:.0%} of the rows with a clear majority "
         f"({int(round(n_rows)):,} rows); the LFs it overrules most: {named}. That is right when the LFs "
         "it trusts instead are conditionally independent and wrong when they are correlated "
-        "(then their votes count twice): check some of these rows by hand; a dev set "
-        "(L_dev, Y_dev) lets LabelModel choose majority vote where it is better"
+        f"(then their votes count twice): check some of these rows by hand; {_advice(model, 'majority vote where it is better')}"
     )
 
 
@@ -169,8 +187,8 @@ def _bound_messages(model: BaseEstimator, lf_votes: np.ndarray) -> list[str]:
                 f"estimated accuracy of {lf} {_names(model, lfs)} sits at the bound {what}. The model "
                 "could not estimate it from the votes (typical causes: LFs that fire together or "
                 "never together, i.e. correlated LFs, or one-sided LFs in a one-coin model); compare "
-                f"the {lf}'s accuracy on a few labelled rows (lf_summary(L, y)); a dev set "
-                "(L_dev, Y_dev) lets LabelModel choose another estimator"
+                f"{'its' if lfs.size == 1 else 'their'} accuracy on a few labelled rows (lf_summary(L, y)); "
+                f"{_advice(model, 'another estimator')}"
             )
     return messages
 

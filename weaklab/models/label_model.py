@@ -259,6 +259,7 @@ class LabelModel(BaseLabelModel):
                 # Random tie-breaking gives a tied row its expected credit.
                 metric = self.dev_metric
                 scores[name] = model.evaluate(dev.L, dev.y, (metric,), tie_break="random", seed=self.seed)[metric]
+        self._dev_rows = None if dev is None else dev.L.n_rows  # for the guardrails' advice; not saved
         if dev is not None:
             best = max(scores, key=scores.get)  # first max wins ties
             self.holdout_agreement_, self.holdout_z_ = {}, float("nan")

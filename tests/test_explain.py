@@ -144,3 +144,13 @@ def test_bad_arguments_are_named():
         explain(object(), L, 0)
     with pytest.raises(TypeError, match="L must"):
         explain(model, L.to_dense(), 0)
+
+
+def test_a_tied_row_is_labelled_minus_one_not_the_lowest_class():
+    # One vote for each class: majority vote's probabilities are exactly (1/2, 1/2).
+    L = LabelMatrix.from_dense(np.array([[0, 1], [1, 1], [0, 0]]))
+    model = MajorityVote().fit(L)
+    tied = explain(model, L, 0)
+    np.testing.assert_allclose(tied.probabilities, [0.5, 0.5])
+    assert tied.label == -1 and "label -1 (a tie)" in str(tied)
+    assert explain(model, L, 1).label == 1 and explain(model, L, 2).label == 0

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..matrix import LabelMatrix
+from ..models.scoring import argmax_ties
 
 __all__ = ["Explanation", "explain"]
 
@@ -84,8 +85,8 @@ class Explanation:
 
     @property
     def label(self) -> int:
-        """The most probable class (the lowest on a tie)."""
-        return int(np.argmax(self.probabilities))
+        """The most probable class; ``-1`` on a tie, as in the labels a run records."""
+        return int(argmax_ties(self.probabilities[None, :], "abstain", 0)[0])
 
     def table(self) -> pd.DataFrame:
         """The voting LFs' contributions, then the base, the scores and the probabilities."""
@@ -107,7 +108,7 @@ class Explanation:
         form = {"log-linear": "log-linear scores, softmax", "vote share": "vote-share scores, normalised",
                 "prior": "no LF voted: the class prior"}[self.form]
         return (f"Row {self.row}: {self.model} ({form}); {len(self.lfs) - n_abstain} LF(s) voted, "
-                f"{n_abstain} abstained; label {self.label}")
+                f"{n_abstain} abstained; label {self.label if self.label >= 0 else '-1 (a tie)'}")
 
     def __str__(self) -> str:
         return self._header() + "\n" + self.table().to_string(float_format=lambda v: f"{v:.4f}")

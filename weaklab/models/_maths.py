@@ -31,15 +31,12 @@ def log_tables(
     prior: np.ndarray,
     confusion: np.ndarray,
     coverage: np.ndarray | None,
-    abstain_weight: float = 1.0,
     at: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kernel tables ``(table[j, l, y], base[y])`` of a class-conditional LF model.
 
     ``confusion[j, y, l] = P(LF j votes l | y, it votes)``; ``coverage[j, y] = P(LF j votes
-    | y)`` or ``None`` to ignore coverage. ``abstain_weight`` scales the evidence of the
-    abstains (1 = the full likelihood, 0 = only the votes count, each through
-    ``P(vote l | y) = coverage * confusion``). ``at = (lfs, labels)`` returns only the
+    | y)`` or ``None`` to ignore coverage (then only the votes count). ``at = (lfs, labels)`` returns only the
     rows ``table[lfs[p], labels[p]]``, shape (pairs, k): what an E-step over the (LF, label)
     pairs the LFs vote reads, without the (m, k, k) logarithms of labels never voted.
 
@@ -61,9 +58,9 @@ def log_tables(
     base = np.log(prior).copy()
     if coverage is not None:
         cov = np.clip(coverage, 1e-6, 1 - 1e-6)
-        evidence = np.log(cov) - abstain_weight * np.log1p(-cov)
+        evidence = np.log(cov) - np.log1p(-cov)
         table = table + (evidence[:, None, :] if at is None else evidence[at[0]])
-        base += abstain_weight * np.log1p(-cov).sum(axis=0)
+        base += np.log1p(-cov).sum(axis=0)
     return np.ascontiguousarray(table), base
 
 

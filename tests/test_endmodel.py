@@ -641,6 +641,27 @@ def test_nan_in_features_names_x_and_the_row(problem, kind):
         EndModel(**FAST).fit(sp.csr_matrix(X) if kind == "sparse" else X, problem["probs"])
 
 
+@pytest.mark.parametrize("kind", ["dense", "sparse", "tensor"])
+def test_complex_features_are_refused_not_cut_to_their_real_part(problem, kind):
+    X = problem["X"].astype(np.complex64)
+    X[3, 1] += 2j
+    X = {"dense": X, "sparse": sp.csr_matrix(X), "tensor": torch.from_numpy(X)}[kind]
+    with pytest.raises(TypeError, match=r"X is complex \(.*complex64\)"):
+        EndModel(**FAST).fit(X, problem["probs"])
+
+
+def test_complex_probs_are_refused(problem):
+    with pytest.raises(TypeError, match="probs is complex"):
+        EndModel(**FAST).fit(problem["X"], problem["probs"].astype(np.complex128) + 0.5j)
+
+
+def test_a_finite_value_beyond_float32_is_not_called_nan(problem):
+    X = problem["X"].astype(np.float64)
+    X[11, 0] = 1e39  # finite in float64, infinite as float32
+    with pytest.raises(ValueError, match="beyond float32's range.*row 11"):
+        EndModel(**FAST).fit(X, problem["probs"])
+
+
 def test_one_dimensional_features_are_rejected(problem):
     with pytest.raises(ValueError, match="X must be 2-D"):
         EndModel(**FAST).fit(problem["X"][:, 0], problem["probs"])
@@ -666,6 +687,9 @@ def test_y_dev_out_of_range_names_the_row(problem):
 def test_text_with_a_missing_row_names_the_row():
     with pytest.raises(TypeError, match=r"X\[1\] is None"):
         EndModel(**FAST).fit(["a text", None, "another"], np.full((3, 2), 0.5))
+    # A missing first row too: the input is still text, not "a number that failed to parse".
+    with pytest.raises(TypeError, match=r"X\[0\] is None"):
+        EndModel(**FAST).fit([None, "a text", "another"], np.full((3, 2), 0.5))
 
 
 @pytest.mark.parametrize(
@@ -709,6 +733,17 @@ def test_a_non_integer_count_is_a_type_error_naming_it(problem):
 def test_predict_before_fit_raises_not_fitted(problem):
     with pytest.raises(NotFittedError, match="not fitted"):
         EndModel().predict(problem["X"])
+
+
+def test_predict_on_no_rows_gives_an_empty_k_column_result(problem):
+    m = EndModel(**FAST).fit(problem["X"], problem["probs"])
+    assert m.predict_proba(problem["X_test"][:0]).shape == (0, 3)
+    assert m.predict(problem["X_test"][:0]).shape == (0,)
+
+
+def test_a_negative_seed_is_named(problem):
+    with pytest.raises(ValueError, match="seed == -1, must be >= 0"):
+        EndModel(**{**FAST, "seed": -1}).fit(problem["X"], problem["probs"])
 
 
 def test_predict_with_wrong_width_is_rejected(problem):

@@ -23,6 +23,20 @@ __all__ = ["Features", "as_features", "check_probs", "n_rows", "subset", "take_r
 
 Features = torch.Tensor | sp.csr_matrix
 _PROB_ATOL = 1e-4
+# Features are float32: a finite float64 beyond its range becomes infinite on the way.
+_NON_FINITE = "NaN, infinity or a value beyond float32's range (about ±3.4e38)"
+
+
+def _refuse_complex(X: object, name: str) -> None:
+    """Complex input would lose its imaginary part in the float conversion, with only a warning."""
+    if isinstance(X, pd.DataFrame):
+        complex_columns = [c for c in X.columns if pd.api.types.is_complex_dtype(X[c])]
+        if complex_columns:
+            raise TypeError(f"{name} has complex columns {complex_columns[:5]}; it must hold real numbers")
+        return
+    dtype = getattr(X, "dtype", None)
+    if (isinstance(dtype, torch.dtype) and dtype.is_complex) or (isinstance(dtype, np.dtype) and dtype.kind == "c"):
+        raise TypeError(f"{name} is complex ({dtype}); it must hold real numbers")
 
 
 def as_features(X: object, name: str, featurizer: TextFeaturizer | None) -> Features:
@@ -31,6 +45,7 @@ def as_features(X: object, name: str, featurizer: TextFeaturizer | None) -> Feat
     Raw text goes through ``featurizer`` (already fitted). A ``TypeError`` or ``ValueError``
     names ``name`` and, for non-finite values, the first bad row.
     """
+    _refuse_complex(X, name)
     if is_text(X):
         if featurizer is None:
             raise TypeError(f"{name} is raw text but this model was trained on numeric features; pass features")
@@ -46,7 +61,7 @@ def as_features(X: object, name: str, featurizer: TextFeaturizer | None) -> Feat
         bad = ~np.isfinite(csr.data)
         if bad.any():
             row = int(np.searchsorted(csr.indptr, np.flatnonzero(bad)[0], side="right") - 1)
-            raise ValueError(f"{name} contains NaN or infinity (first at row {row})")
+            raise ValueError(f"{name} contains {_NON_FINITE} (first at row {row})")
         return csr
     if isinstance(X, torch.Tensor):
         tensor = X.detach().to("cpu", torch.float32)
@@ -72,7 +87,7 @@ def as_features(X: object, name: str, featurizer: TextFeaturizer | None) -> Feat
     finite = torch.isfinite(tensor).all(dim=1)
     if not bool(finite.all()):
         row = int(torch.nonzero(~finite)[0, 0])
-        raise ValueError(f"{name} contains NaN or infinity (first at row {row})")
+        raise ValueError(f"{name} contains {_NON_FINITE} (first at row {row})")
     return tensor
 
 
@@ -97,6 +112,7 @@ def check_probs(probs: Any, n: int) -> torch.Tensor:
     """``probs`` as a float32 CPU tensor (n, k), after checking it is a label distribution."""
     if sp.issparse(probs):
         raise TypeError("probs must be a dense (n, k) array of probabilities, got a sparse matrix")
+    _refuse_complex(probs, "probs")
     if isinstance(probs, torch.Tensor):
         array = probs.detach().cpu().double().numpy()
     else:

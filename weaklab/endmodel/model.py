@@ -420,7 +420,7 @@ class EndModel(BaseEstimator):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.featurizer is not None and not isinstance(self.featurizer, TextFeaturizer):
             raise TypeError(f"featurizer must be a TextFeaturizer or None, got {type(self.featurizer).__name__}")
-        check_int(self.seed, "seed")
+        check_int(self.seed, "seed", min_val=0)
         cw = self.class_weight
         if isinstance(cw, str) and cw != "balanced":
             raise ValueError(f"class_weight must be None, 'balanced' or an array of per-class weights, got {cw!r}")
@@ -501,6 +501,8 @@ class EndModel(BaseEstimator):
         features = as_features(X, "X", self.featurizer_)
         if features.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {features.shape[1]} features but the model was fitted on {self.n_features_in_}")
+        if features.shape[0] == 0:
+            return np.empty((0, self.n_classes_))
         return torch.softmax(self._trainer(plan, "").logits(features).double(), dim=1).numpy()
 
     def predict(self, X: Any) -> np.ndarray:

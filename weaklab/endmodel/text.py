@@ -183,9 +183,11 @@ def is_text(X: object) -> bool:
     if isinstance(X, pd.Series):
         return X.dtype == object or pd.api.types.is_string_dtype(X.dtype)
     if isinstance(X, np.ndarray):
-        return X.ndim == 1 and (X.dtype.kind in "UST" or (X.dtype == object and X.size > 0 and isinstance(X.flat[0], str)))
+        return X.ndim == 1 and (X.dtype.kind in "UST" or (X.dtype == object and any(isinstance(x, str) for x in X)))
     if isinstance(X, (list, tuple)):
-        return len(X) > 0 and isinstance(X[0], str)
+        # Any str, not only the first: text with a missing first row (None) must reach
+        # as_texts, which names that row, rather than fail as "not a number".
+        return any(isinstance(x, str) for x in X)
     return False
 
 

@@ -149,7 +149,7 @@ def test_probabilities_of_zero_that_give_infinite_scores_are_refused(votes, tmp_
     model = DawidSkene().fit(votes.L)
     path = model.save(tmp_path / "ds")
     confusion = model.confusion_.copy()
-    confusion[0, :, 0] = 0.0
+    confusion[0] = [0.0, 0.5, 0.5]  # LF 0 never votes class 0, whatever the class
     _edit(path, arrays={"confusion_": confusion})
     with pytest.raises(CorruptFileError, match="infinite log-scores"):
         load_model(path)
@@ -185,3 +185,14 @@ def test_saving_an_undeclared_learned_attribute_is_refused(votes, tmp_path):
     model.surprise_ = np.zeros(2)
     with pytest.raises(ValueError, match="learned 'surprise_', which .*LEARNED does not declare"):
         model.save(tmp_path / "mv")
+
+
+@pytest.mark.parametrize("cls", [DawidSkene, MatrixCompletion, TripletModel, LabelModel], ids=lambda c: c.__name__)
+def test_confusion_rows_that_do_not_sum_to_one_are_refused(votes, tmp_path, cls):
+    model = cls().fit(votes.L)
+    path = model.save(tmp_path / "m")
+    confusion = np.full_like(model.confusion_, 0.99)  # every entry a probability, every row summing to 1.9801
+    confusion[:, :, 1] = 0.0001
+    _edit(path, arrays={"confusion_": confusion})
+    with pytest.raises(CorruptFileError, match=r"m\.npz: confusion_ of LF 'lf_0' for class 0 sums to 1\.98"):
+        load_model(path)

@@ -158,8 +158,9 @@ def read_model(path: str | Path, expected: type[BaseEstimator] | None = None) ->
     Everything in the file is checked before it reaches the model: the class name, the
     hyper-parameters (exactly the constructor's), every learned value against its
     declaration in :data:`LEARNED` (shape from ``n_lfs_`` and ``cardinality_``, dtype,
-    range, finiteness; undeclared keys refused) and, for log-linear models, that the
-    prediction tables are finite.
+    range, finiteness; undeclared keys refused), that ``class_balance_`` and every row of
+    ``confusion_`` sum to 1 and, for log-linear models, that the prediction tables are
+    finite.
 
     Raises
     ------
@@ -273,6 +274,11 @@ def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
     """Relations between learned values that their shapes alone do not pin down."""
     if abs(float(model.class_balance_.sum()) - 1.0) > 1e-6:
         raise f.fail(f"class_balance_ sums to {model.class_balance_.sum()!r}, not 1")
+    if hasattr(model, "confusion_"):  # confusion_[j, y, :] = P(vote | y, LF j votes)
+        sums = model.confusion_.sum(axis=2)
+        j, y = np.unravel_index(np.abs(sums - 1.0).argmax(), sums.shape)
+        if abs(sums[j, y] - 1.0) > 1e-6:
+            raise f.fail(f"confusion_ of LF {model.lf_names_[j]!r} for class {y} sums to {float(sums[j, y])!r}, not 1")
     if name in ("ClassBalancedVote", "LabelModel") and hasattr(model, "vote_share_"):
         if np.any(model.vote_share_ <= 0):
             raise f.fail("vote_share_ holds a share <= 0")

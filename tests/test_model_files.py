@@ -196,3 +196,21 @@ def test_confusion_rows_that_do_not_sum_to_one_are_refused(votes, tmp_path, cls)
     _edit(path, arrays={"confusion_": confusion})
     with pytest.raises(CorruptFileError, match=r"m\.npz: confusion_ of LF 'lf_0' for class 0 sums to 1\.98"):
         load_model(path)
+
+
+def test_a_matrix_completion_mu_that_does_not_match_its_confusion_is_refused(votes, tmp_path):
+    model = MatrixCompletion().fit(votes.L)
+    path = model.save(tmp_path / "mc")
+    _edit(path, arrays={"mu_": np.zeros_like(model.mu_)})
+    with pytest.raises(CorruptFileError, match=r"mc\.npz: mu_ does not give the saved confusion_ and coverage_"):
+        load_model(path)
+
+
+def test_a_matrix_completion_mu_with_vote_probabilities_above_one_is_refused(votes, tmp_path):
+    model = MatrixCompletion().fit(votes.L)
+    path = model.save(tmp_path / "mc")
+    mu = np.full_like(model.mu_, 0.9)  # P(vote | y) = 2.7; coverage_ and confusion_ made to match
+    _edit(path, arrays={"mu_": mu, "coverage_": np.full_like(model.coverage_, 1 - 1e-6),
+                        "confusion_": np.full_like(model.confusion_, 1 / 3)})
+    with pytest.raises(CorruptFileError, match=r"mc\.npz: mu_ gives an LF a vote probability of 2\.7"):
+        load_model(path)

@@ -159,8 +159,9 @@ def read_model(path: str | Path, expected: type[BaseEstimator] | None = None) ->
     hyper-parameters (exactly the constructor's), every learned value against its
     declaration in :data:`LEARNED` (shape from ``n_lfs_`` and ``cardinality_``, dtype,
     range, finiteness; undeclared keys refused), that ``class_balance_`` and every row of
-    ``confusion_`` sum to 1 and, for log-linear models, that the prediction tables are
-    finite.
+    ``confusion_`` sum to 1, that a MatrixCompletion's ``confusion_`` and ``coverage_``
+    are those its ``mu_`` gives and, for log-linear models, that the prediction tables
+    are finite.
 
     Raises
     ------
@@ -279,6 +280,13 @@ def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
         j, y = np.unravel_index(np.abs(sums - 1.0).argmax(), sums.shape)
         if abs(sums[j, y] - 1.0) > 1e-6:
             raise f.fail(f"confusion_ of LF {model.lf_names_[j]!r} for class {y} sums to {float(sums[j, y])!r}, not 1")
+    if name == "MatrixCompletion":
+        coverage, confusion = model._from_mu(model.mu_)
+        gap = max(np.abs(coverage - model.coverage_).max(), np.abs(confusion - model.confusion_).max())
+        if gap > 1e-6:
+            raise f.fail(f"mu_ does not give the saved confusion_ and coverage_ (they differ by up to {gap:.3g})")
+        if model.mu_.sum(axis=1).max() > 1 + 1e-6:
+            raise f.fail(f"mu_ gives an LF a vote probability of {float(model.mu_.sum(axis=1).max())!r}, above 1")
     if name in ("ClassBalancedVote", "LabelModel") and hasattr(model, "vote_share_"):
         if np.any(model.vote_share_ <= 0):
             raise f.fail("vote_share_ holds a share <= 0")

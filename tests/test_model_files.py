@@ -214,3 +214,21 @@ def test_a_matrix_completion_mu_with_vote_probabilities_above_one_is_refused(vot
                         "confusion_": np.full_like(model.confusion_, 1 / 3)})
     with pytest.raises(CorruptFileError, match=r"mc\.npz: mu_ gives an LF a vote probability of 2\.7"):
         load_model(path)
+
+
+@pytest.mark.parametrize(
+    "fingerprints, message",
+    [(["not-a-fingerprint"], "got 1 LF fingerprints for 2 LFs"),
+     (["A" * 64, "0" * 64], "the fingerprint of LF 'a' must be 64 lowercase hex characters, got 'AAAA")],
+)
+def test_bad_lf_fingerprints_are_refused(tmp_path, fingerprints, message):
+    import pandas as pd
+
+    from weaklab import LabelingFunction, apply_lfs
+
+    frame = pd.DataFrame({"n": [1, 2, 3, 4]})
+    lfs = [LabelingFunction("a", lambda row: row.n % 2), LabelingFunction("b", lambda row: 1)]
+    path = MajorityVote().fit(apply_lfs(frame, lfs, cardinality=2, progress=False)).save(tmp_path / "mv")
+    _edit(path, fitted={"lf_fingerprints_": fingerprints})
+    with pytest.raises(CorruptFileError, match=rf"mv\.npz: fitted value 'lf_fingerprints_': {message}"):
+        load_model(path)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator  # every label model is one; naming the base class here would be an import loop
 
+from ..matrix.label_matrix import _check_fingerprints
 from ..persistence import StoredFile, read_npz_json, save_npz_json
 
 
@@ -158,7 +159,8 @@ def read_model(path: str | Path, expected: type[BaseEstimator] | None = None) ->
     Everything in the file is checked before it reaches the model: the class name, the
     hyper-parameters (exactly the constructor's), every learned value against its
     declaration in :data:`LEARNED` (shape from ``n_lfs_`` and ``cardinality_``, dtype,
-    range, finiteness; undeclared keys refused), that ``class_balance_`` and every row of
+    range, finiteness; undeclared keys refused), one 64-hex-digit fingerprint per LF
+    when ``lf_fingerprints_`` is saved, that ``class_balance_`` and every row of
     ``confusion_`` sum to 1, that a MatrixCompletion's ``confusion_`` and ``coverage_``
     are those its ``mu_`` gives and, for log-linear models, that the prediction tables
     are finite.
@@ -280,6 +282,11 @@ def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
         j, y = np.unravel_index(np.abs(sums - 1.0).argmax(), sums.shape)
         if abs(sums[j, y] - 1.0) > 1e-6:
             raise f.fail(f"confusion_ of LF {model.lf_names_[j]!r} for class {y} sums to {float(sums[j, y])!r}, not 1")
+    if hasattr(model, "lf_fingerprints_"):
+        try:  # the rule a LabelMatrix holds its own fingerprints to
+            _check_fingerprints(model.lf_fingerprints_, model.lf_names_)
+        except ValueError as exc:
+            raise f.fail(f"fitted value 'lf_fingerprints_': {exc}") from None
     if name == "MatrixCompletion":
         coverage, confusion = model._from_mu(model.mu_)
         gap = max(np.abs(coverage - model.coverage_).max(), np.abs(confusion - model.confusion_).max())

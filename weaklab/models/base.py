@@ -251,15 +251,20 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         """Warn (``strict``: refuse) when ``L``'s LFs differ by fingerprint from the fitted ones."""
         fitted = getattr(self, "lf_fingerprints_", None)
         now = _run_fingerprints(L, self.lf_names_)
-        if fitted is None or now is None or len(fitted) != len(now):
+        if fitted is None or now is None:
             return
-        changed = [n for n, a, b in zip(self.lf_names_, fitted, now) if a != b]
-        if changed:
+        if len(fitted) != len(now):
+            message = (f"this {type(self).__name__} holds {len(fitted)} LF fingerprints for its {len(now)} LFs, "
+                       "so whether its LFs changed cannot be checked; refit the model")
+        else:
+            changed = [n for n, a, b in zip(self.lf_names_, fitted, now) if a != b]
+            if not changed:
+                return
             message = (f"LF(s) {changed} changed since this {type(self).__name__} was fitted (their fingerprints "
                        "differ); refit the model, or label with the LF versions it was fitted on")
-            if strict:
-                raise ValueError(message)
-            warnings.warn(message, LFChangedWarning, stacklevel=4)
+        if strict:
+            raise ValueError(message)
+        warnings.warn(message, LFChangedWarning, stacklevel=4)
 
     def _check_L(self, L: Any, strict: bool = False) -> LabelMatrix:
         self._check_fitted()
@@ -310,7 +315,8 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         strict : bool
             When ``L`` comes from ``apply_lfs`` and one of its LFs differs by fingerprint
             from the version the model was fitted on: raise ``ValueError`` instead of
-            warning (:class:`LFChangedWarning`); both name the changed LFs.
+            warning (:class:`LFChangedWarning`); both name the changed LFs. The same
+            when the model holds a fingerprint count other than its number of LFs.
 
         Returns
         -------

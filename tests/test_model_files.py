@@ -136,6 +136,21 @@ def test_bad_hyper_parameters_are_refused(votes, tmp_path, params, message):
         load_model(path)
 
 
+@pytest.mark.parametrize(
+    "cls, params, message",
+    [(DawidSkene, {"prior_accuracy": 5.0}, r"prior_accuracy must lie in \(1/k, 1\) .* got 5\.0"),
+     (DawidSkene, {"one_coin": "yes"}, "one_coin must be one of .* got 'yes'"),
+     (DawidSkene, {"max_iter": -3}, "max_iter == -3"),
+     (LabelModel, {"max_iter": -3}, "max_iter == -3"),
+     (WeightedMajorityVote, {"weights": [1.0]}, r"weights must be 4 finite numbers .* shape \(1,\)")],
+)
+def test_hyper_parameters_that_fit_would_refuse_are_refused(votes, tmp_path, cls, params, message):
+    path = cls().fit(votes.L).save(tmp_path / "m")
+    _edit(path, params=params)
+    with pytest.raises(CorruptFileError, match=rf"m\.npz: hyper-parameter {message}"):
+        load_model(path)
+
+
 def test_a_file_of_another_model_or_kind_is_refused(votes, tmp_path):
     path = MajorityVote().fit(votes.L).save(tmp_path / "mv")
     with pytest.raises(CorruptFileError, match="holds a MajorityVote, not a DawidSkene"):

@@ -157,7 +157,7 @@ def read_model(path: str | Path, expected: type[BaseEstimator] | None = None) ->
     """The model saved in ``path``; with ``expected``, the file must hold that class.
 
     Everything in the file is checked before it reaches the model: the class name, the
-    hyper-parameters (exactly the constructor's), every learned value against its
+    hyper-parameters (exactly the constructor's, each a value ``fit`` accepts), every learned value against its
     declaration in :data:`LEARNED` (shape from ``n_lfs_`` and ``cardinality_``, dtype,
     range, finiteness; undeclared keys refused), one 64-hex-digit fingerprint per LF
     when ``lf_fingerprints_`` is saved, that ``class_balance_`` and every row of
@@ -199,6 +199,10 @@ def read_model(path: str | Path, expected: type[BaseEstimator] | None = None) ->
     where = "fitted value"
     k = f.check_int(fitted.get("cardinality_"), f"{where} 'cardinality_'", low=2, high=np.iinfo(np.int16).max - 1)
     m = f.check_int(fitted.get("n_lfs_"), f"{where} 'n_lfs_'", low=1, high=np.iinfo(np.int32).max)
+    try:
+        model._check_params(k, m)  # what fit would have refused
+    except (TypeError, ValueError) as exc:
+        raise f.fail(f"hyper-parameter {exc}") from None
     names = fitted.get("lf_names_")
     probe = StoredFile(f.path, {}, {"lf_names_": names})
     model.cardinality_, model.n_lfs_ = k, m

@@ -48,6 +48,15 @@ def test_dev_set_needs_votes_and_labels_with_the_same_lfs(syn):
         MajorityVote().fit(syn.L, L_dev=syn.L.select(["lf_0"]), Y_dev=syn.y)
 
 
+@pytest.mark.parametrize("cls", [MajorityVote, DawidSkene, LabelModel], ids=lambda c: c.__name__)
+def test_a_dev_set_without_any_gold_label_is_refused(syn, cls):
+    with pytest.raises(ValueError, match=r"Y_dev holds no gold label \(only -1"):
+        cls().fit(syn.L, L_dev=syn.L[:10], Y_dev=np.full(10, -1))
+    partly = np.full(10, -1)
+    partly[:3] = syn.y[:3]
+    cls().fit(syn.L, L_dev=syn.L[:10], Y_dev=partly)  # a partly labelled dev set keeps working
+
+
 def test_predicting_other_lfs_is_refused(syn):
     model = MajorityVote().fit(syn.L)
     with pytest.raises(ValueError, match="differ from the fitted LFs"):

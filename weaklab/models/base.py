@@ -156,7 +156,8 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
             Known class prior P(y). When omitted the model estimates it.
         L_dev, Y_dev : LabelMatrix and array of int, optional
             A small gold-labelled dev set (same LFs). Models use it beyond the prior: the
-            gold rows anchor the estimated LF accuracies (see each model).
+            gold rows anchor the estimated LF accuracies (see each model). ``-1`` in
+            ``Y_dev`` marks a row without gold; a ``Y_dev`` of only ``-1`` is an error.
 
         Returns
         -------

@@ -241,7 +241,10 @@ def check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
 def make_dev_set(
     L_dev: LabelMatrix | None, Y_dev: Sequence[int] | np.ndarray | None, source: FitSource
 ) -> DevSet | None:
-    """The checked dev set of a fit on ``source`` (rows without gold dropped), or ``None``.
+    """The checked dev set of a fit on ``source`` (rows without gold dropped), or ``None``
+    when none is given.
+
+    A ``Y_dev`` without a single gold label (all ``-1``) is an error rather than no dev set.
 
     Examples
     --------
@@ -261,5 +264,5 @@ def make_dev_set(
     y = check_labels(Y_dev, L_dev.n_rows, k, "Y_dev", allow_missing=True)
     keep = y >= 0
     if not keep.any():
-        return None
+        raise ValueError("Y_dev holds no gold label (only -1, unknown); pass dev rows with gold labels, or no dev set")
     return DevSet(L_dev[np.flatnonzero(keep)], y[keep])

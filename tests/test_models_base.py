@@ -105,6 +105,20 @@ def test_random_tie_break_is_seeded():
     assert 0 < a.mean() < 1
 
 
+@pytest.mark.parametrize(
+    "seed, error, message",
+    [(-1, ValueError, "seed == -1, must be >= 0"), (1.5, TypeError, "seed must be an instance of int"),
+     (True, TypeError, "seed must be an int, got True"), ("x", TypeError, "seed must be an instance of int")],
+)
+def test_a_bad_predict_seed_is_named(seed, error, message):
+    L = LabelMatrix.from_dense(np.array([[0, 1], [1, 0], [0, -1]]))
+    model = MajorityVote().fit(L)
+    with pytest.raises(error, match=message):
+        model.predict(L, tie_break="random", seed=seed)
+    with pytest.raises(error, match=message):
+        model.evaluate(L, [0, 1, 0], tie_break="random", seed=seed)
+
+
 def test_guardrail_warns_on_a_model_that_contradicts_the_majority(syn):
     reversed_weights = WeightedMajorityVote(weights=[-1.0] * 5)
     with pytest.warns(LabelModelWarning, match="majority vote"):

@@ -357,7 +357,7 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
             What to do when several classes share the top probability: return ``-1``,
             pick one at random (seeded), or take the lowest class index.
         seed : int, optional
-            Seed of the ``"random"`` policy; defaults to the model's ``seed`` (or 0).
+            Seed (>= 0) of the ``"random"`` policy; defaults to the model's ``seed`` (or 0).
         strict : bool
             As in :meth:`predict_proba`.
 
@@ -367,8 +367,9 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         """
         if tie_break not in TIE_BREAKS:
             raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+        seed = getattr(self, "seed", 0) if seed is None else check_int(seed, "seed", min_val=0)
         proba = self.predict_proba(L, strict=strict)
-        return argmax_ties(proba, tie_break, getattr(self, "seed", 0) if seed is None else seed)
+        return argmax_ties(proba, tie_break, seed)
 
     def evaluate(
         self,

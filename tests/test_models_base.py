@@ -97,6 +97,15 @@ def test_evaluate_reports_requested_metrics_and_skips_missing_gold():
     assert model.score(L, y) == pytest.approx(3 / 6)
 
 
+@pytest.mark.parametrize("metrics", [("accuracy",), ("f1",), ("coverage", "precision")])
+def test_evaluate_without_any_gold_label_is_an_error_naming_y(metrics):
+    L = LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, -1]]))
+    model = MajorityVote().fit(L)
+    with pytest.raises(ValueError, match=r"y has no labelled row \(all 3 gold labels are -1\)"):
+        model.evaluate(L, [-1, -1, -1], metrics=metrics)
+    assert model.evaluate(L, [-1, -1, -1], metrics=("coverage",)) == {"coverage": 1.0}  # needs no gold
+
+
 def test_random_tie_break_is_seeded():
     L = LabelMatrix.from_dense(np.tile([[0, 1]], (200, 1)))
     model = MajorityVote().fit(L)

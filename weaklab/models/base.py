@@ -382,7 +382,8 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         """Score predictions against gold labels with several metrics.
 
         Rows whose gold label is ``-1`` are skipped; a predicted ``-1`` (a tie with
-        ``tie_break="abstain"``) counts as wrong.
+        ``tie_break="abstain"``) counts as wrong. A ``y`` without any labelled row is a
+        ``ValueError`` unless ``"coverage"`` is the only metric.
 
         Parameters
         ----------

@@ -60,7 +60,8 @@ def prediction_metrics(
 ) -> dict[str, float]:
     """The named metrics of predictions ``pred`` against gold ``y`` (checked, ``-1`` = unknown).
 
-    Rows whose gold label is ``-1`` are skipped; a predicted ``-1`` counts as wrong.
+    Rows whose gold label is ``-1`` are skipped (a metric other than ``"coverage"`` with
+    no labelled row is a ``ValueError``); a predicted ``-1`` counts as wrong.
     ``"f1"``, ``"precision"`` and ``"recall"`` are those of class 1 when k = 2, macro
     averages otherwise; ``"coverage"`` is the share of ``covered`` rows.
 
@@ -76,13 +77,15 @@ def prediction_metrics(
 
     check_metrics(metrics)
     keep = y >= 0
+    if not keep.any() and any(name != "coverage" for name in metrics):
+        raise ValueError(f"y has no labelled row (all {y.size} gold labels are -1), so {list(metrics)} cannot be scored")
     yt, yp = y[keep], pred[keep]
     avg = "binary" if k == 2 else "macro"
     labels = list(range(k))
     out: dict[str, float] = {}
     for name in metrics:
         if name == "accuracy":
-            out[name] = float(np.mean(yt == yp)) if yt.size else float("nan")
+            out[name] = float(np.mean(yt == yp))
         elif name == "coverage":
             out[name] = float(np.mean(covered))
         else:

@@ -106,6 +106,14 @@ def test_evaluate_without_any_gold_label_is_an_error_naming_y(metrics):
     assert model.evaluate(L, [-1, -1, -1], metrics=("coverage",)) == {"coverage": 1.0}  # needs no gold
 
 
+def test_evaluate_takes_a_single_metric_name_as_one_metric():
+    L = LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, -1], [1, -1]]))
+    model = MajorityVote().fit(L)
+    assert model.evaluate(L, [0, 1, 1, 1], metrics="accuracy") == {"accuracy": 0.75}  # row 2 wrong
+    with pytest.raises(ValueError, match=r"unknown metrics \['auc'\]"):
+        model.evaluate(L, [0, 1, 1, 1], metrics="auc")
+
+
 def test_random_tie_break_is_seeded():
     L = LabelMatrix.from_dense(np.tile([[0, 1]], (200, 1)))
     model = MajorityVote().fit(L)

@@ -375,7 +375,7 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         self,
         L: LabelMatrix,
         y: Sequence[int] | np.ndarray,
-        metrics: Sequence[str] = ("accuracy",),
+        metrics: str | Sequence[str] = ("accuracy",),
         tie_break: str = "abstain",
         seed: int | None = None,
     ) -> dict[str, float]:
@@ -389,10 +389,11 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         ----------
         L : LabelMatrix
         y : array-like of int, shape (n,)
-        metrics : sequence of str
-            Any of ``"accuracy"``, ``"f1"`` (F1 of class 1 when k = 2, macro F1 otherwise),
-            ``"f1_macro"``, ``"f1_micro"``, ``"precision"``, ``"recall"`` (of class 1 when
-            k = 2, macro otherwise) and ``"coverage"`` (share of rows with a vote).
+        metrics : str or sequence of str
+            One metric's name, or several: any of ``"accuracy"``, ``"f1"`` (F1 of class 1
+            when k = 2, macro F1 otherwise), ``"f1_macro"``, ``"f1_micro"``,
+            ``"precision"``, ``"recall"`` (of class 1 when k = 2, macro otherwise) and
+            ``"coverage"`` (share of rows with a vote).
         tie_break, seed
             As in :meth:`predict` (same defaults).
 
@@ -409,7 +410,7 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         >>> model.evaluate(L, [0, 1, 1, 0], metrics=("accuracy", "coverage"))  # the tie abstains
         {'accuracy': 0.75, 'coverage': 0.75}
         """
-        check_metrics(metrics)
+        metrics = check_metrics(metrics)
         L = self._check_L(L)
         y = check_labels(y, L.n_rows, self.cardinality_, allow_missing=True)
         pred = self.predict(L, tie_break=tie_break, seed=seed)

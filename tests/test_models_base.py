@@ -37,6 +37,8 @@ def test_fit_rejects_a_bad_class_balance(syn):
         MajorityVote().fit(syn.L, class_balance=[0.5, 0.6])
     with pytest.raises(ValueError, match="class_balance"):
         MajorityVote().fit(syn.L, class_balance=[1.0])
+    with pytest.raises(TypeError, match=r"class_balance must be 2 numbers, got \['a', 'b'\]"):
+        MajorityVote().fit(syn.L, class_balance=["a", "b"])
 
 
 def test_dev_set_needs_votes_and_labels_with_the_same_lfs(syn):

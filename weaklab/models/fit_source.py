@@ -225,10 +225,16 @@ def check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
     >>> check_class_balance([0.5, 0.6], 2)
     Traceback (most recent call last):
     ValueError: class_balance must sum to 1, sums to 1.1
+    >>> check_class_balance(["a", "b"], 2)
+    Traceback (most recent call last):
+    TypeError: class_balance must be 2 numbers, got ['a', 'b']
     """
     if class_balance is None:
         return None
-    cb = np.asarray(class_balance, dtype=np.float64)
+    try:
+        cb = np.asarray(class_balance, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"class_balance must be {k} numbers, got {class_balance!r:.80}") from None
     if cb.shape != (k,):
         raise ValueError(f"class_balance must have shape ({k},), got {cb.shape}")
     if not np.all(np.isfinite(cb)) or np.any(cb <= 0):

@@ -224,6 +224,19 @@ def test_the_lf_version_check_survives_saving_loading_and_slicing_the_matrix(tmp
             model.predict_proba(changed, strict=True)
 
 
+def test_a_model_whose_fingerprint_count_does_not_match_its_lfs_cannot_pass_the_strict_check():
+    from weaklab import LFChangedWarning
+
+    L1 = apply_lfs(DATA, [low, high, middle_v1], cardinality=2, progress=False)
+    model = MajorityVote().fit(L1)
+    model.lf_fingerprints_ = model.lf_fingerprints_[:1]
+    L2 = apply_lfs(DATA, [low, high, middle_v2], cardinality=2, progress=False)
+    with pytest.raises(ValueError, match="holds 1 LF fingerprints for its 3 LFs"):
+        model.predict_proba(L2, strict=True)
+    with pytest.warns(LFChangedWarning, match="holds 1 LF fingerprints for its 3 LFs"):
+        model.predict_proba(L2)
+
+
 class _CountingVote(MajorityVote):
     """Majority vote that counts the rows it is asked to predict."""
 

@@ -136,6 +136,21 @@ def test_bad_hyper_parameters_are_refused(votes, tmp_path, params, message):
         load_model(path)
 
 
+@pytest.mark.parametrize(
+    "cls, params, message",
+    [(DawidSkene, {"prior_accuracy": 5.0}, r"prior_accuracy must lie in \(1/k, 1\) .* got 5\.0"),
+     (DawidSkene, {"one_coin": "yes"}, "one_coin must be one of .* got 'yes'"),
+     (DawidSkene, {"max_iter": -3}, "max_iter == -3"),
+     (LabelModel, {"max_iter": -3}, "max_iter == -3"),
+     (WeightedMajorityVote, {"weights": [1.0]}, r"weights must be 4 finite numbers .* shape \(1,\)")],
+)
+def test_hyper_parameters_that_fit_would_refuse_are_refused(votes, tmp_path, cls, params, message):
+    path = cls().fit(votes.L).save(tmp_path / "m")
+    _edit(path, params=params)
+    with pytest.raises(CorruptFileError, match=rf"m\.npz: hyper-parameter {message}"):
+        load_model(path)
+
+
 def test_a_file_of_another_model_or_kind_is_refused(votes, tmp_path):
     path = MajorityVote().fit(votes.L).save(tmp_path / "mv")
     with pytest.raises(CorruptFileError, match="holds a MajorityVote, not a DawidSkene"):
@@ -149,7 +164,7 @@ def test_probabilities_of_zero_that_give_infinite_scores_are_refused(votes, tmp_
     model = DawidSkene().fit(votes.L)
     path = model.save(tmp_path / "ds")
     confusion = model.confusion_.copy()
-    confusion[0, :, 0] = 0.0
+    confusion[0] = [0.0, 0.5, 0.5]  # LF 0 never votes class 0, whatever the class
     _edit(path, arrays={"confusion_": confusion})
     with pytest.raises(CorruptFileError, match="infinite log-scores"):
         load_model(path)
@@ -185,3 +200,50 @@ def test_saving_an_undeclared_learned_attribute_is_refused(votes, tmp_path):
     model.surprise_ = np.zeros(2)
     with pytest.raises(ValueError, match="learned 'surprise_', which .*LEARNED does not declare"):
         model.save(tmp_path / "mv")
+
+
+@pytest.mark.parametrize("cls", [DawidSkene, MatrixCompletion, TripletModel, LabelModel], ids=lambda c: c.__name__)
+def test_confusion_rows_that_do_not_sum_to_one_are_refused(votes, tmp_path, cls):
+    model = cls().fit(votes.L)
+    path = model.save(tmp_path / "m")
+    confusion = np.full_like(model.confusion_, 0.99)  # every entry a probability, every row summing to 1.9801
+    confusion[:, :, 1] = 0.0001
+    _edit(path, arrays={"confusion_": confusion})
+    with pytest.raises(CorruptFileError, match=r"m\.npz: confusion_ of LF 'lf_0' for class 0 sums to 1\.98"):
+        load_model(path)
+
+
+def test_a_matrix_completion_mu_that_does_not_match_its_confusion_is_refused(votes, tmp_path):
+    model = MatrixCompletion().fit(votes.L)
+    path = model.save(tmp_path / "mc")
+    _edit(path, arrays={"mu_": np.zeros_like(model.mu_)})
+    with pytest.raises(CorruptFileError, match=r"mc\.npz: mu_ does not give the saved confusion_ and coverage_"):
+        load_model(path)
+
+
+def test_a_matrix_completion_mu_with_vote_probabilities_above_one_is_refused(votes, tmp_path):
+    model = MatrixCompletion().fit(votes.L)
+    path = model.save(tmp_path / "mc")
+    mu = np.full_like(model.mu_, 0.9)  # P(vote | y) = 2.7; coverage_ and confusion_ made to match
+    _edit(path, arrays={"mu_": mu, "coverage_": np.full_like(model.coverage_, 1 - 1e-6),
+                        "confusion_": np.full_like(model.confusion_, 1 / 3)})
+    with pytest.raises(CorruptFileError, match=r"mc\.npz: mu_ gives an LF a vote probability of 2\.7"):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    "fingerprints, message",
+    [(["not-a-fingerprint"], "got 1 LF fingerprints for 2 LFs"),
+     (["A" * 64, "0" * 64], "the fingerprint of LF 'a' must be 64 lowercase hex characters, got 'AAAA")],
+)
+def test_bad_lf_fingerprints_are_refused(tmp_path, fingerprints, message):
+    import pandas as pd
+
+    from weaklab import LabelingFunction, apply_lfs
+
+    frame = pd.DataFrame({"n": [1, 2, 3, 4]})
+    lfs = [LabelingFunction("a", lambda row: row.n % 2), LabelingFunction("b", lambda row: 1)]
+    path = MajorityVote().fit(apply_lfs(frame, lfs, cardinality=2, progress=False)).save(tmp_path / "mv")
+    _edit(path, fitted={"lf_fingerprints_": fingerprints})
+    with pytest.raises(CorruptFileError, match=rf"mv\.npz: fitted value 'lf_fingerprints_': {message}"):
+        load_model(path)

@@ -37,6 +37,8 @@ def test_fit_rejects_a_bad_class_balance(syn):
         MajorityVote().fit(syn.L, class_balance=[0.5, 0.6])
     with pytest.raises(ValueError, match="class_balance"):
         MajorityVote().fit(syn.L, class_balance=[1.0])
+    with pytest.raises(TypeError, match=r"class_balance must be 2 numbers, got \['a', 'b'\]"):
+        MajorityVote().fit(syn.L, class_balance=["a", "b"])
 
 
 def test_dev_set_needs_votes_and_labels_with_the_same_lfs(syn):
@@ -46,6 +48,15 @@ def test_dev_set_needs_votes_and_labels_with_the_same_lfs(syn):
         MajorityVote().fit(syn.L, L_dev=syn.L[:10], Y_dev=np.full(10, 7))
     with pytest.raises(ValueError, match="same LFs"):
         MajorityVote().fit(syn.L, L_dev=syn.L.select(["lf_0"]), Y_dev=syn.y)
+
+
+@pytest.mark.parametrize("cls", [MajorityVote, DawidSkene, LabelModel], ids=lambda c: c.__name__)
+def test_a_dev_set_without_any_gold_label_is_refused(syn, cls):
+    with pytest.raises(ValueError, match=r"Y_dev holds no gold label \(only -1"):
+        cls().fit(syn.L, L_dev=syn.L[:10], Y_dev=np.full(10, -1))
+    partly = np.full(10, -1)
+    partly[:3] = syn.y[:3]
+    cls().fit(syn.L, L_dev=syn.L[:10], Y_dev=partly)  # a partly labelled dev set keeps working
 
 
 def test_predicting_other_lfs_is_refused(syn):
@@ -88,12 +99,43 @@ def test_evaluate_reports_requested_metrics_and_skips_missing_gold():
     assert model.score(L, y) == pytest.approx(3 / 6)
 
 
+@pytest.mark.parametrize("metrics", [("accuracy",), ("f1",), ("coverage", "precision")])
+def test_evaluate_without_any_gold_label_is_an_error_naming_y(metrics):
+    L = LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, -1]]))
+    model = MajorityVote().fit(L)
+    with pytest.raises(ValueError, match=r"y has no labelled row \(all 3 gold labels are -1\)"):
+        model.evaluate(L, [-1, -1, -1], metrics=metrics)
+    assert model.evaluate(L, [-1, -1, -1], metrics=("coverage",)) == {"coverage": 1.0}  # needs no gold
+
+
+def test_evaluate_takes_a_single_metric_name_as_one_metric():
+    L = LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, -1], [1, -1]]))
+    model = MajorityVote().fit(L)
+    assert model.evaluate(L, [0, 1, 1, 1], metrics="accuracy") == {"accuracy": 0.75}  # row 2 wrong
+    with pytest.raises(ValueError, match=r"unknown metrics \['auc'\]"):
+        model.evaluate(L, [0, 1, 1, 1], metrics="auc")
+
+
 def test_random_tie_break_is_seeded():
     L = LabelMatrix.from_dense(np.tile([[0, 1]], (200, 1)))
     model = MajorityVote().fit(L)
     a, b = model.predict(L, "random", seed=3), model.predict(L, "random", seed=3)
     np.testing.assert_array_equal(a, b)
     assert 0 < a.mean() < 1
+
+
+@pytest.mark.parametrize(
+    "seed, error, message",
+    [(-1, ValueError, "seed == -1, must be >= 0"), (1.5, TypeError, "seed must be an instance of int"),
+     (True, TypeError, "seed must be an int, got True"), ("x", TypeError, "seed must be an instance of int")],
+)
+def test_a_bad_predict_seed_is_named(seed, error, message):
+    L = LabelMatrix.from_dense(np.array([[0, 1], [1, 0], [0, -1]]))
+    model = MajorityVote().fit(L)
+    with pytest.raises(error, match=message):
+        model.predict(L, tie_break="random", seed=seed)
+    with pytest.raises(error, match=message):
+        model.evaluate(L, [0, 1, 0], tie_break="random", seed=seed)
 
 
 def test_guardrail_warns_on_a_model_that_contradicts_the_majority(syn):

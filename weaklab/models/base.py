@@ -156,7 +156,8 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
             Known class prior P(y). When omitted the model estimates it.
         L_dev, Y_dev : LabelMatrix and array of int, optional
             A small gold-labelled dev set (same LFs). Models use it beyond the prior: the
-            gold rows anchor the estimated LF accuracies (see each model).
+            gold rows anchor the estimated LF accuracies (see each model). ``-1`` in
+            ``Y_dev`` marks a row without gold; a ``Y_dev`` of only ``-1`` is an error.
 
         Returns
         -------
@@ -251,15 +252,20 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         """Warn (``strict``: refuse) when ``L``'s LFs differ by fingerprint from the fitted ones."""
         fitted = getattr(self, "lf_fingerprints_", None)
         now = _run_fingerprints(L, self.lf_names_)
-        if fitted is None or now is None or len(fitted) != len(now):
+        if fitted is None or now is None:
             return
-        changed = [n for n, a, b in zip(self.lf_names_, fitted, now) if a != b]
-        if changed:
+        if len(fitted) != len(now):
+            message = (f"this {type(self).__name__} holds {len(fitted)} LF fingerprints for its {len(now)} LFs, "
+                       "so whether its LFs changed cannot be checked; refit the model")
+        else:
+            changed = [n for n, a, b in zip(self.lf_names_, fitted, now) if a != b]
+            if not changed:
+                return
             message = (f"LF(s) {changed} changed since this {type(self).__name__} was fitted (their fingerprints "
                        "differ); refit the model, or label with the LF versions it was fitted on")
-            if strict:
-                raise ValueError(message)
-            warnings.warn(message, LFChangedWarning, stacklevel=4)
+        if strict:
+            raise ValueError(message)
+        warnings.warn(message, LFChangedWarning, stacklevel=4)
 
     def _check_L(self, L: Any, strict: bool = False) -> LabelMatrix:
         self._check_fitted()
@@ -310,7 +316,8 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         strict : bool
             When ``L`` comes from ``apply_lfs`` and one of its LFs differs by fingerprint
             from the version the model was fitted on: raise ``ValueError`` instead of
-            warning (:class:`LFChangedWarning`); both name the changed LFs.
+            warning (:class:`LFChangedWarning`); both name the changed LFs. The same
+            when the model holds a fingerprint count other than its number of LFs.
 
         Returns
         -------
@@ -350,7 +357,7 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
             What to do when several classes share the top probability: return ``-1``,
             pick one at random (seeded), or take the lowest class index.
         seed : int, optional
-            Seed of the ``"random"`` policy; defaults to the model's ``seed`` (or 0).
+            Seed (>= 0) of the ``"random"`` policy; defaults to the model's ``seed`` (or 0).
         strict : bool
             As in :meth:`predict_proba`.
 
@@ -360,30 +367,33 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         """
         if tie_break not in TIE_BREAKS:
             raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+        seed = getattr(self, "seed", 0) if seed is None else check_int(seed, "seed", min_val=0)
         proba = self.predict_proba(L, strict=strict)
-        return argmax_ties(proba, tie_break, getattr(self, "seed", 0) if seed is None else seed)
+        return argmax_ties(proba, tie_break, seed)
 
     def evaluate(
         self,
         L: LabelMatrix,
         y: Sequence[int] | np.ndarray,
-        metrics: Sequence[str] = ("accuracy",),
+        metrics: str | Sequence[str] = ("accuracy",),
         tie_break: str = "abstain",
         seed: int | None = None,
     ) -> dict[str, float]:
         """Score predictions against gold labels with several metrics.
 
         Rows whose gold label is ``-1`` are skipped; a predicted ``-1`` (a tie with
-        ``tie_break="abstain"``) counts as wrong.
+        ``tie_break="abstain"``) counts as wrong. A ``y`` without any labelled row is a
+        ``ValueError`` unless ``"coverage"`` is the only metric.
 
         Parameters
         ----------
         L : LabelMatrix
         y : array-like of int, shape (n,)
-        metrics : sequence of str
-            Any of ``"accuracy"``, ``"f1"`` (F1 of class 1 when k = 2, macro F1 otherwise),
-            ``"f1_macro"``, ``"f1_micro"``, ``"precision"``, ``"recall"`` (of class 1 when
-            k = 2, macro otherwise) and ``"coverage"`` (share of rows with a vote).
+        metrics : str or sequence of str
+            One metric's name, or several: any of ``"accuracy"``, ``"f1"`` (F1 of class 1
+            when k = 2, macro F1 otherwise), ``"f1_macro"``, ``"f1_micro"``,
+            ``"precision"``, ``"recall"`` (of class 1 when k = 2, macro otherwise) and
+            ``"coverage"`` (share of rows with a vote).
         tie_break, seed
             As in :meth:`predict` (same defaults).
 
@@ -400,7 +410,7 @@ class BaseLabelModel(BaseEstimator, abc.ABC):
         >>> model.evaluate(L, [0, 1, 1, 0], metrics=("accuracy", "coverage"))  # the tie abstains
         {'accuracy': 0.75, 'coverage': 0.75}
         """
-        check_metrics(metrics)
+        metrics = check_metrics(metrics)
         L = self._check_L(L)
         y = check_labels(y, L.n_rows, self.cardinality_, allow_missing=True)
         pred = self.predict(L, tie_break=tie_break, seed=seed)

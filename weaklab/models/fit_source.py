@@ -225,10 +225,16 @@ def check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
     >>> check_class_balance([0.5, 0.6], 2)
     Traceback (most recent call last):
     ValueError: class_balance must sum to 1, sums to 1.1
+    >>> check_class_balance(["a", "b"], 2)
+    Traceback (most recent call last):
+    TypeError: class_balance must be 2 numbers, got ['a', 'b']
     """
     if class_balance is None:
         return None
-    cb = np.asarray(class_balance, dtype=np.float64)
+    try:
+        cb = np.asarray(class_balance, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"class_balance must be {k} numbers, got {class_balance!r:.80}") from None
     if cb.shape != (k,):
         raise ValueError(f"class_balance must have shape ({k},), got {cb.shape}")
     if not np.all(np.isfinite(cb)) or np.any(cb <= 0):
@@ -241,7 +247,10 @@ def check_class_balance(class_balance: Any, k: int) -> np.ndarray | None:
 def make_dev_set(
     L_dev: LabelMatrix | None, Y_dev: Sequence[int] | np.ndarray | None, source: FitSource
 ) -> DevSet | None:
-    """The checked dev set of a fit on ``source`` (rows without gold dropped), or ``None``.
+    """The checked dev set of a fit on ``source`` (rows without gold dropped), or ``None``
+    when none is given.
+
+    A ``Y_dev`` without a single gold label (all ``-1``) is an error rather than no dev set.
 
     Examples
     --------
@@ -261,5 +270,5 @@ def make_dev_set(
     y = check_labels(Y_dev, L_dev.n_rows, k, "Y_dev", allow_missing=True)
     keep = y >= 0
     if not keep.any():
-        return None
+        raise ValueError("Y_dev holds no gold label (only -1, unknown); pass dev rows with gold labels, or no dev set")
     return DevSet(L_dev[np.flatnonzero(keep)], y[keep])

@@ -164,14 +164,26 @@ class MatrixCompletion(BaseLabelModel):
         over = np.maximum(col, 1.0)
         mu = mu / over[:, None, :]
         self.mu_ = mu
-        self.coverage_ = np.clip(mu.sum(axis=1), 1e-6, 1 - 1e-6)
-        conf = np.transpose(mu, (0, 2, 1)) + 1e-9
-        self.confusion_ = conf / conf.sum(axis=2, keepdims=True)
+        self.coverage_, self.confusion_ = self._from_mu(mu)
         self.class_balance_ = np.asarray(prior, dtype=np.float64)
         self.accuracies_ = lf_accuracies(self.class_balance_, self.confusion_, self.coverage_)
         self.loss_history_ = history
         self.n_iter_ = int(res.nit)
         self.converged_ = bool(res.success) or res.nit < int(self.max_iter)
+
+    @staticmethod
+    def _from_mu(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(coverage_, confusion_)`` as derived from ``mu_`` (also how a loaded file is checked).
+
+        Examples
+        --------
+        >>> coverage, confusion = MatrixCompletion._from_mu(np.array([[[0.6, 0.1], [0.2, 0.3]]]))
+        >>> coverage.round(3).tolist(), confusion.round(3).tolist()
+        ([[0.8, 0.4]], [[[0.75, 0.25], [0.25, 0.75]]])
+        """
+        coverage = np.clip(mu.sum(axis=1), 1e-6, 1 - 1e-6)
+        conf = np.transpose(mu, (0, 2, 1)) + 1e-9
+        return coverage, conf / conf.sum(axis=2, keepdims=True)
 
     def _loglinear_tables(self):
         cov = self.coverage_ if self.model_abstain else None

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator  # every label model is one; naming the base class here would be an import loop
 
+from ..matrix.label_matrix import _check_fingerprints
 from ..persistence import StoredFile, read_npz_json, save_npz_json
 
 
@@ -156,10 +157,13 @@ def read_model(path: str | Path, expected: type[BaseEstimator] | None = None) ->
     """The model saved in ``path``; with ``expected``, the file must hold that class.
 
     Everything in the file is checked before it reaches the model: the class name, the
-    hyper-parameters (exactly the constructor's), every learned value against its
+    hyper-parameters (exactly the constructor's, each a value ``fit`` accepts), every learned value against its
     declaration in :data:`LEARNED` (shape from ``n_lfs_`` and ``cardinality_``, dtype,
-    range, finiteness; undeclared keys refused) and, for log-linear models, that the
-    prediction tables are finite.
+    range, finiteness; undeclared keys refused), one 64-hex-digit fingerprint per LF
+    when ``lf_fingerprints_`` is saved, that ``class_balance_`` and every row of
+    ``confusion_`` sum to 1, that a MatrixCompletion's ``confusion_`` and ``coverage_``
+    are those its ``mu_`` gives and, for log-linear models, that the prediction tables
+    are finite.
 
     Raises
     ------
@@ -195,6 +199,10 @@ def read_model(path: str | Path, expected: type[BaseEstimator] | None = None) ->
     where = "fitted value"
     k = f.check_int(fitted.get("cardinality_"), f"{where} 'cardinality_'", low=2, high=np.iinfo(np.int16).max - 1)
     m = f.check_int(fitted.get("n_lfs_"), f"{where} 'n_lfs_'", low=1, high=np.iinfo(np.int32).max)
+    try:
+        model._check_params(k, m)  # what fit would have refused
+    except (TypeError, ValueError) as exc:
+        raise f.fail(f"hyper-parameter {exc}") from None
     names = fitted.get("lf_names_")
     probe = StoredFile(f.path, {}, {"lf_names_": names})
     model.cardinality_, model.n_lfs_ = k, m
@@ -273,6 +281,23 @@ def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
     """Relations between learned values that their shapes alone do not pin down."""
     if abs(float(model.class_balance_.sum()) - 1.0) > 1e-6:
         raise f.fail(f"class_balance_ sums to {model.class_balance_.sum()!r}, not 1")
+    if hasattr(model, "confusion_"):  # confusion_[j, y, :] = P(vote | y, LF j votes)
+        sums = model.confusion_.sum(axis=2)
+        j, y = np.unravel_index(np.abs(sums - 1.0).argmax(), sums.shape)
+        if abs(sums[j, y] - 1.0) > 1e-6:
+            raise f.fail(f"confusion_ of LF {model.lf_names_[j]!r} for class {y} sums to {float(sums[j, y])!r}, not 1")
+    if hasattr(model, "lf_fingerprints_"):
+        try:  # the rule a LabelMatrix holds its own fingerprints to
+            _check_fingerprints(model.lf_fingerprints_, model.lf_names_)
+        except ValueError as exc:
+            raise f.fail(f"fitted value 'lf_fingerprints_': {exc}") from None
+    if name == "MatrixCompletion":
+        coverage, confusion = model._from_mu(model.mu_)
+        gap = max(np.abs(coverage - model.coverage_).max(), np.abs(confusion - model.confusion_).max())
+        if gap > 1e-6:
+            raise f.fail(f"mu_ does not give the saved confusion_ and coverage_ (they differ by up to {gap:.3g})")
+        if model.mu_.sum(axis=1).max() > 1 + 1e-6:
+            raise f.fail(f"mu_ gives an LF a vote probability of {float(model.mu_.sum(axis=1).max())!r}, above 1")
     if name in ("ClassBalancedVote", "LabelModel") and hasattr(model, "vote_share_"):
         if np.any(model.vote_share_ <= 0):
             raise f.fail("vote_share_ holds a share <= 0")

@@ -39,28 +39,35 @@ def argmax_ties(proba: np.ndarray, tie_break: str, seed: int) -> np.ndarray:
     return pred
 
 
-def check_metrics(metrics: Sequence[str]) -> None:
-    """Raise ``ValueError`` naming the metrics that are not in :data:`METRICS`.
+def check_metrics(metrics: str | Sequence[str]) -> tuple[str, ...]:
+    """``metrics`` as a tuple (a single name is one metric); ``ValueError`` names the
+    metrics that are not in :data:`METRICS`.
 
     Examples
     --------
     >>> check_metrics(["accuracy", "f1"])
+    ('accuracy', 'f1')
+    >>> check_metrics("accuracy")
+    ('accuracy',)
     >>> check_metrics(["auc"])
     Traceback (most recent call last):
     ...
     ValueError: unknown metrics ['auc']; choose from ('accuracy', 'f1', 'f1_macro', 'f1_micro', 'precision', 'recall', 'coverage')
     """
+    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
     unknown = [name for name in metrics if name not in METRICS]
     if unknown:
         raise ValueError(f"unknown metrics {unknown}; choose from {METRICS}")
+    return metrics
 
 
 def prediction_metrics(
-    y: np.ndarray, pred: np.ndarray, covered: np.ndarray, k: int, metrics: Sequence[str]
+    y: np.ndarray, pred: np.ndarray, covered: np.ndarray, k: int, metrics: str | Sequence[str]
 ) -> dict[str, float]:
     """The named metrics of predictions ``pred`` against gold ``y`` (checked, ``-1`` = unknown).
 
-    Rows whose gold label is ``-1`` are skipped; a predicted ``-1`` counts as wrong.
+    Rows whose gold label is ``-1`` are skipped (a metric other than ``"coverage"`` with
+    no labelled row is a ``ValueError``); a predicted ``-1`` counts as wrong.
     ``"f1"``, ``"precision"`` and ``"recall"`` are those of class 1 when k = 2, macro
     averages otherwise; ``"coverage"`` is the share of ``covered`` rows.
 
@@ -74,15 +81,17 @@ def prediction_metrics(
     """
     from sklearn import metrics as skm
 
-    check_metrics(metrics)
+    metrics = check_metrics(metrics)
     keep = y >= 0
+    if not keep.any() and any(name != "coverage" for name in metrics):
+        raise ValueError(f"y has no labelled row (all {y.size} gold labels are -1), so {list(metrics)} cannot be scored")
     yt, yp = y[keep], pred[keep]
     avg = "binary" if k == 2 else "macro"
     labels = list(range(k))
     out: dict[str, float] = {}
     for name in metrics:
         if name == "accuracy":
-            out[name] = float(np.mean(yt == yp)) if yt.size else float("nan")
+            out[name] = float(np.mean(yt == yp))
         elif name == "coverage":
             out[name] = float(np.mean(covered))
         else:

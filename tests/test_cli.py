@@ -132,3 +132,23 @@ def test_fit_prints_each_model_warning_once(tmp_path, capsys):
     assert lines and len(lines) == len(set(lines))
     assert not [w for w in caught if w.category.__name__ == "LabelModelWarning"]  # not a second copy
     assert "LabelModelWarning" not in err
+
+
+def test_fit_with_a_dev_set_chooses_on_it_and_refuses_one_without_labels(tmp_path, capsys):
+    from weaklab.models import load_model
+
+    (tmp_path / "my_lfs.py").write_text(LF_FILE)
+    data = make_demo_corpus(600, seed=5)
+    data.drop(columns="label").to_parquet(tmp_path / "data.parquet")
+    data.iloc[:200].to_parquet(tmp_path / "dev.parquet")
+    assert main(["apply", str(tmp_path / "data.parquet"), "--lfs", str(tmp_path / "my_lfs.py"), "--cardinality", "2",
+                 "--out", str(tmp_path / "L.npz"), "--no-progress"]) == 0
+    fit = ["fit", str(tmp_path / "L.npz"), "--lfs", str(tmp_path / "my_lfs.py"), "--dev-label-column", "label"]
+    assert main(fit + ["--dev", str(tmp_path / "dev.parquet"), "--out", str(tmp_path / "m.npz")]) == 0
+    assert load_model(tmp_path / "m.npz").dev_scores_  # the dev rows ranked the candidates
+    assert "chosen on the dev set" in capsys.readouterr().out
+    data.iloc[:200].assign(label=-1).to_parquet(tmp_path / "unlabelled.parquet")
+    assert main(fit + ["--dev", str(tmp_path / "unlabelled.parquet"), "--out", str(tmp_path / "m2.npz")]) == 3
+    err = capsys.readouterr().err
+    assert "--dev-label-column 'label': no dev row has a label" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "m2.npz").exists()

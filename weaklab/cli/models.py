@@ -129,6 +129,8 @@ def _dev_set(args: argparse.Namespace, L) -> dict:
     y = frame.pop(args.dev_label_column)
     if y.isna().any() or not np.all(np.equal(np.mod(y.to_numpy(dtype=float), 1), 0)):
         raise DataFileError(f"--dev-label-column {args.dev_label_column!r}: labels must be integers (-1 unknown)")
+    if not (y.to_numpy() >= 0).any():
+        raise DataFileError(f"--dev-label-column {args.dev_label_column!r}: no dev row has a label (all are -1 or the files are empty)")
     L_dev = apply_lfs(frame, lfs, cardinality=L.cardinality, progress=False)
     return {"L_dev": L_dev, "Y_dev": y.to_numpy(dtype=np.int64)}
 

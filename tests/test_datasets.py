@@ -141,6 +141,20 @@ def test_wrench_refuses_a_bad_label_json(tmp_path, labels, message):
     assert "label.json" in str(info.value)
 
 
+def test_wrench_refuses_a_repeated_example_id(tmp_path):
+    # json.load would keep the second example "0" and drop the first without a word
+    directory = _wrench(tmp_path, '{"0": {"label": 1, "weak_labels": [1]}, "0": {"label": 0, "weak_labels": [0]}}')
+    with pytest.raises(CorruptFileError, match=r"train\.json: the key '0' appears twice"):
+        load_wrench(directory)
+
+
+def test_wrench_refuses_a_repeated_class_id_in_label_json(tmp_path):
+    (tmp_path / "train.json").write_text(json.dumps({"0": {"label": 0, "weak_labels": [0]}}))
+    (tmp_path / "label.json").write_text('{"0": "ham", "1": "spam", "1": "eggs"}')
+    with pytest.raises(CorruptFileError, match=r"label\.json: the key '1' appears twice"):
+        load_wrench(tmp_path)
+
+
 def test_crowd_answers_must_be_class_ids(tmp_path):
     (tmp_path / "answer.csv").write_text("question,worker,answer\n1,a,0\n1,b,0.7\n")
     (tmp_path / "truth.csv").write_text("question,truth\n1,0\n")

@@ -179,5 +179,33 @@ def test_crowd_files_missing_columns_are_named(tmp_path):
 def test_lf_matrix_csv_names_the_line_of_a_bad_vote(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("0,1,Label\n1,-1,1\n0,0.5,-1\n")
-    with pytest.raises(CorruptFileError, match=r"m\.csv: line 3: LF votes .* found 0\.5"):
+    with pytest.raises(CorruptFileError, match=r"m\.csv: line 3: LF votes \(column '1'\) .* found '0\.5'"):
+        load_lf_matrix_csv(path)
+
+
+@pytest.mark.parametrize("header", ["0,0,Label", "0,Label,Label"])
+def test_lf_matrix_csv_refuses_a_repeated_column_name(tmp_path, header):
+    # pandas renames a repeated "0" to "0.1", which then silently stopped being an LF
+    path = tmp_path / "m.csv"
+    path.write_text(header + "\n1,-1,1\n")
+    with pytest.raises(CorruptFileError, match=r"m\.csv: the column name\(s\) \['(0|Label)'\] appear more than once"):
+        load_lf_matrix_csv(path)
+
+
+def test_lf_matrix_csv_never_reads_the_label_column_as_an_lf(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("0,1,2\n1,0,1\n-1,-1,-1\n")
+    votes = load_lf_matrix_csv(path, label_column="2")
+    assert votes.L.lf_names == ("lf_0", "lf_1")
+    assert votes.L.to_dense().tolist() == [[1, -1], [0, 0]] and votes.y.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("cell, line", [("True", 2), ("False", 3)])
+def test_lf_matrix_csv_refuses_boolean_votes(tmp_path, cell, line):
+    # read as booleans, True passed as +1 and False as 0 (abstain)
+    path = tmp_path / "m.csv"
+    rows = ["1", "1"]
+    rows[line - 2] = cell
+    path.write_text("0,Label\n" + "".join(f"{r},1\n" for r in rows))
+    with pytest.raises(CorruptFileError, match=rf"m\.csv: line {line}: LF votes \(column '0'\) .* found '{cell}'"):
         load_lf_matrix_csv(path)

@@ -158,14 +158,14 @@ def test_wrench_refuses_a_repeated_class_id_in_label_json(tmp_path):
 def test_crowd_answers_must_be_class_ids(tmp_path):
     (tmp_path / "answer.csv").write_text("question,worker,answer\n1,a,0\n1,b,0.7\n")
     (tmp_path / "truth.csv").write_text("question,truth\n1,0\n")
-    with pytest.raises(CorruptFileError, match=r"answer\.csv: line 3: label 0\.7 is not a class id"):
+    with pytest.raises(CorruptFileError, match=r"answer\.csv: line 3: answer '0\.7' is not a class id"):
         load_crowd(tmp_path)
 
 
 def test_crowd_gold_must_be_class_ids(tmp_path):
     (tmp_path / "answer.csv").write_text("question,worker,answer\n1,a,0\n")
     (tmp_path / "truth.csv").write_text("question,truth\n1,-3\n")
-    with pytest.raises(CorruptFileError, match=r"truth\.csv: line 2: gold -3"):
+    with pytest.raises(CorruptFileError, match=r"truth\.csv: line 2: truth '-3'"):
         load_crowd(tmp_path)
 
 
@@ -174,6 +174,44 @@ def test_crowd_files_missing_columns_are_named(tmp_path):
     (tmp_path / "truth.csv").write_text("question,truth\n1,0\n")
     with pytest.raises(CorruptFileError, match=r"answer\.csv: lacks the column\(s\) \['worker'\]"):
         load_crowd(tmp_path)
+
+
+def _crowd_csv(tmp_path, answer, truth):
+    (tmp_path / "answer.csv").write_text("question,worker,answer\n" + answer)
+    (tmp_path / "truth.csv").write_text("question,truth\n" + truth)
+    return tmp_path
+
+
+def test_crowd_ids_are_text_as_written(tmp_path):
+    # pandas read 01, 1 and 1.0 as the number 1 and NA / nan / null as missing
+    votes = load_crowd(_crowd_csv(tmp_path, "01,NA,0\n1,nan,1\n1.0,null,1\n", "01,0\n1,1\n"))
+    assert votes.items.tolist() == ["1", "01", "1.0"]
+    assert votes.L.lf_names == ("worker_NA", "worker_nan", "worker_null")
+    assert votes.L.to_dense().tolist() == [[-1, 1, -1], [0, -1, -1], [-1, -1, 1]]
+    assert votes.y.tolist() == [1, 0, -1]
+
+
+def test_crowd_number_ids_and_text_ids_load_together(tmp_path):
+    votes = load_crowd(_crowd_csv(tmp_path, "1,w1,0\n2,w1,1\n", "q1,0\n"))
+    assert votes.items.tolist() == ["1", "2", "q1"] and votes.y.tolist() == [-1, -1, 0]
+    assert votes.L.to_dense().tolist() == [[0], [1], [-1]]
+
+
+@pytest.mark.parametrize(
+    "answer, truth, message",
+    [(",w1,0\n", "q1,0\n", r"answer\.csv: line 2: the question is empty"),
+     ("q1,w1,0\nq2,,1\n", "q1,0\n", r"answer\.csv: line 3: the worker is empty"),
+     ("q1,w1,0\n", "q1,0\n,1\n", r"truth\.csv: line 3: the question is empty")],
+)
+def test_crowd_empty_ids_are_errors(tmp_path, answer, truth, message):
+    with pytest.raises(CorruptFileError, match=message):
+        load_crowd(_crowd_csv(tmp_path, answer, truth))
+
+
+@pytest.mark.parametrize("answer", ["40000", "1e300"])
+def test_crowd_answers_beyond_the_largest_class_id_are_named(tmp_path, answer):
+    with pytest.raises(CorruptFileError, match=rf"answer\.csv: line 3: answer '{answer}' is not a class id"):
+        load_crowd(_crowd_csv(tmp_path, f"q1,w1,0\nq2,w1,{answer}\n", "q1,0\n"))
 
 
 def test_lf_matrix_csv_names_the_line_of_a_bad_vote(tmp_path):

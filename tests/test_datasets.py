@@ -214,6 +214,46 @@ def test_crowd_answers_beyond_the_largest_class_id_are_named(tmp_path, answer):
         load_crowd(_crowd_csv(tmp_path, f"q1,w1,0\nq2,w1,{answer}\n", "q1,0\n"))
 
 
+def test_crowd_worker_with_two_different_answers_is_an_error(tmp_path):
+    # drop_duplicates used to keep the first answer and drop the second without a word
+    with pytest.raises(CorruptFileError, match=r"answer\.csv: worker 'w1' answers item 'q1' twice .* "
+                       r"0 \(line 2\) and 1 \(line 4\)"):
+        load_crowd(_crowd_csv(tmp_path, "q1,w1,0\nq2,w1,1\nq1,w1,1\n", "q1,0\n"))
+
+
+def test_crowd_identical_repeated_answer_is_kept_once(tmp_path):
+    votes = load_crowd(_crowd_csv(tmp_path, "q1,w1,1\nq1,w1,1\nq1,w2,0\n", "q1,1\n"))
+    assert votes.L.to_dense().tolist() == [[1, 0]] and votes.y.tolist() == [1]
+
+
+def test_crowd_item_with_two_gold_labels_is_an_error(tmp_path):
+    with pytest.raises(CorruptFileError, match=r"truth\.csv: item 'q1' has different gold labels: \[0, 1\]"):
+        load_crowd(_crowd_csv(tmp_path, "q1,w1,0\n", "q1,0\nq2,1\nq1,1\n"))
+
+
+def test_crowd_tsv_item_with_two_gold_labels_is_an_error(tmp_path):
+    (tmp_path / "x.standardized.tsv").write_text(
+        "!amt_annotation_ids\t!amt_worker_ids\torig_id\tresponse\tgold\n"
+        "a1\tw1\t7\t0\t0\na2\tw2\t7\t1\t\na3\tw3\t7\t1\t1\n"
+    )
+    with pytest.raises(CorruptFileError, match=r"x\.standardized\.tsv: item '7' has different gold labels"):
+        load_crowd(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "labels, gt, message",
+    [("w1: {1: true, '1': false}\n", "1: true\n", r"labels\.yaml: worker 'w1': items 1 and '1' are both the id '1'"),
+     ("7: {i1: true}\n'7': {i1: false}\n", "i1: true\n", r"labels\.yaml: workers 7 and '7' are both"),
+     ("w1: {1: true}\n", "1: true\n'1': false\n", r"gt\.yaml: items 1 and '1' are both")],
+)
+def test_crowd_yaml_keys_that_read_the_same_are_an_error(tmp_path, labels, gt, message):
+    # str(key) made 1 and '1' one id, so one answer silently replaced the other
+    (tmp_path / "labels.yaml").write_text(labels)
+    (tmp_path / "gt.yaml").write_text(gt)
+    with pytest.raises(CorruptFileError, match=message):
+        load_crowd(tmp_path)
+
+
 def test_lf_matrix_csv_names_the_line_of_a_bad_vote(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("0,1,Label\n1,-1,1\n0,0.5,-1\n")

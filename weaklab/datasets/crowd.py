@@ -36,15 +36,30 @@ def _as_class(value: object, path: Path, where: str) -> int:
 _MAX_CLASS = 32765
 
 
+def _by_text(mapping: dict, path: Path, what: str) -> dict[str, object]:
+    """``mapping`` keyed by ``str(key)``; two keys such as 1 and '1' that read the same are an error."""
+    out: dict[str, object] = {}
+    original: dict[str, object] = {}
+    for key, value in mapping.items():
+        text = str(key)
+        if text in out:
+            raise CorruptFileError(path, f"{what} {original[text]!r} and {key!r} are both the id {text!r}")
+        out[text], original[text] = value, key
+    return out
+
+
 def _read_bluebirds(directory: Path) -> tuple[pd.DataFrame, pd.Series]:
     labels_path, gold_path = directory / "labels.yaml", directory / "gt.yaml"
     rows = []
-    for worker, answers in _read_yaml_map(labels_path).items():
+    for worker, answers in _by_text(_read_yaml_map(labels_path), labels_path, "workers").items():
         if not isinstance(answers, dict):
             raise CorruptFileError(labels_path, f"worker {worker!r} must map items to answers, got {answers!r:.80}")
-        for item, value in answers.items():
-            rows.append((str(item), str(worker), _as_class(value, labels_path, f"worker {worker!r}, item {item!r}")))
-    gold = {str(item): _as_class(value, gold_path, f"item {item!r}") for item, value in _read_yaml_map(gold_path).items()}
+        for item, value in _by_text(answers, labels_path, f"worker {worker!r}: items").items():
+            rows.append((item, worker, _as_class(value, labels_path, f"worker {worker!r}, item {item!r}")))
+    gold = {
+        item: _as_class(value, gold_path, f"item {item!r}")
+        for item, value in _by_text(_read_yaml_map(gold_path), gold_path, "items").items()
+    }
     return pd.DataFrame(rows, columns=["item", "worker", "label"]), pd.Series(gold, dtype=np.int64)
 
 
@@ -85,16 +100,39 @@ def _class_ids(frame: pd.DataFrame, column: str, path: Path, missing_ok: bool) -
 
 
 def _read_votes(frame: pd.DataFrame, path: Path, item: str, worker: str, answer: str) -> pd.DataFrame:
-    """Columns item, worker, label from the file's columns ``item``, ``worker``, ``answer``."""
+    """Columns item, worker, label from the file's columns ``item``, ``worker``, ``answer``.
+
+    A worker's repeated identical answer to an item is kept once; different answers are an error.
+    """
     _check_ids(frame, [item, worker], path)
     labels = _class_ids(frame, answer, path, missing_ok=False)
-    return pd.DataFrame({"item": frame[item], "worker": frame[worker], "label": labels})
+    votes = pd.DataFrame({"item": frame[item], "worker": frame[worker], "label": labels})
+    clash = (votes.groupby(["item", "worker"])["label"].transform("nunique") > 1).to_numpy()
+    if clash.any():
+        lines = np.flatnonzero(clash)
+        first = votes.iloc[lines[0]]
+        same = (votes["item"] == first["item"]).to_numpy() & (votes["worker"] == first["worker"]).to_numpy()
+        other = int(np.flatnonzero(same & clash & (labels != first["label"]))[0])
+        raise CorruptFileError(
+            path, f"worker {first['worker']!r} answers item {first['item']!r} twice with different answers: "
+            f"{first['label']} (line {lines[0] + 2}) and {labels[other]} (line {other + 2})"
+        )
+    return votes.drop_duplicates(subset=["item", "worker"])
 
 
 def _read_gold(frame: pd.DataFrame, path: Path, item: str, gold: str) -> pd.Series:
-    """Gold class by item (-1 for an item without one) from the file's columns ``item``, ``gold``."""
+    """Gold class by item (-1 for an item without one) from the file's columns ``item``, ``gold``.
+
+    An item may repeat its gold label (the TSV layout gives it on every answer); two different ones are an error.
+    """
     _check_ids(frame, [item], path)
     labels = pd.Series(_class_ids(frame, gold, path, missing_ok=True), index=frame[item].to_numpy())
+    given = labels[labels >= 0]
+    clash = given.groupby(level=0, sort=False).nunique()
+    if (clash > 1).any():
+        name = clash.index[(clash > 1).to_numpy()][0]
+        found = sorted(set(given[name].tolist()))
+        raise CorruptFileError(path, f"item {name!r} has different gold labels: {found}")
     return labels.groupby(level=0, sort=False).max()
 
 
@@ -112,8 +150,8 @@ def load_crowd(directory: str | Path) -> LabeledVotes:
 
     Item and worker ids are text as written: ``01``, ``1`` and ``1.0`` are three items,
     ``NA`` is a worker like any other. An empty gold cell means the item has no gold
-    label; an empty id or answer is an error. Rows are the items in sorted order;
-    workers who never label an item abstain.
+    label; an empty id or answer is an error. A worker's answer repeated identically is
+    kept once. Rows are the items in sorted order; workers who never label an item abstain.
 
     Returns
     -------
@@ -126,8 +164,10 @@ def load_crowd(directory: str | Path) -> LabeledVotes:
         ``directory`` holds none of the three layouts.
     weaklab.persistence.CorruptFileError
         (a ``ValueError``) a file cannot be parsed or lacks a column, an item or worker
-        id is empty, an answer or gold label is not a class id (an int from 0 to 32765).
-        The message names the file, and the line of a bad cell.
+        id is empty, an answer or gold label is not a class id (an int from 0 to 32765),
+        a worker gives one item two different answers, an item has two different gold
+        labels, or two YAML keys such as ``1`` and ``'1'`` are the same id. The message
+        names the file and the line, item or worker.
 
     Examples
     --------
@@ -158,7 +198,6 @@ def load_crowd(directory: str | Path) -> LabeledVotes:
             f"{directory} holds no known crowd layout (labels.yaml+gt.yaml, answer.csv+truth.csv "
             "or *.standardized.tsv)"
         )
-    answers = answers.drop_duplicates(subset=["item", "worker"], keep="first")
     items = np.array(sorted(set(answers["item"]) | set(gold.index), key=lambda v: (len(v), v)))
     item_pos = {item: i for i, item in enumerate(items)}
     workers = sorted(answers["worker"].unique(), key=lambda v: (len(v), v))

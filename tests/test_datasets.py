@@ -287,3 +287,11 @@ def test_lf_matrix_csv_refuses_boolean_votes(tmp_path, cell, line):
     path.write_text("0,Label\n" + "".join(f"{r},1\n" for r in rows))
     with pytest.raises(CorruptFileError, match=rf"m\.csv: line {line}: LF votes \(column '0'\) .* found '{cell}'"):
         load_lf_matrix_csv(path)
+
+
+def test_crowd_yaml_key_repeated_in_one_mapping_is_an_error(tmp_path):
+    # PyYAML keeps the last of repeated keys, so worker w1's first answer vanished
+    (tmp_path / "labels.yaml").write_text("w1: {i1: true, i2: true, i1: false}\n")
+    (tmp_path / "gt.yaml").write_text("i1: true\n")
+    with pytest.raises(CorruptFileError, match=r"(?s)labels\.yaml: not valid YAML \(the key 'i1' appears twice.*line 1"):
+        load_crowd(tmp_path)

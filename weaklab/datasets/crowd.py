@@ -15,10 +15,28 @@ from .labeled_votes import LabeledVotes
 __all__ = ["load_crowd"]
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key repeated in one mapping (PyYAML keeps the last)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    if len(mapping) < len(node.value):
+        keys = [loader.construct_object(key, deep=True) for key, _ in node.value]
+        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the key {twice!r} appears twice in one mapping", node.start_mark
+        )
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def _read_yaml_map(path: Path) -> dict:
     try:
         with open(path, encoding="utf-8") as f:
-            mapping = yaml.safe_load(f)
+            mapping = yaml.load(f, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise CorruptFileError(path, f"not valid YAML ({exc})") from None
     if not isinstance(mapping, dict):
@@ -166,8 +184,8 @@ def load_crowd(directory: str | Path) -> LabeledVotes:
         (a ``ValueError``) a file cannot be parsed or lacks a column, an item or worker
         id is empty, an answer or gold label is not a class id (an int from 0 to 32765),
         a worker gives one item two different answers, an item has two different gold
-        labels, or two YAML keys such as ``1`` and ``'1'`` are the same id. The message
-        names the file and the line, item or worker.
+        labels, or a YAML mapping repeats a key or has two keys such as ``1`` and
+        ``'1'`` (the same id). The message names the file and the line, item or worker.
 
     Examples
     --------

@@ -162,8 +162,28 @@ def _reject_constant(token: str) -> float:
     raise ValueError(f"non-standard JSON number {token}")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.load keeps the last of repeated keys; a repeat would silently drop an entry.
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
 def read_json(path: str | Path) -> Any:
-    """Parse the JSON file at ``path``; NaN/Infinity and broken text are errors naming it.
+    """Parse the JSON file at ``path``; NaN/Infinity, repeated keys and broken text are errors naming it.
+
+    Raises
+    ------
+    CorruptFileError
+        The text is not valid JSON, holds NaN or Infinity, or an object repeats a key
+        (which ``json.load`` would resolve by keeping only the last value).
 
     Examples
     --------
@@ -174,11 +194,18 @@ def read_json(path: str | Path) -> Any:
     Traceback (most recent call last):
     ...
     weaklab.persistence.CorruptFileError: ...x.json: is not valid JSON (non-standard JSON number NaN)
+    >>> _ = p.write_text('{"a": 1, "a": 2}')
+    >>> read_json(p)
+    Traceback (most recent call last):
+    ...
+    weaklab.persistence.CorruptFileError: ...x.json: the key 'a' appears twice in one object
     """
     path = Path(path)
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f, parse_constant=_reject_constant)
+            return json.load(f, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise CorruptFileError(path, f"the key {exc.args[0]!r} appears twice in one object") from None
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise CorruptFileError(path, f"is not valid JSON ({exc})") from None
 

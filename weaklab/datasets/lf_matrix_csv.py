@@ -24,11 +24,19 @@ def load_lf_matrix_csv(path: str | Path, label_column: str = "Label") -> Labeled
     ----------
     path : str or Path
     label_column : str
-        Name of the gold column.
+        Name of the gold column; it is never read as an LF, even if its name is a number.
 
     Returns
     -------
     LabeledVotes
+
+    Raises
+    ------
+    weaklab.persistence.CorruptFileError
+        (a ``ValueError``) the file cannot be parsed, two columns share a name, the gold
+        column or the LF columns are missing, or a vote or gold cell is not one of the
+        integers -1, 0, 1 (``True``, ``0.5``, an empty cell...). The message names the
+        file and the column, and the line of a bad cell.
 
     Examples
     --------
@@ -41,24 +49,36 @@ def load_lf_matrix_csv(path: str | Path, label_column: str = "Label") -> Labeled
     ([[1, -1], [0, 0], [-1, 1]], [1, 0, 1])
     """
     try:
-        frame = pd.read_csv(path)
+        # Cells as text, header as a row: pandas would rename a repeated column name
+        # ("0" -> "0.1") and read True/False cells as booleans that compare equal to 1/0.
+        table = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise CorruptFileError(path, f"cannot be parsed ({type(exc).__name__}: {exc})") from None
-    if label_column not in frame.columns:
-        raise CorruptFileError(path, f"no gold column {label_column!r}; columns are {list(frame.columns)}")
-    lf_cols = [c for c in frame.columns if str(c).strip().lstrip("-").isdigit()]
+    names = table.iloc[0].tolist()
+    frame = table.iloc[1:].set_axis(names, axis=1)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise CorruptFileError(path, f"the column name(s) {repeated} appear more than once; columns are {names}")
+    if label_column not in names:
+        raise CorruptFileError(path, f"no gold column {label_column!r}; columns are {names}")
+    lf_cols = [c for c in names if c != label_column and c.strip().lstrip("-").isdigit()]
     if not lf_cols:
         raise CorruptFileError(path, "no LF columns (columns named 0..m-1)")
-    raw = frame[lf_cols].to_numpy()
-    gold = frame[label_column].to_numpy()
-    for name, arr in (("LF votes", raw), (label_column, gold)):
-        bad = ~np.isin(arr, (-1, 0, 1))
-        if bad.any():
-            i = int(np.argwhere(bad)[0][0])
-            raise CorruptFileError(
-                path, f"line {i + 2}: {name} must be -1, 0 (abstain) or +1; found {np.asarray(arr[bad][0]).item()!r}"
-            )
+    raw = np.column_stack([_plus_minus_one(frame[c], path, f"LF votes (column {c!r})") for c in lf_cols])
+    gold = _plus_minus_one(frame[label_column], path, label_column)
     votes = np.where(raw == 0, -1, (raw > 0).astype(np.int64))
     y = np.where(gold == 0, -1, (gold > 0).astype(np.int64))
     L = LabelMatrix.from_dense(votes, [f"lf_{c}" for c in lf_cols], 2)
     return LabeledVotes(L=L, y=y, items=np.arange(len(frame)))
+
+
+def _plus_minus_one(cells: pd.Series, path: str | Path, name: str) -> np.ndarray:
+    """The text cells of one column as ints in {-1, 0, 1}; anything else names its line."""
+    numbers = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isin(numbers, (-1, 0, 1))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise CorruptFileError(
+            path, f"line {i + 2}: {name} must be -1, 0 (abstain) or +1; found {cells.iloc[i]!r}"
+        )
+    return numbers.astype(np.int64)

@@ -69,8 +69,9 @@ def load_wrench(directory: str | Path, split: str = "train") -> WrenchSplit:
     weaklab.persistence.CorruptFileError
         (a ``ValueError``) a file is not valid JSON or breaks the layout: a weak label
         that is not an int in ``[-1, k-1]``, a gold label outside ``[0, k-1]``, examples
-        of different widths, class ids other than ``0..k-1``. The message names the file
-        and the example.
+        of different widths, class ids other than ``0..k-1``, an example id or class id
+        that appears twice (JSON would keep only the last). The message names the file
+        and the example or key.
 
     Examples
     --------

@@ -213,6 +213,24 @@ def test_confusion_rows_that_do_not_sum_to_one_are_refused(votes, tmp_path, cls)
         load_model(path)
 
 
+@pytest.mark.parametrize("cls", [DawidSkene, LabelModel], ids=lambda c: c.__name__)
+def test_accuracies_that_do_not_follow_from_the_model_are_refused(votes, tmp_path, cls):
+    model = cls().fit(votes.L)
+    assert model.selected_ == "DawidSkene" if cls is LabelModel else True
+    path = model.save(tmp_path / "m")
+    _edit(path, arrays={"accuracies_": np.full_like(model.accuracies_, 0.99)})  # what a report would show
+    with pytest.raises(CorruptFileError, match=r"m\.npz: accuracies_ are not those its class_balance_, confusion_"):
+        load_model(path)
+
+
+def test_vote_shares_that_do_not_sum_to_one_are_refused(votes, tmp_path):
+    model = ClassBalancedVote().fit(votes.L)
+    path = model.save(tmp_path / "cbv")
+    _edit(path, arrays={"vote_share_": np.full_like(model.vote_share_, 0.9)})  # three classes
+    with pytest.raises(CorruptFileError, match=r"cbv\.npz: vote_share_ sums to 2\.7"):
+        load_model(path)
+
+
 def test_a_matrix_completion_mu_that_does_not_match_its_confusion_is_refused(votes, tmp_path):
     model = MatrixCompletion().fit(votes.L)
     path = model.save(tmp_path / "mc")

@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator  # every label model is one; naming the b
 
 from ..matrix.label_matrix import _check_fingerprints
 from ..persistence import StoredFile, read_npz_json, save_npz_json
+from ._maths import lf_accuracies
 
 
 __all__ = ["LEARNED", "Learned", "load_model", "read_model", "register", "save_model"]
@@ -301,6 +302,8 @@ def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
     if name in ("ClassBalancedVote", "LabelModel") and hasattr(model, "vote_share_"):
         if np.any(model.vote_share_ <= 0):
             raise f.fail("vote_share_ holds a share <= 0")
+        if abs(float(model.vote_share_.sum()) - 1.0) > 1e-6:  # shares of all training votes
+            raise f.fail(f"vote_share_ sums to {float(model.vote_share_.sum())!r}, not 1")
     with np.errstate(over="ignore"):
         overflow = name == "WeightedMajorityVote" and not np.isfinite(np.abs(model.weights_).sum())
     if overflow:
@@ -327,6 +330,13 @@ def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
     if tables is not None:
         if not np.isfinite(bound):
             raise f.fail("the learned probabilities give infinite log-scores (a probability of 0 or an overflow)")
+    estimator = model.selected_.split("+")[0] if name == "LabelModel" else name
+    if estimator in ("DawidSkene", "DawidSkene-1coin", "MatrixCompletion"):
+        # Their accuracies_ (what reports and lf_summary show) follow from the other values.
+        expected = lf_accuracies(model.class_balance_, model.confusion_, model.coverage_)
+        gap = float(np.abs(expected - model.accuracies_).max(initial=0.0))
+        if gap > 1e-6:
+            raise f.fail(f"accuracies_ are not those its class_balance_, confusion_ and coverage_ give (off by up to {gap:.3g})")
 
 
 def load_model(path: str | Path) -> BaseEstimator:

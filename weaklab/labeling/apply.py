@@ -54,6 +54,7 @@ from .store import (
     open_store,
     split_columns,
 )
+from .._validation import check_bool
 from ..matrix.counts import DriftCounts
 from ..matrix.label_matrix import ABSTAIN, LabelMatrix, LFErrors, _check_cardinality, _data_dtype
 
@@ -167,6 +168,7 @@ def apply_lfs(
     0.5
     """
     k = _check_cardinality(cardinality)
+    fault_tolerant = check_bool(fault_tolerant, "fault_tolerant")
     lfs = _check_lfs(lfs)
     is_pandas = isinstance(data, pd.DataFrame)
     if not is_pandas and not _is_dask_dataframe(data):

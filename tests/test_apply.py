@@ -280,6 +280,13 @@ def test_fault_tolerant_must_be_a_bool(flag):
         apply_lfs(pd.DataFrame({"n": [0]}), [broken], cardinality=2, progress=False, fault_tolerant=flag)
 
 
+def test_a_row_attribute_reads_the_column_it_names():
+    frame = pd.DataFrame([[1, 0]], columns=["my col", "_0"])
+    underscore = LabelingFunction("underscore", lambda row: row._0)
+    spaced = LabelingFunction("spaced", lambda row: row["my col"])
+    assert apply_lfs(frame, [underscore, spaced], cardinality=2, progress=False).to_dense().tolist() == [[0, 1]]
+
+
 def test_progress_bar_can_be_silenced(capsys, corpus):
     apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=False)
     assert capsys.readouterr().err == ""

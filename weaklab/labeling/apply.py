@@ -236,8 +236,12 @@ def _check_lfs(lfs: Sequence[LabelingFunction]) -> tuple[LabelingFunction, ...]:
 
 
 def _check_columns(columns: pd.Index) -> None:
-    """A row exposes each column once: repeated names would make ``row.name`` ambiguous."""
-    repeated = sorted({str(c) for c in columns[columns.duplicated()]})
+    """A row exposes each column once: repeated names would make ``row.name`` ambiguous.
+
+    Rows name columns by ``str(name)``, so ``1`` and ``"1"`` repeat each other.
+    """
+    names = pd.Index([str(c) for c in columns])
+    repeated = sorted(set(names[names.duplicated()]))
     if repeated:
         raise ValueError(f"data has duplicate column names {repeated}; rename them before applying LFs")
 

@@ -1,5 +1,7 @@
 """LabelMatrix: conversions, column algebra, stacking and memory."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -280,3 +282,41 @@ def test_from_long_refuses_a_pair_listed_as_vote_and_as_abstain():
     votes = pd.DataFrame({"row": [0, 0], "lf": ["a", "a"], "label": [0, -1]})
     with pytest.raises(ValueError, match=r"votes row 1 .*same \(row, lf\) pair more than once"):
         LabelMatrix.from_long(votes, 1, ["a"], 2)
+
+
+@pytest.mark.parametrize("value, message", [(True, "label True is a boolean"), ("1", "label '1' is not a number")])
+def test_from_long_refuses_bools_and_strings_in_an_object_column(value, message):
+    votes = pd.DataFrame({"row": [0, 1], "lf": ["a", "a"], "label": [0, value]})  # dtype object
+    with pytest.raises(ValueError, match=rf"votes row 1 \(index 1\): {message}"):
+        LabelMatrix.from_long(votes, 2, ["a"], 2)
+
+
+@pytest.mark.parametrize("column, message", [
+    ("label", r"label 18446744073709551615 is outside \[-1, 1\]"),
+    ("row", r"row number 18446744073709551615 is outside \[0, 1\]"),
+])
+def test_from_long_checks_uint64_values_before_the_cast_to_int64(column, message):
+    votes = pd.DataFrame({"row": np.array([0], np.uint64), "lf": ["a"], "label": np.array([0], np.uint64)})
+    votes[column] = np.array([2**64 - 1], np.uint64)  # would wrap to -1
+    with pytest.raises(ValueError, match=rf"votes row 0 \(index 0\): {message}"):
+        LabelMatrix.from_long(votes, 2, ["a"], 2)
+
+
+@pytest.mark.parametrize("labels, shown", [
+    (np.array([[0, 2**64 - 1]], dtype=np.uint64), "18446744073709551615"),  # would wrap to -1
+    (np.array([[0, 1e19]]), r"1e\+19"),  # would warn and become -2**63
+])
+def test_from_dense_checks_the_range_before_the_cast_to_int64(labels, shown):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=rf"label {shown} at row 0, column 1 is outside \[-1, 1\]"):
+            LabelMatrix.from_dense(labels, cardinality=2)
+
+
+@pytest.mark.parametrize("frame, column", [
+    (pd.DataFrame({"y": pd.array([1, None, 0], dtype="Int64")}), 0),  # a float64 array
+    (pd.DataFrame({"x": [0, 1, 0], "y": pd.array([1, None, 0], dtype="Int64")}), 1),  # an object array
+])
+def test_from_dense_names_the_cell_of_a_missing_value(frame, column):
+    with pytest.raises(TypeError, match=rf"row 1, column {column} is missing"):
+        LabelMatrix.from_dense(frame, cardinality=2)

@@ -103,6 +103,15 @@ def test_row_indexing():
     L = LabelMatrix.from_dense(np.array([[0], [1], [-1]]), ["a"], 2)
     assert L[1:].to_dense().tolist() == [[1], [-1]]
     assert L[np.array([True, False, True])].to_dense().tolist() == [[0], [-1]]
+    assert L[[]].shape == (0, 1)
+
+
+@pytest.mark.parametrize("rows", [np.array([0.0, 1.7]), np.array([0.0, 1.0]), [1.0]])
+def test_float_row_positions_are_refused(rows):
+    # scipy would truncate 1.7 to row 1; NumPy refuses float indices, even whole ones
+    L = LabelMatrix.from_dense(np.array([[0], [1], [-1]]), ["a"], 2)
+    with pytest.raises(IndexError, match="integer positions or a boolean mask, got dtype float64"):
+        L[rows]
 
 
 @pytest.mark.parametrize(

@@ -636,13 +636,23 @@ class LabelMatrix:
         return self._lf_fingerprints[self._name_to_col[name]]
 
     def __getitem__(self, rows: slice | np.ndarray | Sequence[int]) -> "LabelMatrix":
-        """Select rows (slice, integer positions or boolean mask); keeps all LFs."""
+        """Select rows (slice, integer positions or boolean mask); keeps all LFs.
+
+        Float positions are refused (``IndexError``), as NumPy refuses them.
+        """
         if isinstance(rows, (int, np.integer)):
             rows = [int(rows)]
         if isinstance(rows, tuple) and len(rows) == 2 and rows[1] is Ellipsis:
             rows = rows[0]  # L[rows, ...]: how scikit-learn's splitters take rows
         if isinstance(rows, tuple):
             raise TypeError("index LabelMatrix by rows only; use select() for LFs")
+        if not isinstance(rows, slice):
+            # scipy truncates float positions (1.7 -> row 1); refuse them as NumPy does
+            rows = np.asarray(rows)
+            if rows.size == 0:  # [] is float64 to NumPy
+                rows = rows.astype(np.int64)
+            elif rows.dtype != np.bool_ and not np.issubdtype(rows.dtype, np.integer):
+                raise IndexError(f"rows must be integer positions or a boolean mask, got dtype {rows.dtype}")
         return LabelMatrix(self._csr[rows], self._lf_names, self._cardinality, lf_fingerprints=self._lf_fingerprints)
 
     @classmethod

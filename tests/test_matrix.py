@@ -133,6 +133,18 @@ def test_duplicate_names_rejected():
         LabelMatrix.from_dense(np.zeros((1, 2), int), ["a", "a"], 2)
 
 
+def test_a_bare_string_is_refused_wherever_lf_names_are_taken():
+    # "ab" would name the LFs 'a' and 'b'
+    with pytest.raises(TypeError, match="lf_names must be a sequence of LF names, not the string 'ab'"):
+        LabelMatrix.from_dense(np.zeros((1, 2), int), "ab", 2)
+    with pytest.raises(TypeError, match="lf_names must be a sequence of LF names, not the string 'ab'"):
+        LabelMatrix(sp.csr_matrix((1, 2)), "ab", 2)
+    L = LabelMatrix.from_dense(np.zeros((1, 3), int), ["a", "b", "ab"], 2)
+    for method in (L.select, L.drop):
+        with pytest.raises(TypeError, match="names must be a sequence of LF names, not the string 'ab'"):
+            method("ab")
+
+
 def test_from_long_rejects_repeated_pairs():
     votes = pd.DataFrame({"row": [0, 0], "lf": ["a", "a"], "label": [0, 1]})
     with pytest.raises(ValueError, match="more than once"):

@@ -87,7 +87,14 @@ def _check_cardinality(cardinality: object) -> int:
     return int(cardinality)
 
 
+def _refuse_string(names: object, argument: str) -> None:
+    """A bare string is a sequence of its characters: "ab" would name LFs 'a' and 'b'."""
+    if isinstance(names, str):
+        raise TypeError(f"{argument} must be a sequence of LF names, not the string {names!r}")
+
+
 def _check_names(lf_names: Sequence[str], n_lfs: int) -> tuple[str, ...]:
+    _refuse_string(lf_names, "lf_names")
     names = tuple(lf_names)
     if len(names) != n_lfs:
         raise ValueError(f"got {len(names)} LF names for {n_lfs} columns")
@@ -475,8 +482,6 @@ class LabelMatrix:
             raise ValueError(f"n_rows must be a non-negative int, got {n_rows!r}")
         n_rows = int(n_rows)
         k = _check_cardinality(cardinality)
-        if isinstance(lf_names, str):
-            raise TypeError(f"lf_names must be a sequence of LF names, not the string {lf_names!r}")
         names = _check_names(lf_names, len(tuple(lf_names)))
         lookup = {name: j for j, name in enumerate(names)}
         labels = _whole_numbers(votes, "label", ABSTAIN, k - 1, "label", f"for cardinality {k}")
@@ -596,6 +601,7 @@ class LabelMatrix:
     # -------------------------------------------------------- column algebra
     def select(self, names: Iterable[str]) -> "LabelMatrix":
         """A new matrix with only the LFs in ``names``, in that order."""
+        _refuse_string(names, "names")
         names = list(names)
         cols = [self.col(n) for n in names]
         errors = {n: e for n, e in self._errors.items() if n in names}
@@ -604,6 +610,7 @@ class LabelMatrix:
 
     def drop(self, names: Iterable[str]) -> "LabelMatrix":
         """A new matrix without the LFs in ``names``."""
+        _refuse_string(names, "names")
         gone = set(names)
         for n in gone:
             self.col(n)

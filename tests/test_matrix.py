@@ -341,3 +341,11 @@ def test_from_dense_checks_the_range_before_the_cast_to_int64(labels, shown):
 def test_from_dense_names_the_cell_of_a_missing_value(frame, column):
     with pytest.raises(TypeError, match=rf"row 1, column {column} is missing"):
         LabelMatrix.from_dense(frame, cardinality=2)
+
+
+def test_an_error_record_past_the_last_row_is_refused_so_save_writes_only_readable_files(tmp_path):
+    csr = sp.csr_matrix(np.array([[1], [0]]))
+    with pytest.raises(ValueError, match=r"from row 2, impossible in 2 rows"):
+        LabelMatrix(csr, ["a"], 2, {"a": LFErrors("a", 1, 2, 2, "E: x")})  # load() refuses this record
+    L = LabelMatrix(csr, ["a"], 2, {"a": LFErrors("a", 1, 1, 1, "E: x")})
+    assert LabelMatrix.load(L.save(tmp_path / "votes")).errors == {"a": LFErrors("a", 1, 1, 1, "E: x")}

@@ -37,7 +37,8 @@ class LFErrors:
     n_failed : int
         Number of rows whose vote became an abstain because the LF raised.
     first_row : int
-        Position (0-based, in the whole data set) of the first failing row.
+        Position (0-based) of the first failing row in the matrix that holds the
+        record (for :func:`~weaklab.apply_lfs`, in the whole data set).
     first_index : object
         The data's index label of that row.
     first_error : str
@@ -269,8 +270,8 @@ class LabelMatrix:
             if not isinstance(e, LFErrors) or e.lf != name:
                 raise TypeError(f"errors[{name!r}] must be the LFErrors record of LF {name!r}, got {e!r:.80}")
             n = csr.shape[0]
-            # first_row may count from the start of a larger data set (a chunk's block)
-            if not 1 <= e.n_failed <= n or e.first_row < 0:
+            # the rule load() applies: a matrix that save() writes must read back
+            if not 1 <= e.n_failed <= n or not 0 <= e.first_row < n:
                 raise ValueError(
                     f"errors[{name!r}] records {e.n_failed} failure(s) from row {e.first_row}, "
                     f"impossible in {n} rows"

@@ -272,6 +272,21 @@ def test_rejects_non_dataframes_and_bad_arguments():
         apply_lfs(pd.DataFrame({"text": ["a"]}), [short_comment], cardinality=1)
 
 
+@pytest.mark.parametrize("flag", ["False", 0, None])
+def test_fault_tolerant_must_be_a_bool(flag):
+    # "False" is truthy: taken as True it would turn the LF's exception into an abstain
+    broken = LabelingFunction("broken", lambda row: 1 // 0)
+    with pytest.raises(TypeError, match="fault_tolerant must be True or False"):
+        apply_lfs(pd.DataFrame({"n": [0]}), [broken], cardinality=2, progress=False, fault_tolerant=flag)
+
+
+def test_a_row_attribute_reads_the_column_it_names():
+    frame = pd.DataFrame([[1, 0]], columns=["my col", "_0"])
+    underscore = LabelingFunction("underscore", lambda row: row._0)
+    spaced = LabelingFunction("spaced", lambda row: row["my col"])
+    assert apply_lfs(frame, [underscore, spaced], cardinality=2, progress=False).to_dense().tolist() == [[0, 1]]
+
+
 def test_progress_bar_can_be_silenced(capsys, corpus):
     apply_lfs(corpus, GOOD_LFS, cardinality=2, progress=False)
     assert capsys.readouterr().err == ""

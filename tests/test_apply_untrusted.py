@@ -119,6 +119,13 @@ def test_repeated_column_names_are_refused_naming_them():
         apply_lfs(dd.from_pandas(data, npartitions=1), [exits], cardinality=2, progress=False)
 
 
+def test_column_names_that_repeat_as_strings_are_refused():
+    # a row names columns by str(name): row["1"] would read only one of them
+    data = pd.DataFrame([[1, 0]], columns=[1, "1"])
+    with pytest.raises(ValueError, match=r"duplicate column names \['1'\]"):
+        apply_lfs(data, [exits], cardinality=2, progress=False)
+
+
 @pytest.mark.slow
 def test_an_unpicklable_exception_arrives_as_lf_application_error(frame, cluster_client):
     with pytest.raises(LFApplicationError, match="LF 'raises_unpicklable' raised _Unpicklable: cannot travel"):

@@ -39,6 +39,18 @@ def test_row_reads_by_attribute_and_by_column_name():
         row["missing"]
 
 
+def test_a_column_called_like_a_renamed_field_reads_its_own_column():
+    # namedtuple renames "my col" to "_0", and the column "_0" to "_1"
+    row = row_type(["my col", "_0"])(("spaced", "real"))
+    assert row._0 == "real" and row["_0"] == "real" and row["my col"] == "spaced"
+    assert row_type(["_1", "x"])(("one", "ex"))._1 == "one"
+
+
+def test_row_refuses_column_names_that_repeat_as_strings():
+    with pytest.raises(ValueError, match=r"column names \['1'\] repeat"):
+        row_type([1, "1"])
+
+
 def test_preprocessor_enriches_row():
     @preprocessor()
     def lower(row):

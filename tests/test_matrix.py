@@ -1,5 +1,7 @@
 """LabelMatrix: conversions, column algebra, stacking and memory."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,6 +103,15 @@ def test_row_indexing():
     L = LabelMatrix.from_dense(np.array([[0], [1], [-1]]), ["a"], 2)
     assert L[1:].to_dense().tolist() == [[1], [-1]]
     assert L[np.array([True, False, True])].to_dense().tolist() == [[0], [-1]]
+    assert L[[]].shape == (0, 1)
+
+
+@pytest.mark.parametrize("rows", [np.array([0.0, 1.7]), np.array([0.0, 1.0]), [1.0]])
+def test_float_row_positions_are_refused(rows):
+    # scipy would truncate 1.7 to row 1; NumPy refuses float indices, even whole ones
+    L = LabelMatrix.from_dense(np.array([[0], [1], [-1]]), ["a"], 2)
+    with pytest.raises(IndexError, match="integer positions or a boolean mask, got dtype float64"):
+        L[rows]
 
 
 @pytest.mark.parametrize(
@@ -120,6 +131,18 @@ def test_from_dense_rejects_bad_values(arr, k, match):
 def test_duplicate_names_rejected():
     with pytest.raises(ValueError, match="duplicate"):
         LabelMatrix.from_dense(np.zeros((1, 2), int), ["a", "a"], 2)
+
+
+def test_a_bare_string_is_refused_wherever_lf_names_are_taken():
+    # "ab" would name the LFs 'a' and 'b'
+    with pytest.raises(TypeError, match="lf_names must be a sequence of LF names, not the string 'ab'"):
+        LabelMatrix.from_dense(np.zeros((1, 2), int), "ab", 2)
+    with pytest.raises(TypeError, match="lf_names must be a sequence of LF names, not the string 'ab'"):
+        LabelMatrix(sp.csr_matrix((1, 2)), "ab", 2)
+    L = LabelMatrix.from_dense(np.zeros((1, 3), int), ["a", "b", "ab"], 2)
+    for method in (L.select, L.drop):
+        with pytest.raises(TypeError, match="names must be a sequence of LF names, not the string 'ab'"):
+            method("ab")
 
 
 def test_from_long_rejects_repeated_pairs():
@@ -280,3 +303,49 @@ def test_from_long_refuses_a_pair_listed_as_vote_and_as_abstain():
     votes = pd.DataFrame({"row": [0, 0], "lf": ["a", "a"], "label": [0, -1]})
     with pytest.raises(ValueError, match=r"votes row 1 .*same \(row, lf\) pair more than once"):
         LabelMatrix.from_long(votes, 1, ["a"], 2)
+
+
+@pytest.mark.parametrize("value, message", [(True, "label True is a boolean"), ("1", "label '1' is not a number")])
+def test_from_long_refuses_bools_and_strings_in_an_object_column(value, message):
+    votes = pd.DataFrame({"row": [0, 1], "lf": ["a", "a"], "label": [0, value]})  # dtype object
+    with pytest.raises(ValueError, match=rf"votes row 1 \(index 1\): {message}"):
+        LabelMatrix.from_long(votes, 2, ["a"], 2)
+
+
+@pytest.mark.parametrize("column, message", [
+    ("label", r"label 18446744073709551615 is outside \[-1, 1\]"),
+    ("row", r"row number 18446744073709551615 is outside \[0, 1\]"),
+])
+def test_from_long_checks_uint64_values_before_the_cast_to_int64(column, message):
+    votes = pd.DataFrame({"row": np.array([0], np.uint64), "lf": ["a"], "label": np.array([0], np.uint64)})
+    votes[column] = np.array([2**64 - 1], np.uint64)  # would wrap to -1
+    with pytest.raises(ValueError, match=rf"votes row 0 \(index 0\): {message}"):
+        LabelMatrix.from_long(votes, 2, ["a"], 2)
+
+
+@pytest.mark.parametrize("labels, shown", [
+    (np.array([[0, 2**64 - 1]], dtype=np.uint64), "18446744073709551615"),  # would wrap to -1
+    (np.array([[0, 1e19]]), r"1e\+19"),  # would warn and become -2**63
+])
+def test_from_dense_checks_the_range_before_the_cast_to_int64(labels, shown):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=rf"label {shown} at row 0, column 1 is outside \[-1, 1\]"):
+            LabelMatrix.from_dense(labels, cardinality=2)
+
+
+@pytest.mark.parametrize("frame, column", [
+    (pd.DataFrame({"y": pd.array([1, None, 0], dtype="Int64")}), 0),  # a float64 array
+    (pd.DataFrame({"x": [0, 1, 0], "y": pd.array([1, None, 0], dtype="Int64")}), 1),  # an object array
+])
+def test_from_dense_names_the_cell_of_a_missing_value(frame, column):
+    with pytest.raises(TypeError, match=rf"row 1, column {column} is missing"):
+        LabelMatrix.from_dense(frame, cardinality=2)
+
+
+def test_an_error_record_past_the_last_row_is_refused_so_save_writes_only_readable_files(tmp_path):
+    csr = sp.csr_matrix(np.array([[1], [0]]))
+    with pytest.raises(ValueError, match=r"from row 2, impossible in 2 rows"):
+        LabelMatrix(csr, ["a"], 2, {"a": LFErrors("a", 1, 2, 2, "E: x")})  # load() refuses this record
+    L = LabelMatrix(csr, ["a"], 2, {"a": LFErrors("a", 1, 1, 1, "E: x")})
+    assert LabelMatrix.load(L.save(tmp_path / "votes")).errors == {"a": LFErrors("a", 1, 1, 1, "E: x")}

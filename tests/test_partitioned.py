@@ -117,3 +117,10 @@ def test_label_model_above_the_held_out_sample_size_fits_the_same_partitioned():
     assert partitioned.holdout_z_ == pytest.approx(memory.holdout_z_, abs=1e-12)
     assert partitioned.holdout_agreement_ == pytest.approx(memory.holdout_agreement_, abs=1e-12)
     np.testing.assert_allclose(partitioned.predict_proba(syn.L), memory.predict_proba(syn.L), atol=1e-8)
+
+
+def test_constructor_refuses_a_bare_string_of_lf_names(votes):
+    # "ab" would name the LFs 'a' and 'b'
+    block = dask.delayed(votes.L)
+    with pytest.raises(TypeError, match="lf_names must be a sequence of LF names, not the string 'ab'"):
+        PartitionedLabelMatrix([block], "ab", 3)

@@ -1,8 +1,8 @@
 """Input checks every layer shares: class labels and scalar arguments.
 
 One rule per concept: :func:`check_labels` for vectors of class labels (gold labels,
-dev labels, end-model targets), :func:`check_int` and :func:`check_float` for scalar
-arguments (both built on :func:`sklearn.utils.check_scalar`, so the messages read the
+dev labels, end-model targets), :func:`check_bool`, :func:`check_int` and
+:func:`check_float` for scalar arguments (both built on :func:`sklearn.utils.check_scalar`, so the messages read the
 same everywhere). This module imports no other part of weaklab, so every layer may use
 it; checks that need a :class:`~weaklab.LabelMatrix` live with their callers
 (:mod:`weaklab.analysis.inputs`).
@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 from sklearn.utils import check_scalar
 
-__all__ = ["check_float", "check_int", "check_labels"]
+__all__ = ["check_bool", "check_float", "check_int", "check_labels"]
 
 
 def check_labels(
@@ -81,6 +81,37 @@ def check_labels(
             f"{name}[{bad[0]}] = {arr[bad[0]]} is outside [{low}, {k - 1}] for cardinality {k}"
         )
     return arr
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Check a flag (``True`` or ``False``, NumPy's included) and return it as ``bool``.
+
+    A string such as ``"False"`` is truthy, so it is refused rather than read as True.
+
+    Parameters
+    ----------
+    value : object
+        The argument.
+    name : str
+        Its name in error messages.
+
+    Raises
+    ------
+    TypeError
+        Anything but a bool.
+
+    Examples
+    --------
+    >>> check_bool(False, "fault_tolerant")
+    False
+    >>> check_bool("False", "fault_tolerant")
+    Traceback (most recent call last):
+    ...
+    TypeError: fault_tolerant must be True or False, got 'False'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_int(

@@ -54,6 +54,7 @@ from .store import (
     open_store,
     split_columns,
 )
+from .._validation import check_bool
 from ..matrix.counts import DriftCounts
 from ..matrix.label_matrix import ABSTAIN, LabelMatrix, LFErrors, _check_cardinality, _data_dtype
 
@@ -167,6 +168,7 @@ def apply_lfs(
     0.5
     """
     k = _check_cardinality(cardinality)
+    fault_tolerant = check_bool(fault_tolerant, "fault_tolerant")
     lfs = _check_lfs(lfs)
     is_pandas = isinstance(data, pd.DataFrame)
     if not is_pandas and not _is_dask_dataframe(data):
@@ -234,8 +236,12 @@ def _check_lfs(lfs: Sequence[LabelingFunction]) -> tuple[LabelingFunction, ...]:
 
 
 def _check_columns(columns: pd.Index) -> None:
-    """A row exposes each column once: repeated names would make ``row.name`` ambiguous."""
-    repeated = sorted({str(c) for c in columns[columns.duplicated()]})
+    """A row exposes each column once: repeated names would make ``row.name`` ambiguous.
+
+    Rows name columns by ``str(name)``, so ``1`` and ``"1"`` repeat each other.
+    """
+    names = pd.Index([str(c) for c in columns])
+    repeated = sorted(set(names[names.duplicated()]))
     if repeated:
         raise ValueError(f"data has duplicate column names {repeated}; rename them before applying LFs")
 
@@ -260,7 +266,8 @@ def _label_frame(
     where: str = "",
     on_worker: bool = False,
 ) -> LabelMatrix:
-    """Label one pandas frame; error positions are reported as ``row_offset + i``.
+    """Label one pandas frame; raised errors report positions as ``row_offset + i``, the
+    recorded :class:`LFErrors` positions local to the frame.
 
     User code may raise anything. ``SystemExit`` (and any other ``BaseException``) is an
     LF failure like an exception; ``KeyboardInterrupt`` propagates in-process (the user
@@ -317,7 +324,7 @@ def _label_frame(
             rows.append(hit), cols.append(np.full(hit.size, j)), vals.append(votes[hit] + 1)
     csr = _to_csr(rows, cols, vals, n, m, k)
     errors = {
-        lfs[j].name: LFErrors(lfs[j].name, rec[0], rec[1] + row_offset, rec[2], rec[3])
+        lfs[j].name: LFErrors(lfs[j].name, rec[0], rec[1], rec[2], rec[3])
         for j, rec in sorted(failures.items())
     }
     return LabelMatrix(csr, [lf.name for lf in lfs], k, errors, [lf.fingerprint for lf in lfs])
@@ -531,7 +538,7 @@ def _label_partition(
     if store is None:
         L = _label_frame(frame, lfs, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where,
                          on_worker=on_worker)
-        return _Outcome(None, n, len(lfs), 0, [], _shift_errors(L, -row_offset))
+        return _Outcome(None, n, len(lfs), 0, [], L)
     fp = partition_fingerprint(frame)
     found: dict[int, Block] = {}
     corrupt: list[str] = []
@@ -550,7 +557,6 @@ def _label_partition(
         todo = tuple(lfs[j] for j in missing)
         fresh = _label_frame(frame, todo, k, fault_tolerant, bar=bar, row_offset=row_offset, where=where,
                              on_worker=on_worker)
-        fresh = _shift_errors(fresh, -row_offset)
         computed = split_columns(fresh, [lf.fingerprint for lf in todo], fp)
         store.write_blocks(computed)
         found.update(zip(missing, computed))
@@ -559,13 +565,6 @@ def _label_partition(
     matrix = join_columns([found[j] for j in range(len(lfs))], [lf.name for lf in lfs], k)
     return _Outcome(fp, n, len(missing), len(lfs) - len(missing), corrupt, matrix if keep_votes else None,
                     DriftCounts.from_matrix(matrix), matrix.errors)
-
-
-def _shift_errors(L: LabelMatrix, by: int) -> LabelMatrix:
-    if not by or not L.errors:
-        return L
-    errors = {n: LFErrors(n, e.n_failed, e.first_row + by, e.first_index, e.first_error) for n, e in L.errors.items()}
-    return LabelMatrix(L.csr, L.lf_names, L.cardinality, errors, L.lf_fingerprints)
 
 
 class _Summary:

@@ -21,6 +21,7 @@ import builtins
 import collections
 import hashlib
 import inspect
+import operator
 import re
 import textwrap
 import types
@@ -110,15 +111,20 @@ def row_type(columns: Sequence[str]) -> Callable[[Iterable[Any]], Row]:
     columns = tuple(str(c) for c in columns)
     cls = _ROW_TYPES.get(columns)
     if cls is None:
+        pos = {c: i for i, c in enumerate(columns)}
+        if len(pos) < len(columns):
+            repeated = sorted({c for c in columns if columns.count(c) > 1})
+            raise ValueError(f"column names {repeated} repeat once written as strings; a row names each "
+                             "column once, so rename them")
         # Columns that cannot be attributes (or would hide Row's methods) stay readable
         # as row["name"]; namedtuple's rename turns them into positional "_i" fields.
         fields = [c if c not in vars(Row) else "_" for c in columns]
         base = collections.namedtuple("_RowBase", fields, rename=True)
-        cls = type(
-            "Row",
-            (Row, base),
-            {"__slots__": (), "_columns": columns, "_pos": {c: i for i, c in enumerate(columns)}},
-        )
+        # rename also renames a column called "_j" (at another position): row._j must
+        # read that column, not the one renamed "_j".
+        own = {c: property(operator.itemgetter(i)) for i, c in enumerate(columns)
+               if re.fullmatch(r"_\d+", c) and base._fields[i] != c}
+        cls = type("Row", (Row, base), {"__slots__": (), "_columns": columns, "_pos": pos, **own})
         _ROW_TYPES[columns] = cls
     new = tuple.__new__
     return lambda values: new(cls, values)

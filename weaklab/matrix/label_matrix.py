@@ -9,6 +9,7 @@ O(non-zeros): ``int8`` data (``int16`` when k > 126), ``int32`` column indices a
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,7 +37,8 @@ class LFErrors:
     n_failed : int
         Number of rows whose vote became an abstain because the LF raised.
     first_row : int
-        Position (0-based, in the whole data set) of the first failing row.
+        Position (0-based) of the first failing row in the matrix that holds the
+        record (for :func:`~weaklab.apply_lfs`, in the whole data set).
     first_index : object
         The data's index label of that row.
     first_error : str
@@ -86,7 +88,14 @@ def _check_cardinality(cardinality: object) -> int:
     return int(cardinality)
 
 
+def _refuse_string(names: object, argument: str) -> None:
+    """A bare string is a sequence of its characters: "ab" would name LFs 'a' and 'b'."""
+    if isinstance(names, str):
+        raise TypeError(f"{argument} must be a sequence of LF names, not the string {names!r}")
+
+
 def _check_names(lf_names: Sequence[str], n_lfs: int) -> tuple[str, ...]:
+    _refuse_string(lf_names, "lf_names")
     names = tuple(lf_names)
     if len(names) != n_lfs:
         raise ValueError(f"got {len(names)} LF names for {n_lfs} columns")
@@ -129,32 +138,41 @@ def _json_label(label: object) -> object:
     return repr(label)
 
 
-def _whole_numbers(votes: pd.DataFrame, column: str) -> np.ndarray:
-    """Column ``column`` of long-format votes as int64; fractions, NaN and bools are errors."""
-    series = votes[column]
-    raw = series.to_numpy()
-    if raw.dtype == object:
-        try:
-            raw = raw.astype(np.float64)
-        except (TypeError, ValueError):
-            bad = next(i for i, v in enumerate(series.to_numpy())
-                       if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)))
-            raise ValueError(
-                f"votes row {bad} (index {votes.index[bad]!r}): {column} {series.iloc[bad]!r} is not a number"
-            ) from None
+def _whole_numbers(votes: pd.DataFrame, column: str, low: int, high: int, what: str, limit: str) -> np.ndarray:
+    """Column ``column`` of long-format votes as int64, each value in ``[low, high]``.
+
+    Fractions, NaN, bools and strings are errors naming the vote, and so is a value out of
+    range, checked before the cast so that no value wraps around (``what`` and ``limit``
+    word that message).
+    """
+    raw = votes[column].to_numpy()
+
+    def fail(i: int, problem: str, name: str = column) -> ValueError:
+        value = raw[i].item() if isinstance(raw[i], np.generic) else raw[i]
+        return ValueError(f"votes row {i} (index {votes.index[i]!r}): {name} {value!r} {problem}")
+
     if raw.dtype == np.bool_:
         raise TypeError(f"votes column {column!r} holds booleans; it must hold integers")
-    if np.issubdtype(raw.dtype, np.integer):
-        return raw.astype(np.int64)
-    if not np.issubdtype(raw.dtype, np.floating):
+    if raw.dtype == object:
+        # astype(float) would read True and "1" as 1
+        for i, v in enumerate(raw):
+            if isinstance(v, (bool, np.bool_)):
+                raise fail(i, "is a boolean, not an integer")
+            if not isinstance(v, numbers.Real):
+                raise fail(i, "is not a number")
+        values = raw.astype(np.float64)
+    elif np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating):
+        values = raw
+    else:
         raise TypeError(f"votes column {column!r} must hold integers, got dtype {raw.dtype}")
-    whole = np.isfinite(raw) & (raw == np.round(raw)) & (np.abs(raw) < 2.0**62)
-    if not whole.all():
-        i = int(np.flatnonzero(~whole)[0])
-        raise ValueError(
-            f"votes row {i} (index {votes.index[i]!r}): {column} {raw[i].item()!r} is not a whole number"
-        )
-    return raw.astype(np.int64)
+    if np.issubdtype(values.dtype, np.floating):
+        whole = np.isfinite(values) & (values == np.round(values))
+        if not whole.all():
+            raise fail(int(np.flatnonzero(~whole)[0]), "is not a whole number")
+    bad = np.flatnonzero((values < low) | (values > high))
+    if bad.size:
+        raise fail(int(bad[0]), f"is outside [{low}, {high}] {limit}", what)
+    return values.astype(np.int64)
 
 
 class LabelMatrix:
@@ -252,8 +270,8 @@ class LabelMatrix:
             if not isinstance(e, LFErrors) or e.lf != name:
                 raise TypeError(f"errors[{name!r}] must be the LFErrors record of LF {name!r}, got {e!r:.80}")
             n = csr.shape[0]
-            # first_row may count from the start of a larger data set (a chunk's block)
-            if not 1 <= e.n_failed <= n or e.first_row < 0:
+            # the rule load() applies: a matrix that save() writes must read back
+            if not 1 <= e.n_failed <= n or not 0 <= e.first_row < n:
                 raise ValueError(
                     f"errors[{name!r}] records {e.n_failed} failure(s) from row {e.first_row}, "
                     f"impossible in {n} rows"
@@ -374,6 +392,8 @@ class LabelMatrix:
         Parameters
         ----------
         labels : array-like of int, shape (n, m)
+            Floats holding whole numbers are accepted; a missing value, a fraction, a
+            boolean array or a label outside ``[-1, k-1]`` is an error naming its cell.
         lf_names : sequence of str, optional
             Defaults to ``lf_0 .. lf_{m-1}``.
         cardinality : int, optional
@@ -383,22 +403,29 @@ class LabelMatrix:
         if arr.ndim != 2:
             raise ValueError(f"labels must be 2-D (rows × LFs), got shape {arr.shape}")
         if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(
-                arr == np.round(arr)
-            ):
-                arr = arr.astype(np.int64)
-            else:
+            missing = pd.isna(arr)  # NaN, None, pd.NA (a frame of nullable columns)
+            if missing.any():
+                i, j = np.argwhere(missing)[0]
+                raise TypeError(f"labels must be integers (-1 = abstain): row {i}, column {j} is "
+                                f"missing ({arr[i, j]!r}); use -1 to abstain")
+            if not np.issubdtype(arr.dtype, np.floating):
                 raise TypeError(f"labels must be integers (-1 = abstain), got dtype {arr.dtype}")
-        arr = arr.astype(np.int64, copy=False)
+            whole = np.isfinite(arr) & (arr == np.round(arr))
+            if not whole.all():
+                i, j = np.argwhere(~whole)[0]
+                raise TypeError(f"labels must be integers (-1 = abstain): row {i}, column {j} holds "
+                                f"{arr[i, j].item()!r}")
         if cardinality is None:
             cardinality = max(2, int(arr.max()) + 1) if arr.size else 2
         k = _check_cardinality(cardinality)
+        # checked before the cast to int64, where 2**64 - 1 would wrap to -1 (an abstain)
         if arr.size and (arr.min() < -1 or arr.max() >= k):
-            bad = np.argwhere((arr < -1) | (arr >= k))[0]
+            i, j = np.argwhere((arr < -1) | (arr >= k))[0]
             raise ValueError(
-                f"label {arr[tuple(bad)]} at row {bad[0]}, column {bad[1]} is outside "
+                f"label {arr[i, j].item()!r} at row {i}, column {j} is outside "
                 f"[-1, {k - 1}] for cardinality {k}"
             )
+        arr = arr.astype(np.int64, copy=False)
         if lf_names is None:
             lf_names = [f"lf_{j}" for j in range(arr.shape[1])]
         csr = sp.csr_matrix(arr + 1, dtype=_data_dtype(k))
@@ -435,7 +462,8 @@ class LabelMatrix:
 
         Rows with ``label == -1`` are dropped (they are abstains). Each (row, lf) pair
         may appear at most once. ``row`` and ``label`` must hold whole numbers (``2.0``
-        is accepted, ``0.7`` is an error naming the vote); ``lf`` must hold LF names.
+        is accepted; ``0.7``, ``True``, ``"1"`` and a value out of range are errors
+        naming the vote); ``lf`` must hold LF names.
 
         Examples
         --------
@@ -455,12 +483,10 @@ class LabelMatrix:
             raise ValueError(f"n_rows must be a non-negative int, got {n_rows!r}")
         n_rows = int(n_rows)
         k = _check_cardinality(cardinality)
-        if isinstance(lf_names, str):
-            raise TypeError(f"lf_names must be a sequence of LF names, not the string {lf_names!r}")
         names = _check_names(lf_names, len(tuple(lf_names)))
         lookup = {name: j for j, name in enumerate(names)}
-        labels = _whole_numbers(votes, "label")
-        rows = _whole_numbers(votes, "row")
+        labels = _whole_numbers(votes, "label", ABSTAIN, k - 1, "label", f"for cardinality {k}")
+        rows = _whole_numbers(votes, "row", 0, n_rows - 1, "row number", f"for n_rows={n_rows}")
         lf_values = votes["lf"].to_numpy(dtype=object)
         cols = np.empty(len(votes), dtype=np.int64)
         for i, name in enumerate(lf_values):
@@ -470,20 +496,6 @@ class LabelMatrix:
                     f"votes row {i} (index {votes.index[i]!r}) names LF {name!r}, which is not in lf_names"
                 )
             cols[i] = j
-        bad = np.flatnonzero((labels < ABSTAIN) | (labels >= k))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(
-                f"votes row {i} (index {votes.index[i]!r}): label {labels[i]} is outside "
-                f"[-1, {k - 1}] for cardinality {k}"
-            )
-        bad = np.flatnonzero((rows < 0) | (rows >= n_rows))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(
-                f"votes row {i} (index {votes.index[i]!r}): row number {rows[i]} is outside "
-                f"[0, {n_rows - 1}] for n_rows={n_rows}"
-            )
         pair = rows * max(len(names), 1) + cols
         order = np.argsort(pair, kind="stable")
         repeated = np.flatnonzero(pair[order][1:] == pair[order][:-1])
@@ -590,6 +602,7 @@ class LabelMatrix:
     # -------------------------------------------------------- column algebra
     def select(self, names: Iterable[str]) -> "LabelMatrix":
         """A new matrix with only the LFs in ``names``, in that order."""
+        _refuse_string(names, "names")
         names = list(names)
         cols = [self.col(n) for n in names]
         errors = {n: e for n, e in self._errors.items() if n in names}
@@ -598,6 +611,7 @@ class LabelMatrix:
 
     def drop(self, names: Iterable[str]) -> "LabelMatrix":
         """A new matrix without the LFs in ``names``."""
+        _refuse_string(names, "names")
         gone = set(names)
         for n in gone:
             self.col(n)
@@ -630,13 +644,23 @@ class LabelMatrix:
         return self._lf_fingerprints[self._name_to_col[name]]
 
     def __getitem__(self, rows: slice | np.ndarray | Sequence[int]) -> "LabelMatrix":
-        """Select rows (slice, integer positions or boolean mask); keeps all LFs."""
+        """Select rows (slice, integer positions or boolean mask); keeps all LFs.
+
+        Float positions are refused (``IndexError``), as NumPy refuses them.
+        """
         if isinstance(rows, (int, np.integer)):
             rows = [int(rows)]
         if isinstance(rows, tuple) and len(rows) == 2 and rows[1] is Ellipsis:
             rows = rows[0]  # L[rows, ...]: how scikit-learn's splitters take rows
         if isinstance(rows, tuple):
             raise TypeError("index LabelMatrix by rows only; use select() for LFs")
+        if not isinstance(rows, slice):
+            # scipy truncates float positions (1.7 -> row 1); refuse them as NumPy does
+            rows = np.asarray(rows)
+            if rows.size == 0:  # [] is float64 to NumPy
+                rows = rows.astype(np.int64)
+            elif rows.dtype != np.bool_ and not np.issubdtype(rows.dtype, np.integer):
+                raise IndexError(f"rows must be integer positions or a boolean mask, got dtype {rows.dtype}")
         return LabelMatrix(self._csr[rows], self._lf_names, self._cardinality, lf_fingerprints=self._lf_fingerprints)
 
     @classmethod

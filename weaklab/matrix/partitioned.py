@@ -29,7 +29,7 @@ import numpy as np
 from dask.delayed import Delayed
 
 from .._validation import check_int
-from .label_matrix import LabelMatrix
+from .label_matrix import LabelMatrix, _refuse_string
 
 __all__ = ["PartitionedLabelMatrix"]
 
@@ -108,6 +108,7 @@ class PartitionedLabelMatrix:
         for i, b in enumerate(blocks):
             if not isinstance(b, Delayed):
                 raise TypeError(f"block {i} is a {type(b).__name__}, not a dask.delayed.Delayed")
+        _refuse_string(lf_names, "lf_names")
         names = tuple(lf_names)
         if not all(isinstance(n, str) for n in names):
             raise TypeError("lf_names must be strings")

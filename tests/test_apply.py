@@ -280,6 +280,13 @@ def test_fault_tolerant_must_be_a_bool(flag):
         apply_lfs(pd.DataFrame({"n": [0]}), [broken], cardinality=2, progress=False, fault_tolerant=flag)
 
 
+@pytest.mark.parametrize("name", ["progress", "collect"])
+def test_progress_and_collect_must_be_bools(name):
+    # collect="False" would be truthy: the votes collected when the caller asked not to
+    with pytest.raises(TypeError, match=f"{name} must be True or False"):
+        apply_lfs(pd.DataFrame({"n": [0]}), [LabelingFunction("one", lambda row: 1)], cardinality=2, **{name: "False"})
+
+
 def test_a_row_attribute_reads_the_column_it_names():
     frame = pd.DataFrame([[1, 0]], columns=["my col", "_0"])
     underscore = LabelingFunction("underscore", lambda row: row._0)

@@ -231,6 +231,15 @@ def test_crowd_item_with_two_gold_labels_is_an_error(tmp_path):
         load_crowd(_crowd_csv(tmp_path, "q1,w1,0\n", "q1,0\nq2,1\nq1,1\n"))
 
 
+def test_crowd_folder_with_two_tsv_files_is_an_error(tmp_path):
+    header = "!amt_annotation_ids\t!amt_worker_ids\torig_id\tresponse\tgold\n"
+    (tmp_path / "a.standardized.tsv").write_text(header + "a1\tw1\t7\t0\t0\n")
+    (tmp_path / "b.standardized.tsv").write_text(header + "a2\tw2\t8\t1\t1\n")
+    # Reading only a.standardized.tsv would leave item 8 and worker w2 out without a word.
+    with pytest.raises(ValueError, match=r"holds 2 \*\.standardized\.tsv files \(a\.standardized\.tsv, b\.standardized\.tsv\)"):
+        load_crowd(tmp_path)
+
+
 def test_crowd_tsv_item_with_two_gold_labels_is_an_error(tmp_path):
     (tmp_path / "x.standardized.tsv").write_text(
         "!amt_annotation_ids\t!amt_worker_ids\torig_id\tresponse\tgold\n"

@@ -41,6 +41,19 @@ def _edit(path, *, arrays=None, fitted=None, params=None, drop_arrays=(), drop_f
     return path
 
 
+def test_a_header_that_repeats_a_key_is_refused(votes, tmp_path):
+    # json.loads keeps the last of repeated keys: an edited header could hide a value.
+    path = MajorityVote().fit(votes.L).save(tmp_path / "mv")
+    with np.load(path, allow_pickle=False) as npz:
+        content = {k: npz[k] for k in npz.files}
+    header = str(content.pop("__meta__"))
+    assert header.startswith("{")
+    repeated = '{"format_version": 1, ' + header[1:]
+    np.savez(path, **content, __meta__=np.array(repeated))
+    with pytest.raises(CorruptFileError, match=r"mv\.npz: the header's key 'format_version' appears twice"):
+        load_model(path)
+
+
 def test_the_issue_reproduction_short_arrays_are_refused(votes, tmp_path):
     model = DawidSkene().fit(votes.L)
     path = model.save(tmp_path / "ds")

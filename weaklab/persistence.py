@@ -268,7 +268,9 @@ def read_npz_json(path: str | Path, kind_key: str | None = None, kind: str | Non
     if raw_meta.shape != () or raw_meta.dtype.kind != "U":
         raise CorruptFileError(path, f"the {_META_KEY} entry is not one JSON string")
     try:
-        meta = json.loads(str(raw_meta), parse_constant=_reject_constant)
+        meta = json.loads(str(raw_meta), parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise CorruptFileError(path, f"the header's key {exc.args[0]!r} appears twice in one object") from None
     except ValueError as exc:  # JSONDecodeError is a ValueError
         raise CorruptFileError(path, f"the header is not valid JSON ({exc})") from None
     if not isinstance(meta, dict):

@@ -180,6 +180,8 @@ def load_crowd(directory: str | Path) -> LabeledVotes:
     ------
     FileNotFoundError
         ``directory`` holds none of the three layouts.
+    ValueError
+        ``directory`` holds more than one ``*.standardized.tsv`` file.
     weaklab.persistence.CorruptFileError
         (a ``ValueError``) a file cannot be parsed or lacks a column, an item or worker
         id is empty, an answer or gold label is not a class id (an int from 0 to 32765),
@@ -207,7 +209,11 @@ def load_crowd(directory: str | Path) -> LabeledVotes:
                               "question", "worker", "answer")
         gold = _read_gold(_read_table(truth_path, ["question", "truth"]), truth_path, "question", "truth")
     elif list(directory.glob("*.standardized.tsv")):
-        tsv_path = next(iter(sorted(directory.glob("*.standardized.tsv"))))
+        tsv_files = sorted(directory.glob("*.standardized.tsv"))
+        if len(tsv_files) > 1:  # reading one would silently leave the others' answers out
+            raise ValueError(f"{directory} holds {len(tsv_files)} *.standardized.tsv files "
+                             f"({', '.join(p.name for p in tsv_files)}); a crowd folder holds one")
+        tsv_path = tsv_files[0]
         raw = _read_table(tsv_path, ["!amt_worker_ids", "orig_id", "response", "gold"], sep="\t")
         answers = _read_votes(raw, tsv_path, "orig_id", "!amt_worker_ids", "response")
         gold = _read_gold(raw, tsv_path, "orig_id", "gold")

@@ -169,6 +169,7 @@ def apply_lfs(
     """
     k = _check_cardinality(cardinality)
     fault_tolerant = check_bool(fault_tolerant, "fault_tolerant")
+    progress, collect = check_bool(progress, "progress"), check_bool(collect, "collect")
     lfs = _check_lfs(lfs)
     is_pandas = isinstance(data, pd.DataFrame)
     if not is_pandas and not _is_dask_dataframe(data):

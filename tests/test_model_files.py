@@ -236,6 +236,14 @@ def test_accuracies_that_do_not_follow_from_the_model_are_refused(votes, tmp_pat
         load_model(path)
 
 
+def test_mmsr_weights_that_are_not_its_accuracies_log_odds_are_refused(votes, tmp_path):
+    model = MMSR().fit(votes.L)
+    path = model.save(tmp_path / "mmsr")
+    _edit(path, arrays={"weights_": -model.weights_})  # every LF's votes turned against its class
+    with pytest.raises(CorruptFileError, match=r"mmsr\.npz: weights_ are not the log-odds its accuracies_ give"):
+        load_model(path)
+
+
 def test_vote_shares_that_do_not_sum_to_one_are_refused(votes, tmp_path):
     model = ClassBalancedVote().fit(votes.L)
     path = model.save(tmp_path / "cbv")

@@ -330,6 +330,13 @@ def _check_consistent(f: StoredFile, model: BaseEstimator, name: str) -> None:
     if tables is not None:
         if not np.isfinite(bound):
             raise f.fail("the learned probabilities give infinite log-scores (a probability of 0 or an overflow)")
+    if name == "MMSR":  # its votes are weighted by the log-odds of its accuracies
+        k = model.cardinality_
+        with np.errstate(divide="ignore"):
+            expected = np.log((k - 1) * model.accuracies_ / (1 - model.accuracies_))
+        gap = float(np.abs(expected - model.weights_).max(initial=0.0))
+        if not gap <= 1e-6:
+            raise f.fail(f"weights_ are not the log-odds its accuracies_ give (off by up to {gap:.3g})")
     estimator = model.selected_.split("+")[0] if name == "LabelModel" else name
     if estimator in ("DawidSkene", "DawidSkene-1coin", "MatrixCompletion"):
         # Their accuracies_ (what reports and lf_summary show) follow from the other values.

@@ -14,7 +14,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from .._validation import check_float, check_int, check_labels
+from .._validation import check_bool, check_float, check_int, check_labels
 from .inputs import Features, as_features, check_probs, n_rows, subset
 from .text import TextFeaturizer, as_texts, is_text
 from .networks import BUILTIN_MODELS, DevicePlan, build_network, plan_device
@@ -416,8 +416,7 @@ class EndModel(BaseEstimator):
         if self.metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
         for name in ("confidence_weighting", "filter_unlabeled", "mixed_precision", "progress"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+            check_bool(getattr(self, name), name)
         if self.featurizer is not None and not isinstance(self.featurizer, TextFeaturizer):
             raise TypeError(f"featurizer must be a TextFeaturizer or None, got {type(self.featurizer).__name__}")
         check_int(self.seed, "seed", min_val=0)

@@ -220,3 +220,157 @@ def test_fingerprint_follows_closure_variables():
 
 def test_lf_without_source_is_fingerprinted_from_its_code():
     assert _define(FIRST.replace("10", "12"), "lf").fingerprint != _define(FIRST, "lf").fingerprint
+
+
+# ---------------------------------------------- what else a fingerprint must see
+# Each case below is a way the store could hand back votes of a different or older LF.
+def test_two_lambdas_on_one_line_are_two_lfs_in_the_store(tmp_path):
+    from weaklab import apply_lfs
+
+    lfs = [LabelingFunction("pos", lambda r: 1 if r.x > 0 else -1), LabelingFunction("neg", lambda r: 0 if r.x < 0 else -1)]
+    frame = pd.DataFrame({"x": [1, -1, 2, -2, 0]})
+    truth = [[1, -1], [-1, 0], [1, -1], [-1, 0], [-1, -1]]  # by hand from the lambdas
+    assert lfs[0].fingerprint != lfs[1].fingerprint
+    apply_lfs(frame, lfs, cardinality=2, store=tmp_path, progress=False)
+    again = apply_lfs(frame, lfs, cardinality=2, store=tmp_path, progress=False)
+    assert again.run.reused == 2 and again.to_dense().tolist() == truth
+
+
+def _threshold(row, t):
+    return 1 if row.x > t else -1
+
+
+def _other(row, t):
+    return 0
+
+
+class _Rules:
+    def __init__(self, t):
+        self.t = t
+
+    def big(self, row):
+        return 1 if row.x > self.t else -1
+
+    def small(self, row):
+        return 0 if row.x < self.t else -1
+
+
+def test_partials_and_bound_methods_are_fingerprinted_by_function_and_arguments():
+    import functools
+
+    fp = lambda f: LabelingFunction("lf", f).fingerprint  # noqa: E731
+    assert fp(functools.partial(_threshold, t=0)) == fp(functools.partial(_threshold, t=0))
+    assert fp(functools.partial(_threshold, t=0)) != fp(functools.partial(_threshold, t=5))
+    assert fp(functools.partial(_threshold, t=0)) != fp(functools.partial(_other, t=0))
+    assert fp(_Rules(0).big) == fp(_Rules(0).big)
+    assert fp(_Rules(0).big) != fp(_Rules(5).big)  # the instance's state
+    assert fp(_Rules(0).big) != fp(_Rules(0).small)  # the method
+
+
+def test_a_callable_instance_is_fingerprinted_by_its_call_code_and_state():
+    first = _define("""
+        class Rule:
+            def __init__(self):
+                self.t = 0
+            def __call__(self, row):
+                return 1 if row.x > self.t else -1
+        """, "Rule")
+    edited = _define("""
+        class Rule:
+            def __init__(self):
+                self.t = 0
+            def __call__(self, row):
+                return 0 if row.x > self.t else -1
+        """, "Rule")
+    assert LabelingFunction("r", first()).fingerprint != LabelingFunction("r", edited()).fingerprint
+    moved = first()
+    moved.t = 3
+    assert LabelingFunction("r", first()).fingerprint != LabelingFunction("r", moved).fingerprint
+
+
+def test_attributes_read_from_user_modules_classes_and_objects_are_followed():
+    import types
+
+    config = types.ModuleType("lf_config")  # a user's module, built in the session
+    config.T = 0
+
+    class Limits:
+        T = 0
+
+    class Model:  # a repr without an address hides the state from the repr alone
+        def __init__(self, w):
+            self.w = w
+
+        def __repr__(self):
+            return "Model()"
+
+    def lf_of(body, **names):
+        namespace = {**names}
+        exec(compile(f"def f(row):\n    return {body}\n", "<lf>", "exec"), namespace)
+        return LabelingFunction("f", namespace["f"])
+
+    module_lf = lambda: lf_of("1 if row.x > config.T else -1", config=config)  # noqa: E731
+    before = module_lf().fingerprint
+    config.T = 5
+    assert module_lf().fingerprint != before
+    class_lf = lambda: lf_of("1 if row.x > Limits.T else -1", Limits=Limits)  # noqa: E731
+    before = class_lf().fingerprint
+    Limits.T = 5
+    assert class_lf().fingerprint != before
+    assert (lf_of("1 if row.x * M.w > 0 else -1", M=Model(1)).fingerprint
+            != lf_of("1 if row.x * M.w > 0 else -1", M=Model(-1)).fingerprint)
+
+
+def test_library_modules_count_by_name_and_session_code_is_followed():
+    import types
+
+    from weaklab.labeling.lf import _is_user_code
+
+    assert not _is_user_code(np) and not _is_user_code(pd.DataFrame) and not _is_user_code(textwrap)
+    assert _is_user_code(types.ModuleType("made_here")) and _is_user_code(_Rules(0))
+
+
+def test_a_module_edited_but_not_reloaded_cannot_pass_for_its_new_code(tmp_path, monkeypatch):
+    import importlib
+    import os
+
+    source = tmp_path / "edited_lfs.py"
+    source.write_text("def lf(row):\n    return 1 if row.x > 0 else -1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import edited_lfs
+
+    try:
+        source.write_text("def lf(row):\n    return 0 if row.x > 0 else -1\n")  # edited, not reloaded
+        os.utime(source, (os.path.getmtime(source) + 5,) * 2)
+        stale = LabelingFunction("lf", edited_lfs.lf)
+        assert stale(pd.Series({"x": 1})) == 1  # the old code runs, while its source reads as the new one
+        importlib.reload(edited_lfs)
+        fresh = LabelingFunction("lf", edited_lfs.lf)
+        assert fresh(pd.Series({"x": 1})) == 0
+        assert stale.fingerprint != fresh.fingerprint  # so the old code's votes are not served for the new
+    finally:
+        sys.modules.pop("edited_lfs", None)
+
+
+def test_an_lf_named_like_a_column_it_reads_is_fingerprinted():
+    # A module-level LF called text that reads row.text: an attribute, not the global
+    # LF (which the fingerprint followed into itself, without end).
+    text = _define("""
+        @labeling_function()
+        def text(row):
+            return 1 if "free" in row.text else -1
+        """, "text")
+    assert len(text.fingerprint) == 64
+    assert text(pd.Series({"text": "free money"})) == 1
+
+
+def test_apply_lfs_sees_a_global_list_edited_between_two_runs(tmp_path):
+    from weaklab import apply_lfs
+
+    words = ["free"]
+    lf = LabelingFunction("spammy", lambda row: 1 if row.text in words else -1)
+    frame = pd.DataFrame({"text": ["free", "win", "hello"]})
+    assert apply_lfs(frame, [lf], cardinality=2, store=tmp_path, progress=False).to_dense().ravel().tolist() == [1, -1, -1]
+    words.append("win")  # the same LF object, its closure's list edited (a notebook's next cell)
+    again = apply_lfs(frame, [lf], cardinality=2, store=tmp_path, progress=False)
+    assert again.run.computed == 1 and again.to_dense().ravel().tolist() == [1, 1, -1]

@@ -42,7 +42,7 @@ from tqdm.auto import tqdm
 
 from .cluster import ship_once
 from .fingerprint import DEFAULT_CHUNK_ROWS, chunk_bounds, partition_fingerprint
-from .lf import LabelingFunction, Preprocessor, iter_rows
+from .lf import LabelingFunction, Preprocessor, iter_rows, refresh_fingerprints
 from .manifest import apply_manifest, write_manifest
 from .store import (
     Block,
@@ -171,6 +171,7 @@ def apply_lfs(
     fault_tolerant = check_bool(fault_tolerant, "fault_tolerant")
     progress, collect = check_bool(progress, "progress"), check_bool(collect, "collect")
     lfs = _check_lfs(lfs)
+    refresh_fingerprints(lfs)  # what an LF reads may have changed since an earlier call
     is_pandas = isinstance(data, pd.DataFrame)
     if not is_pandas and not _is_dask_dataframe(data):
         raise TypeError(

@@ -10,23 +10,45 @@ A labeling function (LF) votes a class ``0..k-1`` for a row or abstains with
   pandas partition, the fast path for vectorised heuristics.
 
 Every LF has a :attr:`~LabelingFunction.fingerprint`, a SHA-256 over what determines
-its output: its code (the source text, plus the source of plain user functions and
-the values of plain constants it reads from globals or closures), its resources and
-its preprocessors. Its name is not part of it.
+its output: its code (the source text and the compiled bytecode, so an edited file whose
+module was not reloaded, or two lambdas on one line, cannot pass for each other), the
+values it reads from globals, closures, defaults and resources, the code of the user
+functions, methods and classes it calls, and its preprocessors. Its name is not part of
+it. What is followed:
+
+* ``functools.partial`` objects (function, arguments), bound methods (function and the
+  instance's attributes) and callable instances (``__call__`` and the attributes);
+* attributes it reads (``cfg.T``, ``Cfg.T``, ``model.w``) of user modules, user classes
+  and their instances; a library module or class (NumPy, the standard library, any
+  installed package) counts by name only, so upgrading a library does not change a
+  fingerprint;
+* objects without a stable text form count by their type and attributes.
+
+The fingerprint is read afresh at the start of every :func:`~weaklab.labeling.apply.apply_lfs`
+call, so a global list edited in a notebook between two runs is seen. A new Python version
+compiles different bytecode: every LF gets a new fingerprint once (its votes are recomputed,
+never reused wrongly). What it cannot see: state behind a library object's attributes (an
+open file, a database), and randomness; an LF that reads those should be given its data
+as a resource.
 """
 
 from __future__ import annotations
 
 import builtins
 import collections
+import dis
+import functools
 import hashlib
 import inspect
 import operator
 import re
+import sys
+import sysconfig
 import textwrap
 import types
 import warnings
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -174,24 +196,92 @@ def _canonical(obj: Any, seen: set[int]) -> str:
     if isinstance(obj, re.Pattern):
         return f"re:{obj.pattern!r}/{obj.flags}"
     if isinstance(obj, (LabelingFunction, Preprocessor)):
+        if id(obj) in _BEING_FINGERPRINTED:  # an LF whose code names itself
+            return f"{type(obj).__name__}:self"
         return f"{type(obj).__name__}:{obj.fingerprint}"
-    if isinstance(obj, types.FunctionType):
+    if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)):
         return _code_identity(obj, seen)
     if isinstance(obj, types.ModuleType):
         return f"module:{obj.__name__}"
-    text = repr(obj)
-    # Reprs that carry a memory address differ between processes: only the type counts then.
-    if re.search(r" at 0x[0-9a-fA-F]+", text):
-        return f"object:{type(obj).__module__}.{type(obj).__qualname__}"
-    return f"repr:{type(obj).__module__}.{type(obj).__qualname__}:{text}"
+    if isinstance(obj, type):
+        return f"class:{obj.__module__}.{obj.__qualname__}"
+    name = f"{type(obj).__module__}.{type(obj).__qualname__}"
+    if id(obj) in seen:
+        return f"recursive:{name}"
+    try:
+        text = repr(obj)
+    except Exception:  # noqa: BLE001 - a user's broken __repr__ must not stop the run
+        text = None
+    # Reprs that carry a memory address differ between processes: the type and the
+    # attributes count then (a repr without one may still hide state: add the attributes).
+    stable = text is not None and not re.search(r" at 0x[0-9a-fA-F]+", text)
+    head = f"repr:{name}:{text}" if stable else f"object:{name}"
+    state = getattr(obj, "__dict__", None)
+    if isinstance(state, dict) and state:
+        head += ":attrs=" + _canonical(state, seen | {id(obj)})
+    return head
 
 
-def _referenced_names(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
+_GLOBAL_OPS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
+_ATTR_OPS = frozenset({"LOAD_ATTR", "LOAD_METHOD", "LOAD_SUPER_ATTR"})
+
+
+def _referenced_names(code: types.CodeType) -> tuple[set[str], set[str]]:
+    """``(globals, attributes)`` the code (and the code nested in it) reads.
+
+    ``co_names`` mixes both: an LF reading ``row.text`` does not read a global ``text``.
+    """
+    globals_, attrs = set(), set()
+    for ins in dis.get_instructions(code):
+        if ins.opname in _GLOBAL_OPS:
+            globals_.add(ins.argval)
+        elif ins.opname in _ATTR_OPS:
+            attrs.add(ins.argval)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            names |= _referenced_names(const)
-    return names
+            inner_globals, inner_attrs = _referenced_names(const)
+            globals_ |= inner_globals
+            attrs |= inner_attrs
+    return globals_, attrs
+
+
+_LIBRARY_DIRS = tuple({str(Path(p).resolve()) for key in ("stdlib", "platstdlib", "purelib", "platlib")
+                       if (p := sysconfig.get_paths().get(key))})
+
+
+def _is_user_code(obj: Any) -> bool:
+    """Whether ``obj`` (a module, a class or an instance) comes from the user's code rather
+    than from the standard library or an installed package, whose attributes are not followed."""
+    if not isinstance(obj, (types.ModuleType, type)):
+        obj = type(obj)
+    module = obj if isinstance(obj, types.ModuleType) else sys.modules.get(obj.__module__)
+    if module is None or module.__name__ in sys.builtin_module_names or module.__name__ == "builtins":
+        return False
+    file = getattr(module, "__file__", None)
+    if file is None:
+        return True  # built in a session (types.ModuleType, exec): the user's
+    path = str(Path(file).resolve())
+    return not any(path.startswith(d + "/") or path.startswith(d + "\\") for d in _LIBRARY_DIRS)
+
+
+def _attributes_read(value: Any, attrs: set[str], seen: set[int]) -> list[str]:
+    """``.name=...`` of the attributes in ``attrs`` that ``value`` (user code only) has."""
+    if isinstance(value, (LabelingFunction, Preprocessor)) or not _is_user_code(value):
+        return []
+    out = []
+    for attr in sorted(attrs):
+        try:
+            member = inspect.getattr_static(value, attr)
+        except AttributeError:
+            continue
+        if isinstance(member, (staticmethod, classmethod)):
+            member = member.__func__
+        elif isinstance(member, property):
+            member = member.fget
+        if isinstance(member, types.ModuleType) or member is None:
+            continue
+        out.append(f".{attr}=" + _canonical(member, seen))
+    return out
 
 
 def _code_text(code: types.CodeType) -> str:
@@ -207,18 +297,24 @@ def _code_identity(fn: Callable, seen: set[int]) -> str:
     if id(fn) in seen:
         return f"recursive:{getattr(fn, '__qualname__', '?')}"
     seen = seen | {id(fn)}
+    if isinstance(fn, functools.partial):
+        return ("partial{" + _code_identity(fn.func, seen) + ";args=" + _canonical(fn.args, seen)
+                + ";keywords=" + _canonical(fn.keywords, seen) + "}")
+    if isinstance(fn, types.MethodType):
+        return "method{" + _code_identity(fn.__func__, seen) + ";self=" + _canonical(fn.__self__, seen) + "}"
     if not isinstance(fn, types.FunctionType):
-        if callable(fn) and not isinstance(fn, type) and hasattr(type(fn), "__call__"):
-            return f"callable:{type(fn).__module__}.{type(fn).__qualname__}:" + _canonical(
-                getattr(fn, "__dict__", {}), seen
-            )
+        kind = f"{type(fn).__module__}.{type(fn).__qualname__}"
+        call = getattr(type(fn), "__call__", None)
+        if not isinstance(fn, type) and isinstance(call, types.FunctionType):  # a callable instance
+            return f"callable:{kind}:" + _code_identity(call, seen) + ":" + _canonical(getattr(fn, "__dict__", {}), seen)
         return f"callable:{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
     try:
         source = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):
-        # No source (e.g. code built with exec): the bytecode, stable for one Python version.
-        source = "bytecode:" + _code_text(fn.__code__)
-    parts = [source]
+        source = "(no source)"  # code built with exec: the bytecode below identifies it
+    # The bytecode too: the source is read from the file now, the code is what runs (a
+    # module edited but not reloaded), and lambdas on one line share their source line.
+    parts = [source, "code=" + _code_text(fn.__code__)]
     if fn.__defaults__:
         parts.append("defaults=" + _canonical(fn.__defaults__, seen))
     if fn.__kwdefaults__:
@@ -230,26 +326,61 @@ def _code_identity(fn: Callable, seen: set[int]) -> str:
             except ValueError:
                 continue
             parts.append(f"closure {name}=" + _canonical(value, seen))
-    for name in sorted(_referenced_names(fn.__code__)):
+    global_names, attrs = _referenced_names(fn.__code__)
+    for name in sorted(global_names):
         if name not in fn.__globals__ or name in builtins.__dict__ and fn.__globals__[name] is builtins.__dict__[name]:
             continue
         value = fn.__globals__[name]
-        if isinstance(value, types.ModuleType):
-            continue
-        parts.append(f"global {name}=" + _canonical(value, seen))
+        parts.append(f"global {name}=" + _canonical(value, seen) + "".join(_attributes_read(value, attrs, seen)))
+    if fn.__closure__:
+        for cell in fn.__closure__:
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            parts.extend(_attributes_read(value, attrs, seen))
     return "function{" + "\n".join(parts) + "}"
+
+
+_BEING_FINGERPRINTED: set[int] = set()
 
 
 def _fingerprint(kind: str, fn: Callable, resources: Mapping[str, Any], pre: Sequence["Preprocessor"]) -> str:
     text = "\n".join(
         [
-            f"weaklab-fingerprint-v1 {kind}",
+            f"weaklab-fingerprint-v2 {kind}",
             _code_identity(fn, set()),
             "resources=" + _canonical(dict(resources), set()),
             "pre=" + ",".join(p.fingerprint for p in pre),
         ]
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def refresh_fingerprints(lfs: Iterable["LabelingFunction"]) -> None:
+    """Compute the fingerprints of ``lfs`` and their preprocessors afresh, here.
+
+    A fingerprint is kept once computed, but what it covers can change in a running
+    session (a global keyword list appended to in a notebook): :func:`apply_lfs` calls this
+    first, so the store never serves votes of the LF as it was, and so they are computed
+    where the LFs' source can be read, before the LFs are shipped to workers.
+
+    Examples
+    --------
+    >>> WORDS = ["free"]
+    >>> lf = LabelingFunction("spammy", lambda row: 1 if row["text"] in WORDS else -1)
+    >>> before = lf.fingerprint
+    >>> WORDS.append("win")
+    >>> lf.fingerprint == before  # kept
+    True
+    >>> refresh_fingerprints([lf]); lf.fingerprint == before
+    False
+    """
+    for lf in lfs:
+        for p in lf.pre:
+            vars(p).pop("fingerprint", None)
+        vars(lf).pop("fingerprint", None)
+        lf.fingerprint  # noqa: B018 - computed and kept now
 
 
 # -------------------------------------------------------------- preprocessors
@@ -288,7 +419,11 @@ class Preprocessor:
     @cached_property
     def fingerprint(self) -> str:
         """SHA-256 of the preprocessor's code and resources."""
-        return _fingerprint("preprocessor", self.f, self.resources, ())
+        _BEING_FINGERPRINTED.add(id(self))
+        try:
+            return _fingerprint("preprocessor", self.f, self.resources, ())
+        finally:
+            _BEING_FINGERPRINTED.discard(id(self))
 
     def __call__(self, row: Row) -> Row:
         out = self.f(row, **self.resources)
@@ -388,8 +523,16 @@ class LabelingFunction:
 
     @cached_property
     def fingerprint(self) -> str:
-        """SHA-256 of what determines the LF's output: code, resources, preprocessors."""
-        return _fingerprint("batch" if self.batch else "row", self.f, self.resources, self.pre)
+        """SHA-256 of what determines the LF's output: code, resources, preprocessors.
+
+        Computed once and kept; :func:`~weaklab.labeling.apply.apply_lfs` reads it afresh
+        (:func:`refresh_fingerprints`) at the start of each call.
+        """
+        _BEING_FINGERPRINTED.add(id(self))
+        try:
+            return _fingerprint("batch" if self.batch else "row", self.f, self.resources, self.pre)
+        finally:
+            _BEING_FINGERPRINTED.discard(id(self))
 
     def __call__(self, x: Any) -> Any:
         """Vote on one row (row-wise LF) or one frame (batch LF); preprocessors run first."""

@@ -620,3 +620,25 @@ def test_apply_with_a_store_and_no_out_prints_the_fault_tolerant_failures_like_o
     assert warned[0] == ["warning: LF 'fragile' failed on 1 row(s); first at row 250 (index 50): "
                          "ValueError: cannot vote on 250"]
     assert warned[1] == warned[0]
+
+
+@pytest.mark.parametrize("exit_call", ["sys.exit()", "sys.exit(1)", "raise SystemExit(0)"])
+def test_an_lf_file_that_exits_on_import_is_an_error_not_a_silent_success(tmp_path, capsys, exit_call):
+    pd.DataFrame({"text": ["a"]}).to_parquet(tmp_path / "d.parquet")
+    (tmp_path / "lfs.py").write_text(f"import sys\n{exit_call}\n")
+    code = main(["apply", str(tmp_path / "d.parquet"), "--lfs", str(tmp_path / "lfs.py"), "--cardinality", "2",
+                 "--out", str(tmp_path / "L.npz")])
+    assert code == 4  # an LF problem, not success (0) nor the LF file's own exit code
+    _one_line_error(capsys, "lfs.py raised on import", "SystemExit")
+    assert not (tmp_path / "L.npz").exists()
+
+
+def test_a_csv_line_with_an_extra_field_is_an_error_naming_the_file(tmp_path, capsys):
+    (tmp_path / "ragged.csv").write_text("text,id\nfree,1,extra\nlove it,2\n")
+    (tmp_path / "lfs.py").write_text(
+        "from weaklab import keyword_lf\nLFS = [keyword_lf('free', ['free'], 1)]\n")
+    # pandas would make the first column the index: text would hold the ids, silently.
+    code = main(["apply", str(tmp_path / "ragged.csv"), "--lfs", str(tmp_path / "lfs.py"), "--cardinality", "2",
+                 "--out", str(tmp_path / "L.npz"), "--no-progress"])
+    assert code == 3
+    _one_line_error(capsys, "ragged.csv", "does not match")

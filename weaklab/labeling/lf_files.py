@@ -81,7 +81,7 @@ def load_lfs(spec: str) -> list[LabelingFunction]:
             sys.modules[name] = module
             try:
                 module_spec.loader.exec_module(module)
-            except Exception as exc:  # noqa: BLE001 - user code may raise anything
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code may raise anything, exit() too
                 sys.modules.pop(name, None)
                 raise LFFileError(f"LF file {spec} raised on import: {_where(exc, path)}") from exc
     else:
@@ -93,7 +93,7 @@ def load_lfs(spec: str) -> list[LabelingFunction]:
                 if exc.name and spec.startswith(exc.name):
                     raise LFFileError(f"no module named {spec!r} in the current folder or the environment") from exc
                 raise LFFileError(f"LF module {spec} raised on import: {_where(exc, None)}") from exc
-            except Exception as exc:  # noqa: BLE001
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - exit() in a module is no success either
                 raise LFFileError(f"LF module {spec} raised on import: {_where(exc, None)}") from exc
     for mod in _local_modules(set(sys.modules) - before | {module.__name__}, base):
         cloudpickle.register_pickle_by_value(mod)

@@ -14,6 +14,7 @@ store reuses their blocks.
 from __future__ import annotations
 
 import csv
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -196,8 +197,12 @@ def read_piece(piece: InputPiece, columns: Sequence[str] | None = None) -> pd.Da
 
     try:
         if piece.kind == "csv":
-            with fsspec.open(piece.file, "rb") as f:
-                frame = pd.read_csv(f, usecols=list(columns) if columns else None)
+            with fsspec.open(piece.file, "rb") as f, warnings.catch_warnings():
+                # A line with more fields than the header: pandas would take the first
+                # column as the index and shift every value one column left, or (with
+                # index_col=False) drop the extra field with only this warning.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(f, usecols=list(columns) if columns else None, index_col=False)
         else:
             with fsspec.open(piece.file, "rb") as f:
                 table = pq.ParquetFile(f).read_row_group(piece.row_group, columns=list(columns) if columns else None)

@@ -79,3 +79,35 @@ def test_chunk_bounds_and_bad_arguments():
             chunk_bounds(5, bad)
     with pytest.raises(TypeError, match="DataFrame"):
         partition_fingerprint([1, 2])
+
+
+# ----------------------------------------------------------------- categoricals
+def _cat(values, categories, ordered=False, dtype=None):
+    cats = pd.Index(categories, dtype=dtype) if dtype else categories
+    return pd.DataFrame({"c": pd.Categorical(values, categories=cats, ordered=ordered)})
+
+
+def test_categories_their_order_dtype_and_ordered_count():
+    base = _cat(["a", "b", "a"], ["a", "b"])
+    assert partition_fingerprint(base) == partition_fingerprint(_cat(["a", "b", "a"], ["a", "b"]))
+    # Same values, other codes: a batch LF reading .cat.codes sees other input.
+    assert partition_fingerprint(_cat(["a", "b", "a"], ["b", "a"])) != partition_fingerprint(base)
+    assert partition_fingerprint(_cat(["a", "b", "a"], ["a", "b", "z"])) != partition_fingerprint(base)
+    assert partition_fingerprint(_cat(["a", "b", "a"], ["a", "b"], ordered=True)) != partition_fingerprint(base)
+    ints = _cat([1, 2], [1, 2], dtype="int64")
+    assert partition_fingerprint(_cat([1, 2], [1, 2], dtype="int32")) != partition_fingerprint(ints)
+    assert partition_fingerprint(_cat([1, 2], [2, 1], dtype="int64")) != partition_fingerprint(ints)
+
+
+def test_a_store_recomputes_when_only_the_category_order_changed(tmp_path):
+    from weaklab import LabelingFunction, apply_lfs
+
+    lf = LabelingFunction("code", lambda frame: np.where(frame.c.cat.codes == 0, 1, 0), batch=True)
+    values = ["a", "b", "b", "a", "b"]
+    first = _cat(values, ["a", "b"])
+    second = _cat(values, ["b", "a"])
+    L = apply_lfs(first, [lf], cardinality=2, progress=False, store=tmp_path)
+    assert L.to_dense()[:, 0].tolist() == [1, 0, 0, 1, 0]
+    L = apply_lfs(second, [lf], cardinality=2, progress=False, store=tmp_path)
+    assert (L.run.computed, L.run.reused) == (1, 0)
+    assert L.to_dense()[:, 0].tolist() == [0 if v == "a" else 1 for v in values]

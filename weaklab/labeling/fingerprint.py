@@ -4,8 +4,11 @@ A block store keys the votes of one LF on one partition by (LF fingerprint, part
 fingerprint). The partition fingerprint is a SHA-256 over the partition's length, its
 column names and dtypes, its index dtype, and pandas' per-row hash
 (:func:`pandas.util.hash_pandas_object`, index included: a batch LF sees the index) of
-every row. A changed cell changes the fingerprint of the partition that holds it and of
-no other. On Dask it is computed on the worker that holds the partition.
+every row. A categorical column is hashed by its codes, its categories (values, order and
+dtype) and whether it is ordered: the same values under another category order have other
+``.cat.codes`` (Parquet dictionary columns can carry a different order per file). A changed
+cell changes the fingerprint of the partition that holds it and of no other. On Dask it is
+computed on the worker that holds the partition.
 
 pandas input is cut into fixed chunks of ``chunk_rows`` rows (:data:`DEFAULT_CHUNK_ROWS`)
 so the same rule applies: each chunk is one partition. Appending rows to a frame leaves
@@ -84,7 +87,9 @@ def _index_digest(index: pd.Index) -> bytes:
 
 def _column_digest(column: pd.Series) -> bytes:
     """SHA-256 of one column's values: raw bytes for NumPy numbers and Arrow strings
-    (fast), pandas' row hashes for everything else."""
+    (fast), codes and categories for categoricals, pandas' row hashes for everything else."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return _categorical_digest(column.array)
     values = column.array
     arrow = getattr(values, "_pa_array", None)
     if arrow is not None:
@@ -109,6 +114,18 @@ def _column_digest(column: pd.Series) -> bytes:
         return hashlib.sha256(f"numpy:{data.dtype.str}".encode() + data.view(np.uint8).tobytes()).digest()
     hashed = pd.util.hash_pandas_object(column, index=False).to_numpy(dtype=np.uint64)
     return hashlib.sha256(b"pandas-hash" + np.ascontiguousarray(hashed).tobytes()).digest()
+
+
+def _categorical_digest(values: pd.Categorical) -> bytes:
+    """A categorical is its codes, its categories (values, order, dtype) and ``ordered``:
+    the same values under another category order have other codes (``.cat.codes``)."""
+    categories = values.categories
+    header = {"ordered": bool(values.ordered), "categories": [str(categories.dtype), len(categories)]}
+    digest = hashlib.sha256(b"categorical" + json.dumps(header, sort_keys=True).encode("utf-8"))
+    digest.update(_column_digest(categories.to_series(index=pd.RangeIndex(len(categories)))))
+    codes = np.ascontiguousarray(values.codes)
+    digest.update(codes.dtype.str.encode() + codes.view(np.uint8).tobytes())
+    return digest.digest()
 
 
 def chunk_bounds(n_rows: int, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> list[tuple[int, int]]:

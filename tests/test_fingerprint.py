@@ -167,6 +167,11 @@ def test_a_store_recomputes_when_none_became_nan(tmp_path):
 # ------------------------------------------------------------- unhashable cells
 def _nested_frames():
     """name -> (frame, same content built afresh, one element changed)."""
+    import pyarrow as pa
+
+    def arrow(values):
+        return pd.DataFrame({"x": pd.arrays.ArrowExtensionArray(pa.array(values))})
+
     return {
         "lists": (_obj([1, 2], [3]), _obj([1, 2], [3]), _obj([1, 2], [4])),
         "dicts": (_obj({"a": 1}, {}), _obj({"a": 1}, {}), _obj({"a": 2}, {})),
@@ -178,6 +183,8 @@ def _nested_frames():
         "array dtypes": (_obj(np.arange(3)), _obj(np.arange(3)), _obj(np.arange(3, dtype=np.int32))),
         "object arrays": (_obj(np.array(["a", "b"], dtype=object)), _obj(np.array(["a", "b"], dtype=object)),
                           _obj(np.array(["a", "c"], dtype=object))),
+        "arrow lists": (arrow([[1, 2], [3]]), arrow([[1, 2], [3]]), arrow([[1, 2], [4]])),
+        "arrow structs": (arrow([{"a": 1, "b": "x"}]), arrow([{"a": 1, "b": "x"}]), arrow([{"a": 1, "b": "y"}])),
     }
 
 
@@ -205,7 +212,7 @@ def test_unhashable_cells_hash_alike_in_another_process_and_hash_seed():
         assert out.stdout.strip() == here and len(here) == 64
 
 
-@pytest.mark.parametrize("backend", ["numpy_nullable"])  # cells: ndarrays
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])  # cells: ndarrays, lists
 def test_a_store_recomputes_a_changed_parquet_list_column(backend, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

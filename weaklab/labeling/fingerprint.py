@@ -16,7 +16,8 @@ LF sees the index) and of every column, each column hashed by the rule for its k
   type of each missing value (``None``, ``NaN``, ``pd.NA`` and ``NaT`` are one "missing"
   to pandas, not to an LF testing ``x is None``).
 - Every other object column (mixed types, lists, dicts, sets, NumPy arrays: Parquet list
-  columns read back as arrays): cell by cell, each by its type and content, so
+  columns read back as arrays) and Arrow nested columns (lists, structs, maps; hashed by
+  the Python value a cell hands an LF): cell by cell, each by its type and content, so
   ``1``, ``1.0``, ``True``, ``numpy.int64(1)`` and ``"1"`` differ. Lists, tuples and
   dicts are hashed element by element in their order, sets in a sorted order, NumPy
   arrays by dtype, shape and bytes, any other object by its type and ``repr``. This path
@@ -118,8 +119,8 @@ def _index_digest(index: pd.Index) -> bytes:
 def _column_digest(column: pd.Series) -> bytes:
     """SHA-256 of one column's values: raw bytes for NumPy numbers and Arrow strings
     (fast), codes and categories for categoricals, pandas' row hashes for all-string
-    object columns and extension types, a type-tagged encoding of every cell for any
-    other object column."""
+    object columns and extension types, a type-tagged encoding of every cell for
+    any other object column and for nested Arrow types."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         return _categorical_digest(column.array)
     values = column.array
@@ -140,6 +141,9 @@ def _column_digest(column: pd.Series) -> bytes:
             if data is not None:
                 digest.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
             return digest.digest()
+        if pa.types.is_nested(kind):
+            # Lists, structs, maps: a cell is what pandas hands an LF (its Python value).
+            return _objects_digest(array.to_pylist(), b"arrow-nested:" + str(kind).encode("utf-8"))
     raw = column.to_numpy() if isinstance(column.dtype, np.dtype) else None
     if raw is not None and raw.dtype.kind in "biufcmM":
         data = np.ascontiguousarray(raw)

@@ -230,3 +230,12 @@ def test_a_store_recomputes_a_changed_parquet_list_column(backend, tmp_path):
     again = apply_lfs(frame, [lf], cardinality=2, progress=False, store=store)
     assert (again.run.computed, again.run.reused) == (0, 1) and again == L
 
+
+def test_a_multiindex_is_hashed_level_by_level_with_its_dtypes():
+    df = pd.DataFrame({"a": [1, 2]})
+    ints = df.set_axis(pd.MultiIndex.from_arrays([[1, 2], ["x", "y"]]))
+    assert partition_fingerprint(ints) == partition_fingerprint(df.set_axis(pd.MultiIndex.from_arrays([[1, 2], ["x", "y"]])))
+    assert partition_fingerprint(df.set_axis(pd.MultiIndex.from_arrays([[1, 3], ["x", "y"]]))) != partition_fingerprint(ints)
+    bools = df.set_axis(pd.MultiIndex.from_arrays([pd.Index([True, 2], dtype=object), ["x", "y"]]))
+    assert partition_fingerprint(bools) != partition_fingerprint(
+        df.set_axis(pd.MultiIndex.from_arrays([pd.Index([1, 2], dtype=object), ["x", "y"]])))

@@ -22,6 +22,7 @@ LF sees the index) and of every column, each column hashed by the rule for its k
   dicts are hashed element by element in their order, sets in a sorted order, NumPy
   arrays by dtype, shape and bytes, any other object by its type and ``repr``. This path
   runs in Python, one cell at a time: slower than the vectorised ones above.
+- A :class:`pandas.MultiIndex`: level by level, each with its dtype.
 - Other extension types (nullable numbers, Arrow numbers and dates, intervals, periods,
   sparse): pandas' per-row hash.
 
@@ -113,6 +114,13 @@ def partition_fingerprint(frame: pd.DataFrame) -> str:
 def _index_digest(index: pd.Index) -> bytes:
     if isinstance(index, pd.RangeIndex):
         return hashlib.sha256(f"range:{index.start}:{index.stop}:{index.step}".encode()).digest()
+    if isinstance(index, pd.MultiIndex):  # level by level (each vectorised), with its dtype
+        digest = hashlib.sha256(b"multi:%d" % index.nlevels)
+        for level in range(index.nlevels):
+            values = index.get_level_values(level)
+            digest.update(str(values.dtype).encode("utf-8") + b"\0")
+            digest.update(_column_digest(values.to_series(index=pd.RangeIndex(len(values)))))
+        return digest.digest()
     return _column_digest(index.to_series(index=pd.RangeIndex(len(index))))
 
 

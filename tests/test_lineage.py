@@ -181,6 +181,22 @@ def test_altered_labels_are_refused(tmp_path):
         run_labels(store, m)
 
 
+def test_a_manifest_edited_to_name_another_run_is_refused(tmp_path):
+    store = tmp_path / "store"
+    L = apply_lfs(DATA, [low, high], cardinality=2, store=store, progress=False)
+    a = record_run(L, [low, high], model=MajorityVote().fit(L))
+    b = record_run(L, [low, high], model=WeightedMajorityVote().fit(L))
+    path = store / "manifests" / f"{a.run_id}.json"
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), run_id=b.run_id)))
+    with pytest.raises(ValueError, match=f"{a.run_id}.json: run_id '{b.run_id}'"):
+        load_run(store, a.run_id)
+    with pytest.raises(ValueError, match=f"{a.run_id}.json"):
+        diff(a.run_id, b.run_id, store=store)
+    with pytest.warns(UserWarning, match=f"skipping manifest .*{a.run_id}.json"):
+        runs = list_runs(store)
+    assert a.run_id not in runs["run_id"].tolist() and runs["run_id"].tolist().count(b.run_id) == 1
+
+
 def test_a_model_fitted_on_one_lf_version_warns_when_an_lf_is_edited(tmp_path):
     import warnings
 

@@ -40,7 +40,7 @@ from ..matrix.counts import DriftCounts
 from ..matrix.label_matrix import LFErrors
 from .store import BlockStore, RunRecord, open_store
 
-__all__ = ["RunManifest", "apply_manifest", "lf_source", "read_manifest", "run_metrics", "versions", "write_manifest"]
+__all__ = ["RunManifest", "apply_manifest", "lf_source", "manifest_file", "read_manifest", "run_metrics", "versions", "write_manifest"]
 
 FORMAT = "weaklab-manifest"
 FORMAT_VERSION = 1
@@ -361,9 +361,26 @@ def read_manifest(store: Any, run_id: str) -> RunManifest | None:
     blocks = open_store(store)
     if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
         raise ValueError(f"run_id {run_id!r} must be 1-128 letters, digits and '-'")
-    path = f"manifests/{run_id}.json"
     try:
-        raw = blocks.read_file(path)
+        return manifest_file(blocks, f"manifests/{run_id}.json")
     except FileNotFoundError:
         return None
-    return RunManifest.from_json(raw, where=blocks.url.rstrip("/") + "/" + path)
+
+
+def manifest_file(store: BlockStore, path: str) -> RunManifest:
+    """The manifest at ``path`` (``manifests/<run id>.json``) in ``store``, checked completely.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        The file is not a valid manifest, or its ``run_id`` is not the one its name
+        says (a manifest copied or edited to stand for another run), naming the file.
+    """
+    where = store.url.rstrip("/") + "/" + path
+    manifest = RunManifest.from_json(store.read_file(path), where=where)
+    expected = path.rsplit("/", 1)[-1].removesuffix(".json")
+    if manifest.run_id != expected:
+        raise ValueError(f"{where}: run_id {manifest.run_id!r} is not the run its file name says ({expected!r})")
+    return manifest

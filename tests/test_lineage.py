@@ -151,6 +151,19 @@ def test_diff_of_runs_on_different_data_says_so(tmp_path):
     assert d.flips is None and "different" in d.note and d.added == ("middle",)
 
 
+def test_diff_counts_no_flips_between_plain_matrices_of_different_data(tmp_path):
+    # recorded from plain matrices: no partitions, only the matrix's fingerprint says what was labelled
+    La = weaklab.LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, -1]]), ["a", "b"])
+    Lb = weaklab.LabelMatrix.from_dense(np.array([[1, 1], [0, 0], [1, -1]]), ["a", "b"])
+    a = record_run(La, store=tmp_path, model=MajorityVote().fit(La))
+    b = record_run(Lb, store=tmp_path, model=MajorityVote().fit(Lb))
+    d = diff(a, b)
+    assert d.flips is None and d.n_flipped == 0 and "cannot be counted" in d.note
+    again = record_run(La, store=tmp_path, model=MajorityVote().fit(La))  # the same matrix: comparable
+    same = diff(a, again)
+    assert same.flips is not None and same.n_flipped == 0
+
+
 def test_bad_manifests_are_rejected(tmp_path):
     store = tmp_path / "store"
     L = apply_lfs(DATA, [low], cardinality=2, store=store, progress=False)

@@ -183,6 +183,20 @@ def test_a_file_that_is_not_a_store_marker_is_refused(tmp_path):
         BlockStore(tmp_path)
 
 
+@pytest.mark.parametrize("text, message", [
+    ('{"kind": "weaklab-store", "format_version": 0}', "store format 0"),
+    ('{"kind": "weaklab-store", "format_version": -1}', "store format -1"),
+    ('{"kind": "weaklab-store", "format_version": 1, "zzz": 1}', "has fields"),
+    ('{"kind": "weaklab-store", "format_version": 1, "format_version": 1}', "not a weaklab store marker"),
+])
+def test_a_store_marker_with_a_bad_version_or_unknown_fields_is_refused(tmp_path, text, message):
+    (tmp_path / "weaklab-store.json").write_text(text)
+    with pytest.raises(ValueError, match=f"weaklab-store.json.*{message}"):
+        BlockStore(tmp_path)
+    (tmp_path / "weaklab-store.json").write_text('{"kind": "weaklab-store", "format_version": 1}')
+    BlockStore(tmp_path)  # a valid marker opens
+
+
 # --------------------------------------------- failures, cardinality and errors
 def test_recorded_failures_are_reused_only_by_fault_tolerant_runs(corpus, tmp_path):
     def fragile(row):

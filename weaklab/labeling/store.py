@@ -553,13 +553,15 @@ class BlockStore:
             self._write_atomic(marker, json.dumps({"kind": "weaklab-store", "format_version": _FORMAT_VERSION}).encode())
             return
         try:
-            meta = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            meta = loads_json(raw, marker)
+        except CorruptFileError:
             meta = None
         if not isinstance(meta, dict) or meta.get("kind") != "weaklab-store":
             raise ValueError(f"{marker} is not a weaklab store marker")
-        if not _is_int(meta.get("format_version")) or meta["format_version"] > _FORMAT_VERSION:
-            raise ValueError(f"{marker}: store format {meta.get('format_version')!r}; this weaklab reads <= {_FORMAT_VERSION}")
+        if set(meta) != {"kind", "format_version"}:
+            raise ValueError(f"{marker} has fields {sorted(meta)}, expected ['format_version', 'kind']")
+        if not _is_int(meta["format_version"]) or not 1 <= meta["format_version"] <= _FORMAT_VERSION:
+            raise ValueError(f"{marker}: store format {meta['format_version']!r}; this weaklab reads 1..{_FORMAT_VERSION}")
 
     def _write_atomic(self, path: str, data: bytes) -> None:
         self._write_many([(path, data)])

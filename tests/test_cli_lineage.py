@@ -13,6 +13,7 @@ import dask.dataframe as dd
 import pandas as pd
 import pytest
 
+import weaklab
 from weaklab import ABSTAIN, MajorityVote, apply_lfs, explain, labeling_function, list_runs, load_run, record_run
 from weaklab.lineage.manifest import run_labels
 from weaklab.cli import main
@@ -96,6 +97,14 @@ def test_monitor_exits_non_zero_on_drift_and_writes_reports(tmp_path):
     same = subprocess.run(cmd[:6] + ["--current", a.run_id, "--store", str(store)], capture_output=True, text=True, env=env,
                           timeout=300)
     assert same.returncode == 0, same.stderr
+
+
+def test_monitor_of_a_run_without_rows_fails_instead_of_reporting_no_drift(tmp_path, capsys):
+    store, ((a, L, model, _), _) = make_runs(tmp_path)
+    empty = weaklab.LabelMatrix.from_dense(np.zeros((0, 3), dtype=int), list(L.lf_names))
+    none = record_run(empty, store=store, model=model)
+    code = main(["monitor", "--reference", a.run_id, "--current", none.run_id, "--store", str(store)])
+    assert code not in (0, EXIT_DRIFT) and "current has no rows" in capsys.readouterr().err
 
 
 CLI_LFS = '''

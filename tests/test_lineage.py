@@ -151,6 +151,19 @@ def test_diff_of_runs_on_different_data_says_so(tmp_path):
     assert d.flips is None and "different" in d.note and d.added == ("middle",)
 
 
+def test_diff_counts_no_flips_between_plain_matrices_of_different_data(tmp_path):
+    # recorded from plain matrices: no partitions, only the matrix's fingerprint says what was labelled
+    La = weaklab.LabelMatrix.from_dense(np.array([[0, 0], [1, 1], [0, -1]]), ["a", "b"])
+    Lb = weaklab.LabelMatrix.from_dense(np.array([[1, 1], [0, 0], [1, -1]]), ["a", "b"])
+    a = record_run(La, store=tmp_path, model=MajorityVote().fit(La))
+    b = record_run(Lb, store=tmp_path, model=MajorityVote().fit(Lb))
+    d = diff(a, b)
+    assert d.flips is None and d.n_flipped == 0 and "cannot be counted" in d.note
+    again = record_run(La, store=tmp_path, model=MajorityVote().fit(La))  # the same matrix: comparable
+    same = diff(a, again)
+    assert same.flips is not None and same.n_flipped == 0
+
+
 def test_bad_manifests_are_rejected(tmp_path):
     store = tmp_path / "store"
     L = apply_lfs(DATA, [low], cardinality=2, store=store, progress=False)
@@ -169,6 +182,49 @@ def test_bad_manifests_are_rejected(tmp_path):
         record_run(L, [high])
 
 
+def _pop(key):
+    def edit(doc):
+        del doc[key]
+    return edit
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["metrics"]["lf"]["low"].update(coverage="abc"), r"metrics.lf\['low'\].coverage must be a finite number"),
+    (lambda d: d["metrics"]["lf"]["high"].update(failed_rows=-1), r"metrics.lf\['high'\].failed_rows = -1 is outside"),
+    (lambda d: d["metrics"]["lf"]["low"].update(extra=1), r"metrics.lf\['low'\] must be an object with"),
+    (lambda d: d["metrics"].update(lf=[1]), "metrics.lf must be an object keyed by the run's LFs"),
+    (lambda d: d["metrics"].update(coverage=1.5), "metrics.coverage = 1.5 is outside"),
+    (lambda d: d["metrics"].update(vote_balance="x"), "metrics.vote_balance must be a list"),
+    (lambda d: d["metrics"].update(n_rows=3), "metrics.n_rows = 3 is not data.n_rows"),
+    (lambda d: _pop("partitions")(d["data"]), "data must be an object with"),
+    (lambda d: d["data"]["partitions"][0].update(fingerprint="zz"), r"data.partitions\[0\].fingerprint must be 64"),
+    (lambda d: d["data"].update(fingerprint=5), "data.fingerprint must be 64"),
+    (lambda d: _pop("class")(d["model"]), "model must be an object with"),
+    (lambda d: d["model"].update(params="x"), "model.params must be an object"),
+    (lambda d: d["model"].update(lf_names="low"), "model.lf_names must be a list"),
+    (lambda d: d["model"].update(file_sha256="zz"), "model.file_sha256 must be 64"),
+    (lambda d: d["labels"].update(file="manifests/other.json"), "labels.file must be 'labels/"),
+    (lambda d: d["lfs"][0].update(fingerprint="zz"), r"lfs\[0\].fingerprint must be 64"),
+    (lambda d: d.update(created=5), "created must be a string"),
+    (lambda d: d.update(created="yesterday"), "created must be an ISO 8601 time"),
+    (lambda d: d["versions"].update(numpy=2), "versions.numpy must be a string"),
+])
+def test_edited_manifests_fail_on_read_naming_the_file_and_field(tmp_path, edit, message):
+    L = apply_lfs(DATA, [low, high], cardinality=2, store=tmp_path, progress=False)
+    doc = json.loads(record_run(L, [low, high], model=MajorityVote().fit(L)).to_json())
+    edit(doc)
+    with pytest.raises(ValueError, match=f"^m.json: {message}"):
+        RunManifest.from_json(json.dumps(doc), where="m.json")
+
+
+def test_a_manifest_holding_nan_fails_on_read_naming_the_file(tmp_path):
+    L = apply_lfs(DATA, [low, high], cardinality=2, store=tmp_path, progress=False)
+    text = record_run(L, [low, high], model=MajorityVote().fit(L)).to_json()
+    assert '"coverage": 0.' in text
+    with pytest.raises(ValueError, match="^m.json: is not valid JSON .*NaN"):
+        RunManifest.from_json(text.replace('"coverage": 0.', '"coverage": NaN, "x": 0.', 1), where="m.json")
+
+
 def test_altered_labels_are_refused(tmp_path):
     store = tmp_path / "store"
     L = apply_lfs(DATA, [low, high], cardinality=2, store=store, progress=False)
@@ -179,6 +235,22 @@ def test_altered_labels_are_refused(tmp_path):
     path.write_bytes(bytes(raw))
     with pytest.raises(ValueError, match="SHA-256"):
         run_labels(store, m)
+
+
+def test_a_manifest_edited_to_name_another_run_is_refused(tmp_path):
+    store = tmp_path / "store"
+    L = apply_lfs(DATA, [low, high], cardinality=2, store=store, progress=False)
+    a = L.run.run_id  # its manifest, written by apply_lfs, is edited to stand for b
+    b = record_run(L, [low, high], model=MajorityVote().fit(L)).run_id
+    path = store / "manifests" / f"{a}.json"
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), run_id=b)))
+    with pytest.raises(ValueError, match=f"{a}.json: run_id '{b}'"):
+        load_run(store, a)
+    with pytest.raises(ValueError, match=f"{a}.json"):
+        diff(a, b, store=store)
+    with pytest.warns(UserWarning, match=f"skipping manifest .*{a}.json"):
+        runs = list_runs(store)
+    assert runs.set_index("run_id")["manifest"].to_dict() == {a: False, b: True}  # a: read from its run record
 
 
 def test_a_model_fitted_on_one_lf_version_warns_when_an_lf_is_edited(tmp_path):

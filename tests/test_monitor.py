@@ -179,6 +179,17 @@ def test_thresholds_are_checked(kwargs):
         monitor(ref, cur, **kwargs)
 
 
+@pytest.mark.parametrize("empty", ["reference", "current"])
+def test_a_batch_without_rows_is_an_error_not_an_all_clear(empty):
+    full = LabelMatrix.from_dense(np.array([[0, 1], [1, -1], [-1, 1]]), ["a", "b"])
+    none = LabelMatrix.from_dense(np.zeros((0, 2), dtype=int), ["a", "b"])
+    pair = {"reference": full, "current": full, empty: none}
+    with pytest.raises(ValueError, match=f"{empty} has no rows"):
+        monitor(pair["reference"], pair["current"])
+    with pytest.raises(ValueError, match=f"{empty} has no rows"):
+        monitor(DriftCounts.from_matrix(pair["reference"]), DriftCounts.from_matrix(pair["current"]))
+
+
 def test_json_html_and_text():
     ref, cur = two_halves(8, n=2000)
     ref = LabelMatrix(ref.csr, ["<script>x</script>", *ref.lf_names[1:]], 2)

@@ -4,6 +4,7 @@ computed; corrupt, truncated and half-written blocks are never used; concurrent 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -182,6 +183,20 @@ def test_a_file_that_is_not_a_store_marker_is_refused(tmp_path):
         BlockStore(tmp_path)
 
 
+@pytest.mark.parametrize("text, message", [
+    ('{"kind": "weaklab-store", "format_version": 0}', "store format 0"),
+    ('{"kind": "weaklab-store", "format_version": -1}', "store format -1"),
+    ('{"kind": "weaklab-store", "format_version": 1, "zzz": 1}', "has fields"),
+    ('{"kind": "weaklab-store", "format_version": 1, "format_version": 1}', "not a weaklab store marker"),
+])
+def test_a_store_marker_with_a_bad_version_or_unknown_fields_is_refused(tmp_path, text, message):
+    (tmp_path / "weaklab-store.json").write_text(text)
+    with pytest.raises(ValueError, match=f"weaklab-store.json.*{message}"):
+        BlockStore(tmp_path)
+    (tmp_path / "weaklab-store.json").write_text('{"kind": "weaklab-store", "format_version": 1}')
+    BlockStore(tmp_path)  # a valid marker opens
+
+
 # --------------------------------------------- failures, cardinality and errors
 def test_recorded_failures_are_reused_only_by_fault_tolerant_runs(corpus, tmp_path):
     def fragile(row):
@@ -257,6 +272,62 @@ def test_run_record_round_trips_and_rejects_malformed_text():
         RunRecord.from_json('{"kind": "other"}')
     with pytest.raises(ValueError, match="fields"):
         RunRecord.from_json('{"kind": "weaklab-run", "format_version": 1}')
+
+
+def _small_store(tmp_path):
+    frame = pd.DataFrame({"x": [1, -1, 2, -2, 0]})
+    lf = LabelingFunction("pos", lambda row: 1 if row.x > 0 else ABSTAIN)
+    L = apply_lfs(frame, [lf], cardinality=2, progress=False, store=tmp_path / "s")
+    return tmp_path / "s", tmp_path / "s" / "runs" / f"{L.run.run_id}.json"
+
+
+@pytest.mark.parametrize("damage", [lambda text: text[:50], lambda text: text.replace('"finished"', '"started": 1, "x"')])
+def test_prune_refuses_while_a_run_record_is_unreadable(tmp_path, damage):
+    store, record = _small_store(tmp_path)
+    record.write_text(damage(record.read_text()))
+    blocks = sorted((store / "blocks").rglob("*.wlb"))
+    assert len(blocks) == 1
+    with pytest.raises(ValueError, match=f"cannot prune .*{record.name}"):
+        BlockStore(store).prune()
+    assert all(p.exists() for p in blocks)  # nothing removed
+    with pytest.warns(UserWarning, match=f"cannot prune .*{record.name}"):
+        BlockStore(store).prune(dry_run=True)
+    assert all(p.exists() for p in blocks)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("started", "not a time", "'started' must be an ISO 8601 time"),
+    ("started", 12, "'started' must be a string"),
+    ("finished", 3.5, "'finished' must be a string"),
+    ("cardinality", "two", "'cardinality' must be an integer"),
+    ("cardinality", 1, "'cardinality' = 1 is outside"),
+    ("fault_tolerant", "yes", "'fault_tolerant' must be true or false"),
+    ("run_id", 5, "'run_id' must be a string"),
+    ("store", [1], "'store' must be a string"),
+    ("computed", -7, "'computed' = -7 is outside"),
+    ("reused", True, "'reused' must be an integer"),
+    ("format_version", 0, "format version 0"),
+    ("partitions", [{"fingerprint": "zz", "n_rows": 5}], r"partitions\[0\].fingerprint must be 64 lowercase hex"),
+    ("partitions", [{"fingerprint": "e" * 64, "n_rows": -5}], r"partitions\[0\].n_rows = -5 is outside"),
+    ("partitions", [{"fingerprint": "e" * 64}], r"partitions\[0\] must be an object with exactly"),
+    ("lfs", [{"name": "a", "fingerprint": "x", "batch": False}], r"lfs\[0\].fingerprint must be 64"),
+    ("lfs", [{"name": 5, "fingerprint": "e" * 64, "batch": False}], r"lfs\[0\].name must be a string"),
+    ("lfs", [{"name": "a", "fingerprint": "e" * 64, "batch": "no"}], r"lfs\[0\].batch must be true or false"),
+])
+def test_run_record_fields_are_checked_naming_the_file_and_field(field, value, message):
+    r = RunRecord.start(None, demo_lfs(), cardinality=2, fault_tolerant=False)
+    doc = dict(json.loads(r.to_json()), **{field: value})
+    with pytest.raises(ValueError, match=f"^runs/r.json: .*{message}"):
+        RunRecord.from_json(json.dumps(doc), where="runs/r.json")
+
+
+def test_run_records_sort_by_time_not_by_text(tmp_path):
+    store, record = _small_store(tmp_path)
+    doc = json.loads(record.read_text())
+    # 12:00 at +05:00 is 07:00 UTC: earlier than 09:00 UTC though its text sorts later
+    record.write_text(json.dumps(dict(doc, started="2026-01-01T12:00:00+05:00")))
+    (record.parent / "other.json").write_text(json.dumps(dict(doc, run_id="other", started="2026-01-01T09:00:00+00:00")))
+    assert [r.run_id for r in BlockStore(store).runs()] == [doc["run_id"], "other"]
 
 
 # --------------------------------------------------------- real processes

@@ -28,6 +28,7 @@ __all__ = [
     "StoredFile",
     "atomic_path",
     "load_npz_json",
+    "loads_json",
     "read_json",
     "read_npz_json",
     "save_npz_json",
@@ -201,13 +202,35 @@ def read_json(path: str | Path) -> Any:
     weaklab.persistence.CorruptFileError: ...x.json: the key 'a' appears twice in one object
     """
     path = Path(path)
+    with open(path, "rb") as f:
+        return loads_json(f.read(), path)
+
+
+def loads_json(text: str | bytes, where: str | Path) -> Any:
+    """Parse JSON text (UTF-8 when bytes) read from ``where``, by the rules of :func:`read_json`.
+
+    Raises
+    ------
+    CorruptFileError
+        Naming ``where``: not valid UTF-8 or JSON, NaN or Infinity, or a repeated key.
+
+    Examples
+    --------
+    >>> loads_json(b'{"a": [1, 2]}', "x.json")
+    {'a': [1, 2]}
+    >>> loads_json('{"a": Infinity}', "x.json")
+    Traceback (most recent call last):
+    ...
+    weaklab.persistence.CorruptFileError: x.json: is not valid JSON (non-standard JSON number Infinity)
+    """
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        if isinstance(text, (bytes, bytearray)):
+            text = bytes(text).decode("utf-8")
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except _DuplicateKey as exc:
-        raise CorruptFileError(path, f"the key {exc.args[0]!r} appears twice in one object") from None
+        raise CorruptFileError(where, f"the key {exc.args[0]!r} appears twice in one object") from None
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
-        raise CorruptFileError(path, f"is not valid JSON ({exc})") from None
+        raise CorruptFileError(where, f"is not valid JSON ({exc})") from None
 
 
 def read_npz_json(path: str | Path, kind_key: str | None = None, kind: str | None = None) -> "StoredFile":

@@ -444,6 +444,13 @@ def monitor(
         ``.drifted`` (LF names), ``.silent``, ``.statistics``, ``.to_json()``; shows a
         table in a notebook.
 
+    Raises
+    ------
+    ValueError
+        ``reference`` or ``current`` has no rows: there is nothing to judge drift on, and
+        a report of no drift would be a false all-clear (``weaklab monitor`` exits with
+        an error, not 0).
+
     Examples
     --------
     >>> import numpy as np
@@ -460,6 +467,9 @@ def monitor(
     th = _check_thresholds(alpha, min_distance, silent_fraction, correction)
     ref = _as_counts(reference, model, "reference")
     cur = _align(ref, _as_counts(current, model, "current"))
+    for name, counts in (("reference", ref), ("current", cur)):
+        if counts.n_rows == 0:
+            raise ValueError(f"{name} has no rows: drift cannot be judged on an empty batch")
     return DriftReport(_compute(ref, cur, th), th, ref.n_rows, cur.n_rows)
 
 

@@ -38,9 +38,10 @@ import numpy as np
 
 from ..matrix.counts import DriftCounts
 from ..matrix.label_matrix import LFErrors
-from .store import BlockStore, RunRecord, open_store
+from ..persistence import StoredFile, loads_json
+from .store import _HEX64, BlockStore, RunRecord, _check_time, open_store
 
-__all__ = ["RunManifest", "apply_manifest", "lf_source", "read_manifest", "run_metrics", "versions", "write_manifest"]
+__all__ = ["RunManifest", "apply_manifest", "lf_source", "manifest_file", "read_manifest", "run_metrics", "versions", "write_manifest"]
 
 FORMAT = "weaklab-manifest"
 FORMAT_VERSION = 1
@@ -130,11 +131,13 @@ class RunManifest:
 
     @classmethod
     def from_json(cls, text: str | bytes, where: str = "manifest") -> "RunManifest":
-        """Parse and check a manifest written by :meth:`to_json` (``ValueError`` naming ``where``)."""
-        try:
-            doc = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{where} is not JSON: {exc}") from None
+        """Parse and check a manifest written by :meth:`to_json`.
+
+        Every field is checked, nested ones included (per-LF metrics, the model's
+        description, partitions, fingerprints); a ``ValueError``
+        (:class:`~weaklab.persistence.CorruptFileError`) names ``where`` and the field.
+        """
+        doc = loads_json(text, where)
         if not isinstance(doc, dict) or doc.pop("format", None) != FORMAT:
             raise ValueError(f"{where} is not a weaklab run manifest")
         version = doc.pop("format_version", None)
@@ -150,16 +153,45 @@ def _is_count(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool) and x >= 0
 
 
+_DATA_KEYS = {"source", "n_rows", "partitions", "fingerprint"}  # and "blocks" for an apply run
+_METRIC_KEYS = {"coverage", "overlap", "conflict", "vote_balance", "lf", "class_balance"}  # besides n_rows
+_LF_METRIC_KEYS = {"coverage", "disagreement", "failed_rows", "model_agreement", "learned_accuracy"}
+_MODEL_KEYS = {"class", "params", "seed", "selected", "lf_names", "lf_fingerprints", "class_balance",
+               "accuracies", "file", "file_sha256"}
+
+
 def _check(doc: dict, where: str) -> None:
-    def bad(msg: str) -> ValueError:
-        return ValueError(f"{where}: {msg}")
+    f = StoredFile(where, {}, {})
+    bad = f.fail
+
+    def optional(value: Any, check: Any, label: str, **kw: Any) -> None:
+        if value is not None:
+            check(value, label, **kw)
+
+    def hex64(value: Any, label: str) -> None:
+        if not isinstance(value, str) or not _HEX64.fullmatch(value):
+            raise bad(f"{label} must be 64 lowercase hex characters, got {value!r:.80}")
+
+    def share(value: Any, label: str) -> None:
+        f.check_float(value, label, low=0.0, high=1.0)
+
+    def shares(value: Any, label: str) -> None:
+        if not isinstance(value, list):
+            raise bad(f"{label} must be a list of shares, got {value!r:.80}")
+        for i, v in enumerate(value):
+            share(v, f"{label}[{i}]")
+
+    def keys(value: Any, label: str, required: set, allowed: set = frozenset()) -> None:
+        if not isinstance(value, dict) or not required <= set(value) <= required | allowed:
+            got = sorted(value) if isinstance(value, dict) else type(value).__name__
+            raise bad(f"{label} must be an object with {sorted(required)}"
+                      + (f" (and optionally {sorted(allowed)})" if allowed else "") + f", got {got}")
 
     if not isinstance(doc["run_id"], str) or not RUN_ID.fullmatch(doc["run_id"]):
         raise bad("run_id must be 1-128 letters, digits and '-'")
     if doc["kind"] not in KINDS:
         raise bad(f"kind must be one of {KINDS}")
-    if not isinstance(doc["created"], str):
-        raise bad("created must be an ISO time string")
+    _check_time(f, doc["created"], "created")
     for key in ("store", "parent"):
         if doc[key] is not None and not isinstance(doc[key], str):
             raise bad(f"{key} must be a string or null")
@@ -176,36 +208,100 @@ def _check(doc: dict, where: str) -> None:
         for lf in lfs
     ):
         raise bad("lfs must list {name, fingerprint, source} objects")
-    if len({lf["name"] for lf in lfs}) != len(lfs):
+    for i, lf in enumerate(lfs):
+        optional(lf["fingerprint"], hex64, f"lfs[{i}].fingerprint")
+    names = [lf["name"] for lf in lfs]
+    if len(set(names)) != len(lfs):
         raise bad("LF names must be unique")
-    parts = doc["data"].get("partitions", [])
+
+    data = doc["data"]
+    keys(data, "data", _DATA_KEYS, {"blocks"})
+    optional(data["source"], f.check_str, "data.source")
+    optional(data["fingerprint"], hex64, "data.fingerprint")
+    parts = data["partitions"]
     if not isinstance(parts, list) or not all(
-        isinstance(p, dict) and isinstance(p.get("fingerprint"), str) and _is_count(p.get("n_rows")) for p in parts
+        isinstance(p, dict) and set(p) == {"fingerprint", "n_rows"} and _is_count(p["n_rows"]) for p in parts
     ):
         raise bad("data.partitions must list {fingerprint, n_rows} objects")
-    n_rows = doc["data"].get("n_rows")
+    for i, p in enumerate(parts):
+        hex64(p["fingerprint"], f"data.partitions[{i}].fingerprint")
+    n_rows = data["n_rows"]
     if not _is_count(n_rows):
         raise bad("data.n_rows must be an int >= 0")
     if parts and sum(p["n_rows"] for p in parts) != n_rows:
         raise bad("data.partitions do not add up to data.n_rows")
-    blocks = doc["data"].get("blocks")
+    blocks = data.get("blocks")
     if blocks is not None and not (
         isinstance(blocks, dict) and set(blocks) == {"computed", "reused"} and all(map(_is_count, blocks.values()))
         and blocks["computed"] + blocks["reused"] == len(parts) * len(lfs)
     ):
         raise bad("data.blocks must be {computed, reused} counts adding up to partitions × LFs")
+
+    for name, version in doc["versions"].items():
+        optional(version, f.check_str, f"versions.{name}")
+
+    metrics = doc["metrics"]
+    keys(metrics, "metrics", {"n_rows"}, _METRIC_KEYS)
+    if metrics["n_rows"] != n_rows:
+        raise bad(f"metrics.n_rows = {metrics['n_rows']!r:.40} is not data.n_rows = {n_rows}")
+    for key in ("coverage", "overlap", "conflict"):
+        if key in metrics:
+            share(metrics[key], f"metrics.{key}")
+    for key in ("vote_balance", "class_balance"):
+        optional(metrics.get(key), shares, f"metrics.{key}")
+    if "lf" in metrics:
+        per_lf = metrics["lf"]
+        if not isinstance(per_lf, dict) or sorted(per_lf) != sorted(names):
+            got = sorted(per_lf) if isinstance(per_lf, dict) else type(per_lf).__name__
+            raise bad(f"metrics.lf must be an object keyed by the run's LFs {names[:10]}, got {got!s:.120}")
+        for name, entry in per_lf.items():
+            label = f"metrics.lf[{name!r}]"
+            keys(entry, label, {"coverage", "disagreement", "failed_rows"}, _LF_METRIC_KEYS)
+            share(entry["coverage"], f"{label}.coverage")
+            for key in ("disagreement", "model_agreement"):
+                optional(entry.get(key), share, f"{label}.{key}")
+            optional(entry.get("learned_accuracy"), f.check_float, f"{label}.learned_accuracy")
+            f.check_int(entry["failed_rows"], f"{label}.failed_rows", low=0, high=n_rows)
+
+    model = doc["model"]
+    if model is not None:
+        keys(model, "model", _MODEL_KEYS)
+        f.check_str(model["class"], "model.class")
+        if not isinstance(model["params"], dict):
+            raise bad(f"model.params must be an object, got {model['params']!r:.80}")
+        for key in ("lf_names", "lf_fingerprints", "class_balance", "accuracies"):
+            if not isinstance(model[key], list) and not (key in ("class_balance", "accuracies") and model[key] is None):
+                raise bad(f"model.{key} must be a list, got {model[key]!r:.80}")
+        for i, name in enumerate(model["lf_names"]):
+            f.check_str(name, f"model.lf_names[{i}]")
+        for i, fp in enumerate(model["lf_fingerprints"]):
+            optional(fp, hex64, f"model.lf_fingerprints[{i}]")
+        for key in ("class_balance", "accuracies"):
+            for i, v in enumerate(model[key] or []):
+                optional(v, f.check_float, f"model.{key}[{i}]")
+        optional(model["file"], f.check_str, "model.file")
+        optional(model["file_sha256"], hex64, "model.file_sha256")
+    if doc["dev"] is not None:
+        keys(doc["dev"], "dev", {"fingerprint", "n_rows"})
+        hex64(doc["dev"]["fingerprint"], "dev.fingerprint")
+        f.check_int(doc["dev"]["n_rows"], "dev.n_rows", low=0)
+
     labels = doc["labels"]
     if labels is not None and not (
-        isinstance(labels.get("file"), str) and isinstance(labels.get("sha256"), str)
-        and labels.get("n_rows") == n_rows
+        set(labels) == {"file", "sha256", "n_rows"} and isinstance(labels["file"], str)
+        and isinstance(labels["sha256"], str) and labels["n_rows"] == n_rows
     ):
         raise bad("labels must be {file, sha256, n_rows} with n_rows equal to data.n_rows")
+    if labels is not None:
+        if labels["file"] != f"labels/{doc['run_id']}.npy":
+            raise bad(f"labels.file must be 'labels/{doc['run_id']}.npy' (this run's), got {labels['file']!r:.80}")
+        hex64(labels["sha256"], "labels.sha256")
     if doc["drift_counts"] is not None:
         try:
             counts = DriftCounts.from_dict(doc["drift_counts"])
         except ValueError as exc:
             raise bad(str(exc)) from None
-        if counts.lf_names != tuple(lf["name"] for lf in lfs) or counts.n_rows != n_rows:
+        if counts.lf_names != tuple(names) or counts.n_rows != n_rows:
             raise bad("drift_counts do not describe this run's LFs and rows")
 
 
@@ -361,9 +457,26 @@ def read_manifest(store: Any, run_id: str) -> RunManifest | None:
     blocks = open_store(store)
     if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
         raise ValueError(f"run_id {run_id!r} must be 1-128 letters, digits and '-'")
-    path = f"manifests/{run_id}.json"
     try:
-        raw = blocks.read_file(path)
+        return manifest_file(blocks, f"manifests/{run_id}.json")
     except FileNotFoundError:
         return None
-    return RunManifest.from_json(raw, where=blocks.url.rstrip("/") + "/" + path)
+
+
+def manifest_file(store: BlockStore, path: str) -> RunManifest:
+    """The manifest at ``path`` (``manifests/<run id>.json``) in ``store``, checked completely.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        The file is not a valid manifest, or its ``run_id`` is not the one its name
+        says (a manifest copied or edited to stand for another run), naming the file.
+    """
+    where = store.url.rstrip("/") + "/" + path
+    manifest = RunManifest.from_json(store.read_file(path), where=where)
+    expected = path.rsplit("/", 1)[-1].removesuffix(".json")
+    if manifest.run_id != expected:
+        raise ValueError(f"{where}: run_id {manifest.run_id!r} is not the run its file name says ({expected!r})")
+    return manifest

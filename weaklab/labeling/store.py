@@ -56,7 +56,7 @@ import struct
 import time
 import uuid
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from os import PathLike, fspath
 from typing import Any, Sequence
@@ -65,6 +65,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..matrix.label_matrix import LabelMatrix, LFErrors, _check_cardinality, _data_dtype
+from ..persistence import CorruptFileError, StoredFile, loads_json
 
 __all__ = [
     "Block",
@@ -323,6 +324,18 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+def _check_time(f: StoredFile, value: Any, label: str) -> datetime:
+    """``value`` as an ISO 8601 time with a time zone (how records are written and sorted)."""
+    f.check_str(value, label)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise f.fail(f"{label} must be an ISO 8601 time with a time zone, got {value!r:.80}")
+    return when
+
+
 @dataclass
 class RunRecord:
     """What one :func:`~weaklab.apply_lfs` run used: LFs, partitions, counts, times.
@@ -373,34 +386,61 @@ class RunRecord:
 
     @classmethod
     def from_json(cls, text: str | bytes, where: str = "run record") -> "RunRecord":
-        """Parse and validate a record written by :meth:`to_json`."""
-        try:
-            data = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{where} is not JSON: {exc}") from None
+        """Parse and validate a record written by :meth:`to_json`.
+
+        Raises
+        ------
+        ValueError
+            (:class:`~weaklab.persistence.CorruptFileError`) naming ``where`` and the
+            field: not JSON, another kind or version, a missing or unknown field, or a
+            value of the wrong type or range (times must be ISO 8601 with a time zone,
+            fingerprints 64 hex characters, counts ints >= 0).
+        """
+        data = loads_json(text, where)
+        f = StoredFile(where, {}, data if isinstance(data, dict) else {})
         if not isinstance(data, dict) or data.pop("kind", None) != "weaklab-run":
-            raise ValueError(f"{where} is not a weaklab run record")
+            raise f.fail("is not a weaklab run record")
         version = data.get("format_version")
-        if not _is_int(version) or version > _RUN_FORMAT_VERSION:
-            raise ValueError(f"{where} has format version {version!r}; this weaklab reads <= {_RUN_FORMAT_VERSION}")
-        names = {f.name for f in cls.__dataclass_fields__.values()}  # type: ignore[attr-defined]
+        if not _is_int(version) or not 1 <= version <= _RUN_FORMAT_VERSION:
+            raise f.fail(f"has format version {version!r}; this weaklab reads 1..{_RUN_FORMAT_VERSION}")
+        names = {x.name for x in fields(cls)}
         if set(data) != names:
-            raise ValueError(f"{where} has fields {sorted(data)}, expected {sorted(names)}")
-        lfs, parts = data["lfs"], data["partitions"]
-        if not (isinstance(lfs, list) and all(
-            isinstance(x, dict) and isinstance(x.get("name"), str) and isinstance(x.get("fingerprint"), str)
-            for x in lfs
-        )):
-            raise ValueError(f"{where}: 'lfs' must list {{name, fingerprint}} objects")
-        if not (isinstance(parts, list) and all(
-            isinstance(x, dict) and isinstance(x.get("fingerprint"), str) and _is_int(x.get("n_rows"))
-            for x in parts
-        )):
-            raise ValueError(f"{where}: 'partitions' must list {{fingerprint, n_rows}} objects")
-        if data["status"] not in ("running", "finished", "failed") or not isinstance(data["started"], str):
-            raise ValueError(f"{where}: bad status or start time")
-        if not (_is_int(data["computed"]) and _is_int(data["reused"])):
-            raise ValueError(f"{where}: computed/reused must be ints")
+            raise f.fail(f"has fields {sorted(data)}, expected {sorted(names)}")
+
+        def fingerprint(value: Any, label: str) -> None:
+            if not isinstance(value, str) or not _HEX64.fullmatch(value):
+                raise f.fail(f"{label} must be 64 lowercase hex characters, got {value!r:.80}")
+
+        def flag(value: Any, label: str) -> None:
+            if not isinstance(value, bool):
+                raise f.fail(f"{label} must be true or false, got {value!r:.80}")
+
+        def entries(key: str, want: dict[str, Any]) -> None:
+            value = data[key]
+            if not isinstance(value, list):
+                raise f.fail(f"{key!r} must be a list, got {value!r:.80}")
+            for i, entry in enumerate(value):
+                label = f"{key}[{i}]"
+                if not isinstance(entry, dict) or set(entry) != set(want):
+                    raise f.fail(f"{label} must be an object with exactly {sorted(want)}, got {entry!r:.120}")
+                for field_name, check in want.items():
+                    check(entry[field_name], f"{label}.{field_name}")
+
+        f.check_str(data["run_id"], "'run_id'")
+        if not re.fullmatch(r"[0-9A-Za-z-]+", data["run_id"]):
+            raise f.fail(f"'run_id' must be letters, digits and '-', got {data['run_id']!r:.80}")
+        _check_time(f, data["started"], "'started'")
+        if data["finished"] is not None:
+            _check_time(f, data["finished"], "'finished'")
+        if data["store"] is not None:
+            f.check_str(data["store"], "'store'")
+        f.check_int(data["cardinality"], "'cardinality'", low=2, high=np.iinfo(np.int16).max - 1)
+        flag(data["fault_tolerant"], "'fault_tolerant'")
+        entries("lfs", {"name": f.check_str, "fingerprint": fingerprint, "batch": flag})
+        entries("partitions", {"fingerprint": fingerprint, "n_rows": lambda v, label: f.check_int(v, label, low=0)})
+        for key in ("computed", "reused"):
+            f.check_int(data[key], repr(key), low=0)
+        f.check_str(data["status"], "'status'", choices=("running", "finished", "failed"))
         return cls(**data)
 
     def block_keys(self) -> set[tuple[str, str]]:
@@ -426,7 +466,9 @@ class StoreSummary:
 
     ``lfs`` rows: ``{"fingerprint", "names", "blocks", "bytes", "last_used"}``;
     ``partitions`` rows: ``{"fingerprint", "n_rows", "blocks", "bytes", "last_used"}``.
-    ``last_used`` is the start time (ISO, UTC) of the latest run that used it, or None.
+    ``last_used`` is the start time (ISO, UTC) of the latest run that used it, and
+    ``n_rows`` the rows a run record gives the partition; both are None where no readable
+    run record names it (:meth:`BlockStore.summary` warns, naming each unreadable record).
     """
 
     url: str
@@ -511,13 +553,15 @@ class BlockStore:
             self._write_atomic(marker, json.dumps({"kind": "weaklab-store", "format_version": _FORMAT_VERSION}).encode())
             return
         try:
-            meta = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            meta = loads_json(raw, marker)
+        except CorruptFileError:
             meta = None
         if not isinstance(meta, dict) or meta.get("kind") != "weaklab-store":
             raise ValueError(f"{marker} is not a weaklab store marker")
-        if not _is_int(meta.get("format_version")) or meta["format_version"] > _FORMAT_VERSION:
-            raise ValueError(f"{marker}: store format {meta.get('format_version')!r}; this weaklab reads <= {_FORMAT_VERSION}")
+        if set(meta) != {"kind", "format_version"}:
+            raise ValueError(f"{marker} has fields {sorted(meta)}, expected ['format_version', 'kind']")
+        if not _is_int(meta["format_version"]) or not 1 <= meta["format_version"] <= _FORMAT_VERSION:
+            raise ValueError(f"{marker}: store format {meta['format_version']!r}; this weaklab reads 1..{_FORMAT_VERSION}")
 
     def _write_atomic(self, path: str, data: bytes) -> None:
         self._write_many([(path, data)])
@@ -643,15 +687,24 @@ class BlockStore:
 
     def runs(self) -> list[RunRecord]:
         """Every valid run record, oldest first; an unreadable record warns and is skipped."""
-        records = []
+        records, problems = self._read_runs()
+        for problem in problems:
+            warnings.warn(f"skipping run record {problem}", stacklevel=2)
+        return records
+
+    def _read_runs(self) -> tuple[list[RunRecord], list[str]]:
+        """The valid run records, oldest first, and one line per unreadable record."""
+        records, problems = [], []
         for path in sorted(self._find("runs")):
             if not path.endswith(".json") or _TMP in path:
                 continue
             try:
                 records.append(RunRecord.from_json(self._fs.cat_file(path), where=path))
-            except (ValueError, TypeError, FileNotFoundError) as exc:
-                warnings.warn(f"skipping run record {path}: {exc}", stacklevel=2)
-        return sorted(records, key=lambda r: r.started)
+            except CorruptFileError as exc:
+                problems.append(str(exc))
+            except (ValueError, TypeError, OSError) as exc:
+                problems.append(f"{path}: {exc}")
+        return sorted(records, key=lambda r: datetime.fromisoformat(r.started)), problems
 
     # ---------------------------------------------------------- maintenance
     def summary(self) -> StoreSummary:
@@ -704,10 +757,25 @@ class BlockStore:
             How many of the most recent runs protect their blocks (>= 1).
         dry_run : bool
             Only report what would be removed.
+
+        Raises
+        ------
+        ValueError
+            A run record cannot be read (truncated, edited): which blocks it protects is
+            unknown, so nothing is removed; the error names the records. With
+            ``dry_run`` they are reported as a warning instead, and the result counts
+            their runs' blocks as removable.
         """
         if isinstance(keep, bool) or not isinstance(keep, (int, np.integer)) or keep < 1:
             raise ValueError(f"keep must be an int >= 1, got {keep!r}")
-        recent = self.runs()[-int(keep):]
+        records, problems = self._read_runs()
+        if problems:
+            message = (f"cannot prune {self.url}: {len(problems)} run record(s) cannot be read, so the blocks "
+                       f"their runs use are unknown; repair or delete them first: " + "; ".join(problems))
+            if not dry_run:
+                raise ValueError(message)
+            warnings.warn(message, stacklevel=2)
+        recent = records[-int(keep):]
         used: set[tuple[str, str]] = set()
         open_lfs: set[str] = set()
         for r in recent:

@@ -3,7 +3,8 @@
 LFs are matched by name: one present in only one run was added or removed; one whose
 fingerprint differs was edited (with a unified diff of its source where both manifests
 hold it). Per-LF coverage, disagreement with the other LFs and learned accuracy are set
-side by side. When both runs labelled the same rows (same partition fingerprints, or the
+side by side. When both runs are known to have labelled the same rows (same partition
+fingerprints or, for a run recorded from a plain matrix, the same data fingerprint: the
 same matrix), every row whose label differs is a *flip*, counted by (old, new) class
 pair; a flip comes from an **LF edit** when the row's votes differ between the runs
 (an LF added, removed or edited changed a vote on it) and from the **refit** of the label
@@ -42,7 +43,7 @@ class RunDiff:
     flips : pandas.DataFrame or None
         One row per (``from``, ``to``) class pair (``-1`` = tie): ``count``,
         ``lf_edit`` and ``refit`` (or ``unknown`` where votes could not be read back).
-        None when the runs did not label the same rows (see ``note``).
+        None when the runs are not known to have labelled the same rows (see ``note``).
     examples : pandas.DataFrame or None
         Up to ``n_examples`` rows per pair: ``row``, ``from``, ``to``, ``cause``, the
         votes in a and b (``{lf: vote}`` of the voting LFs) and the LFs whose vote changed.
@@ -178,7 +179,11 @@ def _same_rows(a: RunManifest, b: RunManifest) -> str:
     pb = [p["fingerprint"] for p in b.data["partitions"]]
     if pa and pb:
         return "" if pa == pb else "the runs labelled different data (partition fingerprints differ)"
-    return ""
+    # A run recorded from a plain matrix has no partitions; its data fingerprint is the matrix's.
+    if a.data["fingerprint"] is not None and a.data["fingerprint"] == b.data["fingerprint"]:
+        return ""
+    return ("flips cannot be counted: a run records no partition fingerprints and the data fingerprints "
+            "differ or are unknown, so the runs may have labelled different rows")
 
 
 def _model_change(a: RunManifest, b: RunManifest) -> str:

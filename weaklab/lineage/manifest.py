@@ -28,6 +28,7 @@ from ..labeling.manifest import (
     RunManifest,
     json_value,
     lf_source,
+    manifest_file,
     new_run_id,
     now,
     partitions_fingerprint,
@@ -314,7 +315,7 @@ def _manifests(blocks: BlockStore) -> list[RunManifest]:
         if not path.endswith(".json"):
             continue
         try:
-            out.append(RunManifest.from_json(blocks.read_file(path), where=f"{blocks.url}/{path}"))
+            out.append(manifest_file(blocks, path))
         except ValueError as exc:
             warnings.warn(f"skipping manifest {blocks.url}/{path}: {exc}", stacklevel=3)
     return out

@@ -6,6 +6,7 @@ import warnings
 
 import dask
 import numpy as np
+import pandas as pd
 import pytest
 
 from weaklab.datasets import make_synthetic_label_matrix
@@ -88,6 +89,21 @@ def test_label_model_fits_on_apply_lfs_output_without_collecting():
         from_parts = LabelModel().fit(parts)
         in_memory = LabelModel().fit(L)
     np.testing.assert_allclose(from_parts.predict_proba(parts).compute(), in_memory.predict_proba(L), atol=1e-8)
+
+
+def test_a_lazy_fault_tolerant_run_reports_its_failures_not_none():
+    dd = pytest.importorskip("dask.dataframe")
+    from weaklab import LabelingFunction, apply_lfs
+
+    frame = pd.DataFrame({"n": range(40)})
+    picky = LabelingFunction("picky", lambda row: 1 // (row.n % 13) if row.n else 0)  # raises at 13, 26, 39
+    parts = apply_lfs(dd.from_pandas(frame, npartitions=4), [picky], cardinality=2, progress=False,
+                      fault_tolerant=True, collect=False)
+    failures = parts.errors["picky"]  # nothing has run when apply_lfs returns: this runs the blocks
+    assert (failures.n_failed, failures.first_row, failures.first_index) == (3, 13, 13)
+    assert failures.first_error.startswith("ZeroDivisionError")
+    by_hand = [-1 if n % 13 == 0 and n else (1 // (n % 13) if n else 0) for n in range(40)]
+    assert parts.compute().to_dense().ravel().tolist() == by_hand
 
 
 def test_take_gathers_only_the_given_rows():

@@ -204,7 +204,8 @@ def apply_lfs(
     result._run = run
     if not isinstance(result, LabelMatrix):  # a PartitionedLabelMatrix: what the blocks would say
         result._lf_fingerprints = tuple(lf.fingerprint for lf in lfs)
-        result._errors = {} if summary is None else summary.errors
+        # Without a store the blocks have not run yet: their failures are known once computed.
+        result._errors = summary.errors if summary is not None else None if fault_tolerant else {}
     return result
 
 

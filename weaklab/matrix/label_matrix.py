@@ -175,6 +175,33 @@ def _whole_numbers(votes: pd.DataFrame, column: str, low: int, high: int, what: 
     return values.astype(np.int64)
 
 
+def stack_errors(blocks: Sequence[tuple[int, Mapping[str, LFErrors]]]) -> dict[str, LFErrors]:
+    """The fault-tolerance records of row blocks stacked in order: ``(n_rows, errors)`` each.
+
+    Failure counts add up; the first error is the one at the lowest row, its position
+    shifted by the rows of the blocks before it.
+
+    Examples
+    --------
+    >>> a = {"lf": LFErrors("lf", 2, 1, "r1", "ValueError: x")}
+    >>> b = {"lf": LFErrors("lf", 1, 0, "r5", "KeyError: y")}
+    >>> stack_errors([(3, {}), (4, a), (2, b)])["lf"]
+    LFErrors(lf='lf', n_failed=3, first_row=4, first_index='r1', first_error='ValueError: x')
+    """
+    errors: dict[str, LFErrors] = {}
+    offset = 0
+    for n_rows, block_errors in blocks:
+        for name, e in block_errors.items():
+            prev = errors.get(name)
+            if prev is None:
+                errors[name] = LFErrors(name, e.n_failed, e.first_row + offset, e.first_index, e.first_error)
+            else:
+                errors[name] = LFErrors(name, prev.n_failed + e.n_failed, prev.first_row, prev.first_index,
+                                        prev.first_error)
+        offset += n_rows
+    return errors
+
+
 class LabelMatrix:
     """Votes of m labeling functions on n rows, held as a sparse CSR matrix.
 
@@ -679,19 +706,7 @@ class LabelMatrix:
         for b in blocks[1:]:
             first._check_compatible(b, rows=False)
         csr = sp.vstack([b._csr for b in blocks], format="csr")
-        errors: dict[str, LFErrors] = {}
-        offset = 0
-        for b in blocks:
-            for name, e in b._errors.items():
-                shifted = LFErrors(name, e.n_failed, e.first_row + offset, e.first_index, e.first_error)
-                prev = errors.get(name)
-                if prev is None:
-                    errors[name] = shifted
-                else:
-                    errors[name] = LFErrors(
-                        name, prev.n_failed + e.n_failed, prev.first_row, prev.first_index, prev.first_error
-                    )
-            offset += b.n_rows
+        errors = stack_errors([(b.n_rows, b._errors) for b in blocks])
         known = [b._lf_fingerprints for b in blocks if b._lf_fingerprints is not None]
         changed = sorted({n for fps in known for n, a, b in zip(first._lf_names, known[0], fps) if a != b})
         if changed:

@@ -29,7 +29,7 @@ import numpy as np
 from dask.delayed import Delayed
 
 from .._validation import check_int
-from .label_matrix import LabelMatrix, _refuse_string
+from .label_matrix import LabelMatrix, _refuse_string, stack_errors
 
 __all__ = ["PartitionedLabelMatrix"]
 
@@ -63,6 +63,10 @@ def _check_block(block: Any, lf_names: tuple[str, ...], cardinality: int, positi
 
 def _n_rows(block: LabelMatrix) -> int:
     return block.n_rows
+
+
+def _rows_and_errors(block: LabelMatrix) -> tuple[int, dict]:
+    return block.n_rows, block.errors
 
 
 def _apply_checked(fn: Callable, lf_names: tuple[str, ...], cardinality: int, position: int, block: Any) -> Any:
@@ -120,7 +124,7 @@ class PartitionedLabelMatrix:
         self._block_rows: np.ndarray | None = None
         self._run = None
         self._lf_fingerprints: tuple[str, ...] | None = None
-        self._errors: dict = {}
+        self._errors: dict | None = {}  # None: not known until the blocks are computed
 
     @property
     def run(self):
@@ -139,8 +143,15 @@ class PartitionedLabelMatrix:
 
     @property
     def errors(self) -> dict:
-        """Per-LF failures (:class:`~weaklab.matrix.LFErrors`) that the fault-tolerant
-        :func:`weaklab.apply_lfs` run behind this matrix recorded; empty otherwise."""
+        """Per-LF failures (:class:`~weaklab.matrix.LFErrors`) of the fault-tolerant
+        :func:`weaklab.apply_lfs` run behind this matrix; empty when nothing failed.
+
+        A lazy run (``collect=False`` without a store) has not run its LFs when it
+        returns: the first read computes the blocks (and keeps them computed) to find
+        out, rather than report no failures it has not looked for.
+        """
+        if self._errors is None:
+            self._errors = stack_errors(self.map_each(_rows_and_errors))
         return dict(self._errors)
 
     @classmethod

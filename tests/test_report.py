@@ -177,6 +177,16 @@ def test_finds_copied_lfs_and_silent_lfs(tmp_path):
     assert "never vote: silent" in report.html
 
 
+def test_rejects_class_names_that_are_one_string_or_repeat(tmp_path):
+    L = LabelMatrix.from_dense(np.array([[0, 1], [1, -1]]))
+    with pytest.raises(TypeError, match="class_names must be a sequence of names, got the string 'ab'"):
+        build_report(L, path=None, class_names="ab")
+    with pytest.raises(ValueError, match=r"class_names repeats \['spam'\]"):
+        build_report(L, path=None, class_names=["spam", "spam"])
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        build_report(L, path=tmp_path)
+
+
 def test_rejects_wrong_number_of_class_names():
     L, _, _ = make_case()
     with pytest.raises(ValueError, match="class_names has 3 names"):

@@ -178,9 +178,14 @@ def _check_report_inputs(L: LabelMatrix, data: Any, class_names: Any) -> list[st
             raise ValueError(f"data has {len(data)} rows but L has {L.n_rows}")
     if class_names is None:
         return [str(c) for c in range(L.cardinality)]
+    if isinstance(class_names, str):  # "ab" would read as the classes "a" and "b"
+        raise TypeError(f"class_names must be a sequence of names, got the string {class_names!r}")
     names = [str(c) for c in class_names]
     if len(names) != L.cardinality:
         raise ValueError(f"class_names has {len(names)} names for cardinality {L.cardinality}")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"class_names repeats {repeated}: each class needs its own name")
     return names
 
 
@@ -256,6 +261,8 @@ def build_report(
 
     L = check_matrix(L)
     classes = _check_report_inputs(L, data, class_names)
+    if path is not None and Path(path).is_dir():  # checked before the work, not when writing
+        raise IsADirectoryError(f"report path {path} is a folder; give the .html file to write")
     for name, value in (("max_bar_lfs", max_bar_lfs), ("max_heatmap_lfs", max_heatmap_lfs),
                         ("example_lfs", example_lfs), ("examples_per_lf", examples_per_lf)):
         check_int(value, name, min_val=1)

@@ -155,6 +155,13 @@ def test_wrench_refuses_a_repeated_class_id_in_label_json(tmp_path):
         load_wrench(tmp_path)
 
 
+def test_wrench_refuses_two_classes_with_one_name(tmp_path):
+    (tmp_path / "train.json").write_text(json.dumps({"0": {"label": 0, "weak_labels": [0]}}))
+    (tmp_path / "label.json").write_text('{"0": "ham", "1": "ham"}')
+    with pytest.raises(CorruptFileError, match=r"label\.json: classes 0 and 1 are both named 'ham'"):
+        load_wrench(tmp_path)
+
+
 def test_crowd_answers_must_be_class_ids(tmp_path):
     (tmp_path / "answer.csv").write_text("question,worker,answer\n1,a,0\n1,b,0.7\n")
     (tmp_path / "truth.csv").write_text("question,truth\n1,0\n")

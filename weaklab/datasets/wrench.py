@@ -164,4 +164,6 @@ def _read_label_names(path: Path) -> tuple[str, ...]:
     for i, name in enumerate(names):
         if not isinstance(name, str):
             raise CorruptFileError(path, f"class {i} has name {name!r}; class names are strings")
+        if name in names[:i]:  # two classes nobody could tell apart in a report or a prediction
+            raise CorruptFileError(path, f"classes {names.index(name)} and {i} are both named {name!r}")
     return names

@@ -741,6 +741,18 @@ def test_predict_on_no_rows_gives_an_empty_k_column_result(problem):
     assert m.predict(problem["X_test"][:0]).shape == (0,)
 
 
+def test_text_model_predicts_no_texts_as_an_empty_k_column_result():
+    import pandas as pd
+
+    texts = ["good film", "bad plot", "good plot", "bad film"] * 5
+    m = EndModel(**FAST).fit(texts, np.tile([[0.9, 0.1], [0.2, 0.8]], (10, 1)))
+    for empty in ([], (), np.array([], dtype=str), pd.Series([], dtype=object)):
+        assert m.predict_proba(empty).shape == (0, 2)
+        assert m.predict(empty).shape == (0,)
+    with pytest.raises(TypeError, match="must be raw text"):
+        m.predict_proba(np.zeros((0, 5)))
+
+
 def test_a_negative_seed_is_named(problem):
     with pytest.raises(ValueError, match="seed == -1, must be >= 0"):
         EndModel(**{**FAST, "seed": -1}).fit(problem["X"], problem["probs"])

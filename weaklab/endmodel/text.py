@@ -141,7 +141,10 @@ class TextFeaturizer(BaseEstimator):
     def transform(self, texts: Sequence[str] | pd.Series | np.ndarray) -> sp.csr_matrix:
         """TF-IDF matrix (CSR, float32, one row per text, rows of unit L2 norm)."""
         check_is_fitted(self, "vectorizers_", msg="TextFeaturizer is not fitted; call fit(texts) first")
-        return sp.csr_matrix(self.union_.transform(as_texts(texts, "texts")), dtype=np.float32)
+        docs = as_texts(texts, "texts")
+        if not docs:  # scikit-learn's TfidfTransformer refuses zero rows
+            return sp.csr_matrix((0, self.n_features_), dtype=np.float32)
+        return sp.csr_matrix(self.union_.transform(docs), dtype=np.float32)
 
     def fit_transform(self, texts: Sequence[str] | pd.Series | np.ndarray) -> sp.csr_matrix:
         """:meth:`fit` then :meth:`transform` on the same texts."""

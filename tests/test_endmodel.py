@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tracemalloc
 
 import numpy as np
@@ -534,6 +535,26 @@ def test_text_featurizer_joins_word_and_char_blocks_with_unit_rows():
     X = both.transform(texts)
     assert X.shape[1] == words.n_features_ + chars.n_features_
     np.testing.assert_allclose(sp.linalg.norm(X, axis=1), 1.0, rtol=1e-5)
+
+
+def test_text_featurizer_leaves_out_a_block_without_terms(tmp_path):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["a b", "b c", "c a"]  # one-character words only: the word block has no terms
+    f = TextFeaturizer().fit(texts)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(texts)
+    assert [v.analyzer for v in f.vectorizers_] == ["char_wb"] and f.n_features_ == len(chars.vocabulary_)
+    np.testing.assert_allclose(f.transform(["a c"]).toarray(), chars.transform(["a c"]).toarray(), rtol=1e-6)
+    m = EndModel(**FAST).fit(texts * 10, np.tile([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]], (10, 1)))
+    loaded = EndModel.load(m.save(tmp_path / "em"))
+    assert [v.analyzer for v in loaded.featurizer_.vectorizers_] == ["char_wb"]
+    np.testing.assert_array_equal(loaded.predict_proba(["a b", "c"]), m.predict_proba(["a b", "c"]))
+
+
+@pytest.mark.parametrize(("analyzer", "texts"), [("word+char", ["", ""]), ("word", ["a b", "c"])])
+def test_text_featurizer_without_any_terms_is_named(analyzer, texts):
+    with pytest.raises(ValueError, match=re.escape(f"TextFeaturizer(analyzer={analyzer!r}) found no terms in texts")):
+        TextFeaturizer(analyzer=analyzer).fit(texts)
 
 
 def test_text_featurizer_rejects_unknown_analyzer():

@@ -54,7 +54,8 @@ class TextFeaturizer(BaseEstimator):
     union_ : sklearn.pipeline.FeatureUnion
         The fitted blocks (one ``TfidfVectorizer`` each, weighted ``1/sqrt(blocks)``).
     vectorizers_ : list of sklearn.feature_extraction.text.TfidfVectorizer
-        The fitted vectorizer of each block.
+        The fitted vectorizer of each block; a block that found no terms in the fit
+        texts (e.g. words when every word is one character long) is left out.
     n_features_ : int
         Columns of :meth:`transform`'s output.
 
@@ -96,41 +97,51 @@ class TextFeaturizer(BaseEstimator):
         """Constructor arguments as JSON-ready values."""
         return {key: list(value) if isinstance(value, tuple) else value for key, value in self.get_params().items()}
 
-    def _vectorizers(self, vocabularies: list[dict[str, int]] | None = None) -> list[TfidfVectorizer]:
+    def _kinds(self) -> list[str]:
+        """The analyzer of each block this featurizer's ``analyzer`` asks for."""
         if self.analyzer not in ANALYZERS:
             raise ValueError(f"analyzer must be one of {ANALYZERS}, got {self.analyzer!r}")
-        kinds = ["word", "char_wb"] if self.analyzer == "word+char" else [self.analyzer]
-        vocabularies = vocabularies or [None] * len(kinds)
-        if len(vocabularies) != len(kinds):
-            raise ValueError(f"featurizer state holds {len(vocabularies)} vocabularies; analyzer {self.analyzer!r} needs {len(kinds)}")
-        out = []
-        for kind, vocabulary in zip(kinds, vocabularies):
-            lo, hi = self.ngram_range if kind == "word" else self.char_ngram_range
-            out.append(
-                TfidfVectorizer(
-                    analyzer=kind,
-                    max_features=self.max_features,
-                    ngram_range=(int(lo), int(hi)),
-                    min_df=self.min_df,
-                    sublinear_tf=self.sublinear_tf,
-                    lowercase=self.lowercase,
-                    dtype=np.float32,
-                    vocabulary=vocabulary,
-                )
-            )
-        return out
+        return ["word", "char_wb"] if self.analyzer == "word+char" else [self.analyzer]
+
+    def _vectorizer(self, kind: str, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+        lo, hi = self.ngram_range if kind == "word" else self.char_ngram_range
+        return TfidfVectorizer(
+            analyzer=kind,
+            max_features=self.max_features,
+            ngram_range=(int(lo), int(hi)),
+            min_df=self.min_df,
+            sublinear_tf=self.sublinear_tf,
+            lowercase=self.lowercase,
+            dtype=np.float32,
+            vocabulary=vocabulary,
+        )
 
     def fit(self, texts: Sequence[str] | pd.Series | np.ndarray) -> "TextFeaturizer":
-        """Learn the vocabularies and IDF weights from ``texts``; returns ``self``."""
+        """Learn the vocabularies and IDF weights from ``texts``; returns ``self``.
+
+        A block that finds no terms in ``texts`` (e.g. the word block when every word
+        is one character long) is left out; ``ValueError`` when every block is empty.
+        """
         docs = as_texts(texts, "texts")
         if not docs:
             raise ValueError("texts is empty; TextFeaturizer needs at least one document to fit")
-        union = _union(self._vectorizers())
-        try:
-            union.fit(docs)
-        except ValueError as exc:  # e.g. "empty vocabulary"
-            raise ValueError(f"TextFeaturizer could not fit texts: {exc}") from exc
-        self._set_union(union)
+        kept = []
+        for kind in self._kinds():
+            vectorizer = self._vectorizer(kind)
+            analyze = vectorizer.build_analyzer()
+            if not any(analyze(doc) for doc in docs):
+                continue
+            try:
+                vectorizer.fit(docs)
+            except ValueError as exc:  # e.g. "After pruning, no terms remain"
+                raise ValueError(f"TextFeaturizer could not fit texts ({kind} block): {exc}") from exc
+            kept.append(vectorizer)
+        if not kept:
+            raise ValueError(
+                f"TextFeaturizer(analyzer={self.analyzer!r}) found no terms in texts: the vocabulary of every "
+                f"block ({', '.join(self._kinds())}) is empty"
+            )
+        self._set_union(_union(kept))
         return self
 
     def _set_union(self, union: FeatureUnion) -> None:
@@ -151,9 +162,14 @@ class TextFeaturizer(BaseEstimator):
         return self.fit(texts).transform(texts)
 
     def to_state(self) -> tuple[dict[str, Any], np.ndarray]:
-        """JSON-ready metadata (parameters, vocabularies) and the IDF weights, concatenated."""
+        """JSON-ready metadata (parameters, vocabularies) and the IDF weights, concatenated.
+
+        There is one vocabulary per block of ``analyzer``; a block left out by :meth:`fit`
+        has an empty one.
+        """
         check_is_fitted(self, "vectorizers_", msg="TextFeaturizer is not fitted; nothing to save")
-        vocabularies = [{term: int(i) for term, i in v.vocabulary_.items()} for v in self.vectorizers_]
+        kept = {v.analyzer: v for v in self.vectorizers_}
+        vocabularies = [{term: int(i) for term, i in kept[k].vocabulary_.items()} if k in kept else {} for k in self._kinds()]
         idf = np.concatenate([np.asarray(v.idf_, dtype=np.float64) for v in self.vectorizers_])
         return {"params": self.json_params(), "vocabularies": vocabularies}, idf
 
@@ -165,7 +181,11 @@ class TextFeaturizer(BaseEstimator):
         sizes = [len(vocab) for vocab in vocabularies]
         if sum(sizes) != len(idf):
             raise ValueError(f"featurizer state is inconsistent: {sum(sizes)} terms but {len(idf)} IDF weights")
-        vectorizers = self._vectorizers(vocabularies)
+        kinds = self._kinds()
+        if len(vocabularies) != len(kinds):
+            raise ValueError(f"featurizer state holds {len(vocabularies)} vocabularies; analyzer {self.analyzer!r} needs {len(kinds)}")
+        vectorizers = [self._vectorizer(kind, vocab) for kind, vocab in zip(kinds, vocabularies) if vocab]
+        sizes = [size for size in sizes if size]
         for vectorizer, weights in zip(vectorizers, np.split(np.asarray(idf, dtype=np.float64), np.cumsum(sizes)[:-1])):
             vectorizer.idf_ = weights
         self._set_union(_union(vectorizers))

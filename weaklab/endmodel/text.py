@@ -86,11 +86,36 @@ class TextFeaturizer(BaseEstimator):
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "TextFeaturizer":
-        """Build from :meth:`json_params` output (JSON lists become tuples)."""
+        """Build from :meth:`json_params` output (JSON lists become tuples).
+
+        Raises
+        ------
+        ValueError
+            Naming the entry of ``params`` that is unknown or not a valid value.
+        """
+        if not isinstance(params, dict):
+            raise ValueError(f"params must be a JSON object, got {params!r:.80}")
+        unknown = sorted(set(params) - set(cls._get_param_names()))
+        if unknown:
+            raise ValueError(f"params has unknown entries {unknown}")
         params = dict(params)
         for key in ("ngram_range", "char_ngram_range"):
             if key in params:
-                params[key] = tuple(params[key])
+                value = params[key]
+                if not (isinstance(value, (list, tuple)) and len(value) == 2 and all(map(_is_int, value)) and 1 <= value[0] <= value[1]):
+                    raise ValueError(f"params {key!r} must be [lo, hi] with integers 1 <= lo <= hi, got {value!r:.80}")
+                params[key] = tuple(value)
+        for key in ("sublinear_tf", "lowercase"):
+            if key in params and not isinstance(params[key], bool):
+                raise ValueError(f"params {key!r} must be true or false, got {params[key]!r:.80}")
+        if "analyzer" in params and params["analyzer"] not in ANALYZERS:
+            raise ValueError(f"params 'analyzer' must be one of {ANALYZERS}, got {params['analyzer']!r:.80}")
+        if "max_features" in params and not (params["max_features"] is None or (_is_int(params["max_features"]) and params["max_features"] >= 1)):
+            raise ValueError(f"params 'max_features' must be null or an integer >= 1, got {params['max_features']!r:.80}")
+        if "min_df" in params:
+            value = params["min_df"]
+            if not ((_is_int(value) and value >= 1) or (isinstance(value, float) and 0.0 <= value <= 1.0)):
+                raise ValueError(f"params 'min_df' must be an integer >= 1 or a fraction in [0, 1], got {value!r:.80}")
         return cls(**params)
 
     def json_params(self) -> dict[str, Any]:
@@ -175,21 +200,57 @@ class TextFeaturizer(BaseEstimator):
 
     @classmethod
     def from_state(cls, meta: dict[str, Any], idf: np.ndarray) -> "TextFeaturizer":
-        """Rebuild a fitted featurizer from :meth:`to_state`'s output."""
+        """Rebuild a fitted featurizer from :meth:`to_state`'s output.
+
+        Raises
+        ------
+        ValueError
+            Naming the part of the state that is invalid: parameters (see
+            :meth:`from_params`), a vocabulary that is not a mapping of str to the indices
+            ``0..len-1`` each once, or IDF weights that are not finite and > 0 with one
+            weight per term.
+        """
+        if not isinstance(meta, dict) or set(meta) != {"params", "vocabularies"}:
+            raise ValueError(f"the featurizer state must hold exactly 'params' and 'vocabularies', got {meta!r:.80}")
         self = cls.from_params(meta["params"])
-        vocabularies = [{str(term): int(i) for term, i in vocab.items()} for vocab in meta["vocabularies"]]
-        sizes = [len(vocab) for vocab in vocabularies]
-        if sum(sizes) != len(idf):
-            raise ValueError(f"featurizer state is inconsistent: {sum(sizes)} terms but {len(idf)} IDF weights")
         kinds = self._kinds()
-        if len(vocabularies) != len(kinds):
-            raise ValueError(f"featurizer state holds {len(vocabularies)} vocabularies; analyzer {self.analyzer!r} needs {len(kinds)}")
+        vocabularies = meta["vocabularies"]
+        if not isinstance(vocabularies, list) or len(vocabularies) != len(kinds):
+            raise ValueError(
+                f"'vocabularies' must be a list of {len(kinds)} (one per block of analyzer {self.analyzer!r}), "
+                f"got a {type(vocabularies).__name__}{f' of {len(vocabularies)}' if isinstance(vocabularies, list) else ''}"
+            )
+        for kind, vocab in zip(kinds, vocabularies):
+            label = f"'vocabularies' entry for the {kind} block"
+            if not isinstance(vocab, dict):
+                raise ValueError(f"{label} must map terms to indices, got a {type(vocab).__name__}")
+            for term, i in vocab.items():
+                if not isinstance(term, str) or not _is_int(i):
+                    raise ValueError(f"{label} maps {term!r:.80} to {i!r:.80}; terms are str and indices integers")
+            if sorted(vocab.values()) != list(range(len(vocab))):
+                indices = set(vocab.values())
+                raise ValueError(
+                    f"{label} must use the indices 0..{len(vocab) - 1} once each; its {len(vocab)} terms have "
+                    f"{len(indices)} distinct indices from {min(indices)} to {max(indices)}"
+                )
+        if not any(vocabularies):
+            raise ValueError("every vocabulary is empty")
+        sizes = [len(vocab) for vocab in vocabularies if vocab]
+        idf = np.asarray(idf)
+        if idf.dtype.kind != "f" or idf.shape != (sum(sizes),):
+            raise ValueError(f"idf must be {sum(sizes)} floats (one per term), got shape {idf.shape} of {idf.dtype}")
+        bad = ~(np.isfinite(idf) & (idf > 0))
+        if bad.any():
+            raise ValueError(f"idf must be finite and > 0, got {float(idf[bad][0])} (weight {int(np.flatnonzero(bad)[0])})")
         vectorizers = [self._vectorizer(kind, vocab) for kind, vocab in zip(kinds, vocabularies) if vocab]
-        sizes = [size for size in sizes if size]
-        for vectorizer, weights in zip(vectorizers, np.split(np.asarray(idf, dtype=np.float64), np.cumsum(sizes)[:-1])):
+        for vectorizer, weights in zip(vectorizers, np.split(idf.astype(np.float64), np.cumsum(sizes)[:-1])):
             vectorizer.idf_ = weights
         self._set_union(_union(vectorizers))
         return self
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def _union(vectorizers: list[TfidfVectorizer]) -> FeatureUnion:

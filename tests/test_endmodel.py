@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tracemalloc
 
 import numpy as np
@@ -501,6 +502,71 @@ def test_a_tampered_weight_file_is_rejected_naming_the_file(problem, tmp_path):
         EndModel.load(short)
 
 
+def _set_idf(value):
+    def edit(arrays, state):
+        arrays["featurizer_idf"] = np.full_like(arrays["featurizer_idf"], value)
+    return edit
+
+
+def _set_param(key, value):
+    def edit(arrays, state):
+        state["params"][key] = value
+    return edit
+
+
+def _edit_word_vocabulary(edit_terms):
+    def edit(arrays, state):
+        state["vocabularies"][0] = edit_terms(state["vocabularies"][0])
+    return edit
+
+
+def _with_index(vocab, index):
+    first = next(iter(vocab))
+    return {**vocab, first: index}
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (_set_idf(0.0), "idf must be finite and > 0, got 0.0"),
+        (_set_idf(-5.0), "idf must be finite and > 0, got -5.0"),
+        (_set_idf(np.nan), "idf must be finite and > 0, got nan"),
+        (_set_idf(np.inf), "idf must be finite and > 0, got inf"),
+        (lambda arrays, state: arrays.update(featurizer_idf=arrays["featurizer_idf"][:-1]), "idf must be"),
+        (_set_param("ngram_range", [3, 1]), "'ngram_range' must be \\[lo, hi\\] with integers 1 <= lo <= hi"),
+        (_set_param("char_ngram_range", [0, 2]), "'char_ngram_range' must be"),
+        (_set_param("sublinear_tf", "yes"), "'sublinear_tf' must be true or false, got 'yes'"),
+        (_set_param("analyzer", "bpe"), "'analyzer' must be one of"),
+        (_set_param("foo", 1), "unknown entries \\['foo'\\]"),
+        (_edit_word_vocabulary(lambda v: _with_index(v, 3.7)), "maps .* to 3.7; terms are str and indices integers"),
+        (_edit_word_vocabulary(lambda v: _with_index(v, 1)), "word block must use the indices 0\\.\\.3 once each"),
+        (_edit_word_vocabulary(list), "word block must map terms to indices, got a list"),
+    ],
+)
+def test_an_invalid_saved_featurizer_is_a_corrupt_file_naming_the_field(tmp_path, edit, match):
+    from weaklab.persistence import CorruptFileError, load_npz_json, save_npz_json
+
+    texts = ["good film", "bad plot", "good plot", "bad film"] * 5  # word block: 4 terms
+    m = EndModel(featurizer=TextFeaturizer(ngram_range=(1, 1)), **FAST).fit(texts, np.tile([[0.9, 0.1], [0.2, 0.8]], (10, 1)))
+    arrays, meta = load_npz_json(m.save(tmp_path / "em"))
+    assert len(meta["featurizer"]["vocabularies"][0]) == 4
+    edit(arrays, meta["featurizer"])
+    bad = save_npz_json(tmp_path / "bad.npz", arrays, meta)
+    with pytest.raises(CorruptFileError, match=f"bad.npz: featurizer state .*{match}"):
+        EndModel.load(bad)
+
+
+def test_an_invalid_featurizer_hyper_parameter_is_a_corrupt_file(problem, tmp_path):
+    from weaklab.persistence import CorruptFileError, load_npz_json, save_npz_json
+
+    texts = ["good film", "bad plot"] * 10
+    m = EndModel(featurizer=TextFeaturizer(), **FAST).fit(texts, np.tile([[0.9, 0.1], [0.2, 0.8]], (10, 1)))
+    arrays, meta = load_npz_json(m.save(tmp_path / "em"))
+    meta["params"]["featurizer"]["foo"] = 1
+    with pytest.raises(CorruptFileError, match=r"bad.npz: header field 'params.featurizer': params has unknown entries \['foo'\]"):
+        EndModel.load(save_npz_json(tmp_path / "bad.npz", arrays, meta))
+
+
 def test_user_module_must_be_passed_at_load_time(problem, tmp_path):
     m = EndModel(TinyNet(), **FAST).fit(problem["X"], problem["probs"])
     folder = m.save(tmp_path / "em")
@@ -534,6 +600,26 @@ def test_text_featurizer_joins_word_and_char_blocks_with_unit_rows():
     X = both.transform(texts)
     assert X.shape[1] == words.n_features_ + chars.n_features_
     np.testing.assert_allclose(sp.linalg.norm(X, axis=1), 1.0, rtol=1e-5)
+
+
+def test_text_featurizer_leaves_out_a_block_without_terms(tmp_path):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["a b", "b c", "c a"]  # one-character words only: the word block has no terms
+    f = TextFeaturizer().fit(texts)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(texts)
+    assert [v.analyzer for v in f.vectorizers_] == ["char_wb"] and f.n_features_ == len(chars.vocabulary_)
+    np.testing.assert_allclose(f.transform(["a c"]).toarray(), chars.transform(["a c"]).toarray(), rtol=1e-6)
+    m = EndModel(**FAST).fit(texts * 10, np.tile([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]], (10, 1)))
+    loaded = EndModel.load(m.save(tmp_path / "em"))
+    assert [v.analyzer for v in loaded.featurizer_.vectorizers_] == ["char_wb"]
+    np.testing.assert_array_equal(loaded.predict_proba(["a b", "c"]), m.predict_proba(["a b", "c"]))
+
+
+@pytest.mark.parametrize(("analyzer", "texts"), [("word+char", ["", ""]), ("word", ["a b", "c"])])
+def test_text_featurizer_without_any_terms_is_named(analyzer, texts):
+    with pytest.raises(ValueError, match=re.escape(f"TextFeaturizer(analyzer={analyzer!r}) found no terms in texts")):
+        TextFeaturizer(analyzer=analyzer).fit(texts)
 
 
 def test_text_featurizer_rejects_unknown_analyzer():
@@ -739,6 +825,18 @@ def test_predict_on_no_rows_gives_an_empty_k_column_result(problem):
     m = EndModel(**FAST).fit(problem["X"], problem["probs"])
     assert m.predict_proba(problem["X_test"][:0]).shape == (0, 3)
     assert m.predict(problem["X_test"][:0]).shape == (0,)
+
+
+def test_text_model_predicts_no_texts_as_an_empty_k_column_result():
+    import pandas as pd
+
+    texts = ["good film", "bad plot", "good plot", "bad film"] * 5
+    m = EndModel(**FAST).fit(texts, np.tile([[0.9, 0.1], [0.2, 0.8]], (10, 1)))
+    for empty in ([], (), np.array([], dtype=str), pd.Series([], dtype=object)):
+        assert m.predict_proba(empty).shape == (0, 2)
+        assert m.predict(empty).shape == (0,)
+    with pytest.raises(TypeError, match="must be raw text"):
+        m.predict_proba(np.zeros((0, 5)))
 
 
 def test_a_negative_seed_is_named(problem):

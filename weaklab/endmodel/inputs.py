@@ -42,11 +42,14 @@ def _refuse_complex(X: object, name: str) -> None:
 def as_features(X: object, name: str, featurizer: TextFeaturizer | None) -> Features:
     """Check ``X`` and return it as a float32 CPU tensor or CSR matrix.
 
-    Raw text goes through ``featurizer`` (already fitted). A ``TypeError`` or ``ValueError``
+    Raw text goes through ``featurizer`` (already fitted); with a ``featurizer``, an empty
+    list, tuple, 1-D array or Series is text too (no rows). A ``TypeError`` or ``ValueError``
     names ``name`` and, for non-finite values, the first bad row.
     """
     _refuse_complex(X, name)
-    if is_text(X):
+    # An empty 1-D sequence holds no str to detect, but is valid text for a text model.
+    no_texts = isinstance(X, (list, tuple, np.ndarray, pd.Series)) and np.ndim(X) == 1 and len(X) == 0
+    if is_text(X) or (featurizer is not None and no_texts):
         if featurizer is None:
             raise TypeError(f"{name} is raw text but this model was trained on numeric features; pass features")
         return featurizer.transform(as_texts(X, name))

@@ -18,7 +18,7 @@ from .._validation import check_bool, check_float, check_int, check_labels
 from .inputs import Features, as_features, check_probs, n_rows, subset
 from .text import TextFeaturizer, as_texts, is_text
 from .networks import BUILTIN_MODELS, DevicePlan, build_network, plan_device
-from ..persistence import load_npz_json, save_npz_json
+from ..persistence import CorruptFileError, load_npz_json, save_npz_json
 from .training import DevSet, Trainer
 
 __all__ = ["EndModel"]
@@ -592,11 +592,15 @@ class EndModel(BaseEstimator):
             fitted = dict(meta["fitted"])
             params["hidden_dims"] = tuple(params["hidden_dims"])
             params["device"] = device
-            if params["featurizer"] is not None:
-                params["featurizer"] = TextFeaturizer.from_params(params["featurizer"])
+            featurizer = params["featurizer"]
             custom = meta["custom_module"]
         except (KeyError, TypeError) as exc:
             raise ValueError(f"{path} has an incomplete EndModel header: {exc!r}") from exc
+        if featurizer is not None:
+            try:
+                params["featurizer"] = TextFeaturizer.from_params(featurizer)
+            except ValueError as exc:
+                raise CorruptFileError(path, f"header field 'params.featurizer': {exc}") from None
         if custom:
             if module is None:
                 raise ValueError(
@@ -641,7 +645,10 @@ class EndModel(BaseEstimator):
         if meta["featurizer"] is not None:
             if "featurizer_idf" not in arrays:
                 raise ValueError(f"{path} has a featurizer header but no featurizer_idf array")
-            self.featurizer_ = TextFeaturizer.from_state(meta["featurizer"], arrays["featurizer_idf"])
+            try:
+                self.featurizer_ = TextFeaturizer.from_state(meta["featurizer"], arrays["featurizer_idf"])
+            except ValueError as exc:
+                raise CorruptFileError(path, f"featurizer state (header field 'featurizer', array 'featurizer_idf'): {exc}") from None
             if self.featurizer_.n_features_ != self.n_features_in_:
                 raise ValueError(f"{path}: the featurizer makes {self.featurizer_.n_features_} features, the model expects {self.n_features_in_}")
         network = clone(self).set_params(**self.selected_params_)._network_for(self.n_features_in_, self.n_classes_)

@@ -622,6 +622,14 @@ def test_text_featurizer_without_any_terms_is_named(analyzer, texts):
         TextFeaturizer(analyzer=analyzer).fit(texts)
 
 
+@pytest.mark.parametrize(("params", "match"), [({"ngram_range": (3, 1)}, "'ngram_range' must be"),
+                                               ({"char_ngram_range": (0, 2)}, "'char_ngram_range' must be"),
+                                               ({"sublinear_tf": "yes"}, "'sublinear_tf' must be true or false")])
+def test_text_featurizer_arguments_are_checked_before_fitting(params, match):
+    with pytest.raises(ValueError, match=match):
+        TextFeaturizer(**params).fit(["free money now", "see you at lunch"])
+
+
 def test_text_featurizer_rejects_unknown_analyzer():
     with pytest.raises(ValueError, match="analyzer must be one of"):
         TextFeaturizer(analyzer="bpe").fit(["a text"])

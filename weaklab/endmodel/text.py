@@ -147,6 +147,8 @@ class TextFeaturizer(BaseEstimator):
         A block that finds no terms in ``texts`` (e.g. the word block when every word
         is one character long) is left out; ``ValueError`` when every block is empty.
         """
+        self._kinds()  # an unknown analyzer, named as such
+        type(self).from_params(self.json_params())  # the other arguments, by the rules a saved file is held to
         docs = as_texts(texts, "texts")
         if not docs:
             raise ValueError("texts is empty; TextFeaturizer needs at least one document to fit")

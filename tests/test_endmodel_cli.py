@@ -225,6 +225,7 @@ def test_predict_end_checks_inputs_and_output(job, tmp_path, capsys):
                  "--feature-columns", "f1", "f2"]) == 2
     one_line_error(capsys, "trained on text")
 
+    preds.mkdir()
     (preds / "keep.txt").write_text("mine")
     assert main(["predict-end", str(job / "new.csv"), "--model", str(out), "--out", str(preds)]) == 2
     one_line_error(capsys, "not empty", "--overwrite")
@@ -258,3 +259,103 @@ def test_the_installed_command_exits_with_a_one_line_error(job, tmp_path):
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr.strip().startswith("weaklab train: error:") and len(proc.stderr.strip().splitlines()) == 1
     assert "'missing'" in proc.stderr
+
+
+# ------------------------------------------------ weaklab label / output folders
+def label_args(store: Path, model: Path, out: Path, *extra: str) -> list[str]:
+    return ["label", "--store", str(store), "--model", str(model), "--out", str(out), *extra]
+
+
+@pytest.fixture
+def store(job, tmp_path):
+    """A copy of the job's store (weaklab label records a run in it)."""
+    import shutil
+
+    return Path(shutil.copytree(job / "store", tmp_path / "store"))
+
+
+def only_output(folder: Path) -> list[str]:
+    """What ``folder``'s parent holds next to it: the output (if any) and nothing left over."""
+    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}") or p == folder)
+
+
+def test_label_refuses_data_whose_content_differs_from_the_run(job, store, tmp_path, capsys):
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    (edited / "a.parquet").write_bytes((job / "data" / "a.parquet").read_bytes())
+    rows = pd.read_csv(job / "data" / "b.csv")
+    rows["id"] = rows["id"].iloc[::-1].to_numpy()  # same rows and text, other rows' ids
+    rows.to_csv(edited / "b.csv", index=False)
+    out = tmp_path / "labels"
+    assert main(label_args(store, job / "lm.npz", out, "--data", str(edited), "--id-column", "id")) == 3
+    one_line_error(capsys, "b.csv", "differs from partition 2", "fingerprint")
+    assert only_output(out) == []  # partitions 0 and 1 were written, then removed with the temporary folder
+
+
+def test_label_checks_parquet_row_groups_before_any_work(job, store, tmp_path, capsys, monkeypatch):
+    import weaklab.cli.label as label_cli
+
+    regrouped = tmp_path / "regrouped"
+    regrouped.mkdir()
+    pd.read_parquet(job / "data" / "a.parquet").to_parquet(regrouped / "a.parquet", row_group_size=120)
+    (regrouped / "b.csv").write_bytes((job / "data" / "b.csv").read_bytes())
+    monkeypatch.setattr(label_cli, "_write_partition", lambda *a: pytest.fail("work started"))
+    out = tmp_path / "labels"
+    assert main(label_args(store, job / "lm.npz", out, "--data", str(regrouped), "--id-column", "id")) == 3
+    one_line_error(capsys, "a.parquet (row group 0, rows 0..119) has 120 rows", "partition 0", "has 100")
+    assert only_output(out) == []
+
+
+def test_label_refuses_a_model_fitted_on_other_versions_of_the_lfs(job, store, tmp_path, capsys):
+    swapped = tmp_path / "lfs2.py"  # the same LF names, the classes swapped
+    swapped.write_text(LF_FILE.replace("], 1)", "], 9)").replace("], 0)", "], 1)").replace("], 9)", "], 0)"))
+    ddf, _ = read_inputs(find_input_files(str(job / "data")))
+    apply_lfs(ddf, load_lfs(str(swapped)), cardinality=2, store=str(tmp_path / "store2"), collect=False,
+              progress=False)
+    assert main(["fit", "--store", str(tmp_path / "store2"), "--out", str(tmp_path / "lm2.npz")]) == 0
+    capsys.readouterr()
+    out = tmp_path / "labels"
+    assert main(label_args(store, tmp_path / "lm2.npz", out)) == 2
+    one_line_error(capsys, "lm2.npz", "fitted on other LFs than the store's run applied")
+    assert only_output(out) == []
+
+
+def test_overwrite_replaces_the_whole_output_folder(job, store, tmp_path):
+    out = tmp_path / "labels"
+    out.mkdir()
+    for name in ("part-00000.parquet", "part-00007.parquet", "notes.txt"):  # an older, longer run
+        (out / name).write_bytes(b"old")
+    assert main(label_args(store, job / "lm.npz", out, "--overwrite")) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    assert len(pd.read_parquet(out)) == 300 and only_output(out) == ["labels"]
+
+    end = tmp_path / "end.npz"
+    assert main(train_args(job, end, "--text-column", "text")) == 0
+    preds = tmp_path / "preds"
+    preds.mkdir()
+    (preds / "part-00003.parquet").write_bytes(b"old")
+    assert main(["predict-end", str(job / "data"), "--model", str(end), "--out", str(preds), "--overwrite"]) == 0
+    assert sorted(p.name for p in preds.iterdir()) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    assert len(pd.read_parquet(preds)) == 300 and only_output(preds) == ["preds"]
+
+
+def test_a_failure_part_way_keeps_the_old_output_and_leaves_no_partial_one(job, tmp_path, capsys):
+    end = tmp_path / "end.npz"
+    assert main(train_args(job, end, "--text-column", "text")) == 0
+    data = tmp_path / "new"
+    data.mkdir()
+    new = pd.read_csv(job / "new.csv")
+    new.iloc[:60].to_csv(data / "a.csv", index=False)
+    new.loc[100, "text"] = None  # the second file fails after the first is written
+    new.iloc[60:].to_csv(data / "b.csv", index=False)
+    preds = tmp_path / "preds"
+    capsys.readouterr()
+    assert main(["predict-end", str(data), "--model", str(end), "--out", str(preds)]) == 3
+    one_line_error(capsys, "b.csv", "row 40", "not text")
+    assert only_output(preds) == []
+
+    preds.mkdir()
+    (preds / "part-00000.parquet").write_bytes(b"old")
+    assert main(["predict-end", str(data), "--model", str(end), "--out", str(preds), "--overwrite"]) == 3
+    assert only_output(preds) == ["preds"] and [p.name for p in preds.iterdir()] == ["part-00000.parquet"]
+    assert (preds / "part-00000.parquet").read_bytes() == b"old"

@@ -1,16 +1,19 @@
-"""Exit codes of the ``weaklab`` command and how an exception becomes one line on stderr."""
+"""Exit codes of the ``weaklab`` command, how an exception becomes one line on stderr, and outputs."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..labeling import LFApplicationError
 from ..labeling.lf_files import LFFileError
 from ..labeling.sources import DataFileError
 
-__all__ = ["EXIT_CODES_HELP", "EXIT_DRIFT", "UsageError", "check_output", "exit_code_of", "warn"]
+__all__ = ["EXIT_CODES_HELP", "EXIT_DRIFT", "UsageError", "check_output", "exit_code_of", "staged_folder", "warn"]
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -86,3 +89,32 @@ def check_output(path: str | Path, overwrite: bool, *, folder: bool = False, wha
     if path.exists() and not os.access(path, os.W_OK):
         raise UsageError(f"{what} {path} exists and is not writable")
     return path
+
+
+@contextmanager
+def staged_folder(path: Path):
+    """Yield an empty temporary sibling of folder ``path`` to write the whole output into.
+
+    When the block ends without error the temporary folder takes the place of ``path``
+    (an existing ``path`` and all it holds are replaced only then); on error it is
+    removed, and ``path`` is left as it was. Call :func:`check_output` first.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    tmp.mkdir()
+    try:
+        yield tmp
+        if path.exists():
+            old = tmp.with_suffix(".old")
+            path.rename(old)
+            try:
+                tmp.rename(path)
+            except BaseException:
+                old.rename(path)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -20,15 +20,14 @@ import numpy as np
 import pandas as pd
 
 from . import add_command
-from .errors import UsageError, check_output
+from .checks import check_model_fits, check_partition, check_pieces
+from .errors import UsageError, check_output, staged_folder
 from .models import _compute_on
 from .. import models as label_models
 from ..labeling.batch import stored_matrix
-from ..labeling.fingerprint import partition_fingerprint
 from ..labeling.sources import (DataFileError, InputPiece, find_input_files, plan_pieces, read_inputs, read_piece,
                                 read_schemas)
 from ..matrix import LabelMatrix
-from ..persistence import atomic_path
 
 METRICS = ("accuracy", "f1", "f1_macro")
 
@@ -69,7 +68,8 @@ def register(commands) -> None:
         "Predict new Parquet/CSV rows with an end model written by 'weaklab train': one Parquet\n"
         "file per input piece (part-00000.parquet, ...) with the row id, p_0..p_{k-1} and the\n"
         "most probable class (label). The row id is the row's position in the data (row), or\n"
-        "the value of --id-column. The input column(s) default to those the model was trained on."
+        "the value of --id-column. The input column(s) default to those the model was trained on.\n"
+        "The files are written into a temporary folder that replaces --out only once all are written."
     )
     predict.add_argument("data", help="Parquet/CSV file, folder of them, or glob (local or fsspec URL)")
     predict.add_argument("--model", required=True, help="end model (.npz) written by 'weaklab train'")
@@ -77,7 +77,7 @@ def register(commands) -> None:
     predict.add_argument("--id-column", help="column of the data written next to the predictions as the row id")
     predict.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     predict.add_argument("--out", required=True, help="output folder (created; must be empty unless --overwrite)")
-    predict.add_argument("--overwrite", action="store_true", help="write into a non-empty --out")
+    predict.add_argument("--overwrite", action="store_true", help="replace a non-empty --out and all it holds")
     predict.set_defaults(run=run_predict)
 
 
@@ -110,16 +110,8 @@ def run_train(args: argparse.Namespace) -> int:
         else:
             L = LabelMatrix.load(args.matrix)
             where = f"--matrix {args.matrix}"
-        n_lfs = getattr(lm, "n_lfs_", L.n_lfs)
-        k = getattr(lm, "cardinality_", L.cardinality)
-        if n_lfs != L.n_lfs or k != L.cardinality:
-            raise UsageError(f"--model {args.model} was fitted on {n_lfs} LFs and {k} classes; "
-                             f"{where} has {L.n_lfs} LFs and {L.cardinality} classes")
-        recorded = getattr(lm, "lf_fingerprints_", None)
+        check_model_fits(lm, L, args.model, where)
         run = getattr(L, "run", None)
-        if recorded is not None and run is not None and list(recorded) != [lf["fingerprint"] for lf in run.lfs]:
-            raise UsageError(f"--model {args.model} was fitted on other LFs than the store's run applied; "
-                             "refit it with 'weaklab fit --store'")
         if args.store is not None:
             frames = _store_rows(pieces, run, args.columns)
             L = L.compute()
@@ -180,27 +172,15 @@ def _pieces(data: str, columns: Sequence[str], what: str) -> list[InputPiece]:
 
 def _store_rows(pieces: list[InputPiece], run, columns: Sequence[str] | None) -> list[pd.DataFrame]:
     """Each piece read and matched, by row count and content fingerprint, to the run's partition."""
-    parts = run.partitions
-    if len(pieces) != len(parts):
-        raise DataFileError(f"--data has {len(pieces)} partitions (Parquet row groups / CSV files); the store's run "
-                            f"{run.run_id} has {len(parts)}: pass the files the job labelled")
-    for i, (piece, part) in enumerate(zip(pieces, parts)):
-        if piece.n_rows is not None and piece.n_rows != part["n_rows"]:
-            raise DataFileError(f"{piece.describe()} has {piece.n_rows:,} rows; partition {i} of the store's run "
-                                f"has {part['n_rows']:,}: pass the files the job labelled")
+    check_pieces(pieces, run)
     import dask
 
     # Read as 'weaklab apply' read them (the same Dask partitions, dtypes included), so
     # the fingerprints are comparable.
     data, _ = read_inputs(list(dict.fromkeys(piece.file for piece in pieces)), columns)
     frames = list(dask.compute(*data.to_delayed(optimize_graph=True)))
-    for i, (piece, part, frame) in enumerate(zip(pieces, parts, frames)):
-        if len(frame) != part["n_rows"]:
-            raise DataFileError(f"{piece.describe()} has {len(frame):,} rows; partition {i} of the store's run "
-                                f"has {part['n_rows']:,}: pass the files the job labelled")
-        if partition_fingerprint(frame) != part["fingerprint"]:
-            raise DataFileError(f"{piece.describe()} differs from partition {i} the store's run labelled (content "
-                                "fingerprint): pass the files the job labelled, with the --columns it read")
+    for i, (piece, part, frame) in enumerate(zip(pieces, run.partitions, frames)):
+        check_partition(frame, piece, i, part, ", with the --columns it read")
     return frames
 
 
@@ -272,19 +252,18 @@ def run_predict(args: argparse.Namespace) -> int:
     wanted = columns + ([args.id_column] if args.id_column is not None and args.id_column not in columns else [])
     pieces = _pieces(args.data, wanted, "data")
 
-    out.mkdir(exist_ok=True)
     start = 0
-    for i, piece in enumerate(pieces):
-        frame = read_piece(piece, wanted)
-        X = _features([frame], [piece], args)
-        probs = model.predict_proba(X) if len(frame) else np.zeros((0, model.n_classes_))
-        result = {args.id_column: frame[args.id_column].to_numpy()} if args.id_column is not None else \
-            {"row": np.arange(start, start + len(frame), dtype=np.int64)}
-        for c in range(probs.shape[1]):
-            result[f"p_{c}"] = probs[:, c]
-        result["label"] = probs.argmax(axis=1).astype(np.int64)
-        with atomic_path(out / f"part-{i:05d}.parquet") as tmp:
-            pd.DataFrame(result).to_parquet(tmp, index=False)
-        start += len(frame)
+    with staged_folder(out) as tmp:
+        for i, piece in enumerate(pieces):
+            frame = read_piece(piece, wanted)
+            X = _features([frame], [piece], args)
+            probs = model.predict_proba(X) if len(frame) else np.zeros((0, model.n_classes_))
+            result = {args.id_column: frame[args.id_column].to_numpy()} if args.id_column is not None else \
+                {"row": np.arange(start, start + len(frame), dtype=np.int64)}
+            for c in range(probs.shape[1]):
+                result[f"p_{c}"] = probs[:, c]
+            result["label"] = probs.argmax(axis=1).astype(np.int64)
+            pd.DataFrame(result).to_parquet(tmp / f"part-{i:05d}.parquet", index=False)
+            start += len(frame)
     print(f"predictions for {start:,} rows ({model.n_classes_} classes) → {out}/ ({len(pieces)} files)")
     return 0

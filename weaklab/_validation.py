@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 
 import numpy as np
 from sklearn.utils import check_scalar
@@ -195,3 +196,17 @@ def check_float(
         include_boundaries=include_boundaries,
     )
     return float(value)
+
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+def is_fingerprint(value: object) -> bool:
+    """Whether ``value`` is a fingerprint as weaklab writes them: a SHA-256 in 64 lowercase hex digits.
+
+    Examples
+    --------
+    >>> is_fingerprint("0" * 64), is_fingerprint("0" * 63), is_fingerprint(None)
+    (True, False, False)
+    """
+    return isinstance(value, str) and _FINGERPRINT.fullmatch(value) is not None

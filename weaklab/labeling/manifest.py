@@ -39,7 +39,8 @@ import numpy as np
 from ..matrix.counts import DriftCounts
 from ..matrix.label_matrix import LFErrors
 from ..persistence import StoredFile, loads_json
-from .store import _HEX64, BlockStore, RunRecord, _check_time, open_store
+from .._validation import is_fingerprint
+from .store import BlockStore, RunRecord, _check_time, open_store
 
 __all__ = ["RunManifest", "apply_manifest", "lf_source", "manifest_file", "read_manifest", "run_metrics", "versions", "write_manifest"]
 
@@ -169,7 +170,7 @@ def _check(doc: dict, where: str) -> None:
             check(value, label, **kw)
 
     def hex64(value: Any, label: str) -> None:
-        if not isinstance(value, str) or not _HEX64.fullmatch(value):
+        if not is_fingerprint(value):
             raise bad(f"{label} must be 64 lowercase hex characters, got {value!r:.80}")
 
     def share(value: Any, label: str) -> None:

@@ -64,6 +64,7 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from .._validation import is_fingerprint
 from ..matrix.label_matrix import LabelMatrix, LFErrors, _check_cardinality, _data_dtype
 from ..persistence import CorruptFileError, StoredFile, loads_json
 
@@ -87,7 +88,6 @@ _FORMAT_VERSION = 1
 _RUN_FORMAT_VERSION = 1
 _SUFFIX = ".wlb"
 _TMP = ".tmp-"
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 _MAX_HEADER = 1 << 20
 #: Temporary files younger than this may belong to a writer still running; prune leaves them.
 _TMP_GRACE_S = 3600.0
@@ -314,7 +314,7 @@ def _decode(raw: bytes, lf_fp: str, part_fp: str) -> Block:
 
 
 def _check_fp(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not _HEX64.fullmatch(value):
+    if not is_fingerprint(value):
         raise ValueError(f"{what} must be 64 lowercase hex characters, got {value!r}")
     return value
 
@@ -408,7 +408,7 @@ class RunRecord:
             raise f.fail(f"has fields {sorted(data)}, expected {sorted(names)}")
 
         def fingerprint(value: Any, label: str) -> None:
-            if not isinstance(value, str) or not _HEX64.fullmatch(value):
+            if not is_fingerprint(value):
                 raise f.fail(f"{label} must be 64 lowercase hex characters, got {value!r:.80}")
 
         def flag(value: Any, label: str) -> None:
@@ -666,7 +666,7 @@ class BlockStore:
             if len(parts) != 3 or not parts[2].endswith(_SUFFIX):
                 continue
             lf_fp, part_fp = parts[1], parts[2][: -len(_SUFFIX)]
-            if _HEX64.fullmatch(lf_fp) and _HEX64.fullmatch(part_fp):
+            if is_fingerprint(lf_fp) and is_fingerprint(part_fp):
                 out.append(BlockInfo(lf_fp, part_fp, path, int(info.get("size") or 0), _mtime(info)))
         return out
 

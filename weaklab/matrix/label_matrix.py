@@ -10,7 +10,6 @@ O(non-zeros): ``int8`` data (``int16`` when k > 126), ``int32`` column indices a
 from __future__ import annotations
 
 import numbers
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._validation import is_fingerprint
 from ..persistence import read_npz_json, save_npz_json
 
 ABSTAIN = -1
@@ -109,9 +109,6 @@ def _check_names(lf_names: Sequence[str], n_lfs: int) -> tuple[str, ...]:
     return names
 
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
 def _check_fingerprints(fps: Sequence[str] | None, names: tuple[str, ...]) -> tuple[str, ...] | None:
     """``fps`` as a tuple of one 64-hex-digit fingerprint per LF, or None."""
     if fps is None:
@@ -122,7 +119,7 @@ def _check_fingerprints(fps: Sequence[str] | None, names: tuple[str, ...]) -> tu
     if len(fps) != len(names):
         raise ValueError(f"got {len(fps)} LF fingerprints for {len(names)} LFs")
     for name, fp in zip(names, fps):
-        if not isinstance(fp, str) or not _HEX64.fullmatch(fp):
+        if not is_fingerprint(fp):
             raise ValueError(f"the fingerprint of LF {name!r} must be 64 lowercase hex characters, got {fp!r:.80}")
     return fps
 
@@ -616,7 +613,7 @@ class LabelMatrix:
             )
         fps = f.header("lf_fingerprints", default=None)  # absent from files saved before fingerprints were kept
         if fps is not None:
-            if not isinstance(fps, list) or len(fps) != m or not all(isinstance(x, str) and _HEX64.fullmatch(x) for x in fps):
+            if not isinstance(fps, list) or len(fps) != m or not all(is_fingerprint(x) for x in fps):
                 raise f.fail(f"header field 'lf_fingerprints' must be null or {m} strings of 64 hex digits, "
                              f"got {fps!r:.80}")
         f.finish()

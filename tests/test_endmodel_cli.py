@@ -359,3 +359,77 @@ def test_a_failure_part_way_keeps_the_old_output_and_leaves_no_partial_one(job, 
     assert main(["predict-end", str(data), "--model", str(end), "--out", str(preds), "--overwrite"]) == 3
     assert only_output(preds) == ["preds"] and [p.name for p in preds.iterdir()] == ["part-00000.parquet"]
     assert (preds / "part-00000.parquet").read_bytes() == b"old"
+
+
+# ------------------------------------------------------------------ apply --columns
+@pytest.fixture(scope="module")
+def columns_job(job, tmp_path_factory):
+    """The job's data applied with ``weaklab apply --columns y text`` (not the files' order), and its model."""
+    folder = tmp_path_factory.mktemp("columns_job")
+    assert main(["apply", str(job / "data"), "--lfs", str(job / "lfs.py"), "--cardinality", "2",
+                 "--store", str(folder / "store"), "--columns", "y", "text", "--workers", "1", "--no-progress"]) == 0
+    assert main(["fit", "--store", str(folder / "store"), "--out", str(folder / "lm.npz")]) == 0
+    return folder
+
+
+def test_a_run_records_the_columns_apply_read(columns_job):
+    from weaklab.labeling.batch import stored_matrix
+
+    assert stored_matrix(str(columns_job / "store")).run.columns == ["y", "text"]
+
+
+def test_label_and_train_read_back_a_store_made_with_columns(job, columns_job, tmp_path):
+    # The id column and f1 were not read by apply: they are read beside the recorded columns.
+    out = tmp_path / "labels"
+    assert main(label_args(columns_job / "store", columns_job / "lm.npz", out, "--data", str(job / "data"),
+                           "--id-column", "id")) == 0
+    labels = pd.read_parquet(out)
+    rows = pd.concat([pd.read_parquet(job / "data" / "a.parquet"), pd.read_csv(job / "data" / "b.csv")])
+    assert labels["id"].tolist() == rows["id"].tolist()
+    end = tmp_path / "end.npz"
+    assert main(["train", "--store", str(columns_job / "store"), "--model", str(columns_job / "lm.npz"),
+                 "--data", str(job / "data"), "--out", str(end), "--no-progress", "--feature-columns", "f1"]) == 0
+    assert EndModel.load(end).feature_names_in_ == ["f1"]
+
+
+def test_a_store_made_with_columns_still_refuses_other_rows(job, columns_job, tmp_path, capsys):
+    edited = tmp_path / "edited"
+    edited.mkdir()
+    (edited / "a.parquet").write_bytes((job / "data" / "a.parquet").read_bytes())
+    rows = pd.read_csv(job / "data" / "b.csv")
+    rows.loc[5, "text"] = "an edited comment"
+    rows.to_csv(edited / "b.csv", index=False)
+    assert main(label_args(columns_job / "store", columns_job / "lm.npz", tmp_path / "labels", "--data", str(edited),
+                           "--id-column", "id")) == 3
+    one_line_error(capsys, "b.csv", "differs from partition 2", "fingerprint")
+
+
+def test_train_refuses_columns_other_than_the_run_recorded(job, columns_job, tmp_path, capsys):
+    assert main(["train", "--store", str(columns_job / "store"), "--model", str(columns_job / "lm.npz"),
+                 "--data", str(job / "data"), "--out", str(tmp_path / "end.npz"), "--no-progress",
+                 "--text-column", "text", "--columns", "text", "y"]) == 2
+    one_line_error(capsys, "--columns ['text', 'y']", "read columns ['y', 'text']")
+
+
+def test_a_run_recorded_before_columns_were_kept_needs_them_given(job, columns_job, tmp_path, capsys):
+    """A version 1 record (no 'columns'): train reads all columns unless --columns names the ones apply read."""
+    import json
+    import shutil
+
+    store = Path(shutil.copytree(columns_job / "store", tmp_path / "store"))
+    for path in (store / "runs").glob("*.json"):
+        record = json.loads(path.read_text())
+        del record["columns"]
+        record["format_version"] = 1
+        path.write_text(json.dumps(record))
+    args = ["train", "--store", str(store), "--model", str(columns_job / "lm.npz"), "--data", str(job / "data"),
+            "--out", str(tmp_path / "end.npz"), "--no-progress", "--text-column", "text"]
+    assert main(args) == 3
+    one_line_error(capsys, "differs from partition 0", "with the --columns it read")
+    assert main([*args, "--columns", "y", "text"]) == 0
+
+
+def test_apply_refuses_a_column_named_twice(job, tmp_path, capsys):
+    assert main(["apply", str(job / "data"), "--lfs", str(job / "lfs.py"), "--cardinality", "2",
+                 "--out", str(tmp_path / "L.npz"), "--columns", "text", "text", "--workers", "1"]) == 2
+    one_line_error(capsys, "--columns names a column more than once")

@@ -313,6 +313,9 @@ def test_prune_refuses_while_a_run_record_is_unreadable(tmp_path, damage):
     ("lfs", [{"name": "a", "fingerprint": "x", "batch": False}], r"lfs\[0\].fingerprint must be 64"),
     ("lfs", [{"name": 5, "fingerprint": "e" * 64, "batch": False}], r"lfs\[0\].name must be a string"),
     ("lfs", [{"name": "a", "fingerprint": "e" * 64, "batch": "no"}], r"lfs\[0\].batch must be true or false"),
+    ("columns", "text", "'columns' must be a list of names"),
+    ("columns", ["text", 3], r"columns\[1\] must be a string"),
+    ("columns", ["text", "text"], "'columns' names a column twice"),
 ])
 def test_run_record_fields_are_checked_naming_the_file_and_field(field, value, message):
     r = RunRecord.start(None, demo_lfs(), cardinality=2, fault_tolerant=False)
@@ -526,3 +529,14 @@ def test_a_local_block_is_fsynced_before_its_rename_and_its_folder_after(tmp_pat
     memory = BlockStore("memory://fsync-test")  # no local file: nothing to fsync, still atomic
     memory.write_block(block)
     assert events == [] and memory.read_block("a" * 64, "b" * 64) is not None
+
+
+def test_a_version_1_run_record_reads_without_columns_and_rewrites_as_version_2():
+    doc = json.loads(RunRecord.start(None, demo_lfs(), cardinality=2, fault_tolerant=False, columns=["t"]).to_json())
+    assert doc["columns"] == ["t"]
+    del doc["columns"]
+    doc["format_version"] = 1
+    old = RunRecord.from_json(json.dumps(doc))
+    assert old.columns is None and RunRecord.from_json(old.to_json()) == old
+    with pytest.raises(ValueError, match="has fields"):
+        RunRecord.from_json(json.dumps(dict(doc, format_version=2)))  # version 2 must say 'columns'

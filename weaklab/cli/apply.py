@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     files = find_input_files(args.data)
     schemas = read_schemas(files)
     if args.columns:
+        if len(set(args.columns)) != len(args.columns):
+            raise UsageError(f"--columns names a column more than once: {args.columns}")
         for file, names in schemas.items():
             missing = [c for c in args.columns if c not in names]
             if missing:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from collections.abc import Sequence
+
 from ..labeling.fingerprint import partition_fingerprint
 from ..labeling.sources import DataFileError, InputPiece
 from .errors import UsageError
 
-__all__ = ["check_model_fits", "check_partition", "check_pieces"]
+__all__ = ["check_model_fits", "check_partition", "check_pieces", "columns_to_read", "fingerprinted_columns"]
 
 
 def check_model_fits(model, L, model_path: str, where: str) -> None:
@@ -36,10 +38,33 @@ def check_pieces(pieces: list[InputPiece], run) -> None:
             _check_rows(piece, i, part, piece.n_rows)
 
 
-def check_partition(frame: pd.DataFrame, piece: InputPiece, i: int, part: dict, hint: str = "") -> None:
-    """``frame``, read from ``piece`` as 'weaklab apply' read it, is partition ``i`` (``part``) of the run."""
+def fingerprinted_columns(run, given: Sequence[str] | None = None) -> list[str] | None:
+    """The columns the run's partition fingerprints cover: those it recorded, else ``given``, else all (None).
+
+    ``given`` is the ``--columns`` a user passes for a run written before weaklab recorded them;
+    a run that recorded its columns refuses other ones.
+    """
+    if run.columns is None:
+        return None if given is None else list(given)
+    if given is not None and list(given) != run.columns:
+        raise UsageError(f"--columns {list(given)}: the store's run {run.run_id} read columns {run.columns} "
+                         "(recorded; --columns is not needed)")
+    return list(run.columns)
+
+
+def columns_to_read(fingerprinted: list[str] | None, wanted: Sequence[str]) -> list[str] | None:
+    """The fingerprinted columns followed by the other ``wanted`` ones (None: every column)."""
+    return None if fingerprinted is None else list(dict.fromkeys([*fingerprinted, *wanted]))
+
+
+def check_partition(frame: pd.DataFrame, piece: InputPiece, i: int, part: dict, hint: str = "",
+                    columns: list[str] | None = None) -> None:
+    """``frame``, read from ``piece`` as 'weaklab apply' read it, is partition ``i`` (``part``) of the run.
+
+    With ``columns``, only those columns of ``frame`` (in that order) are compared.
+    """
     _check_rows(piece, i, part, len(frame))
-    if partition_fingerprint(frame) != part["fingerprint"]:
+    if partition_fingerprint(frame if columns is None else frame[columns]) != part["fingerprint"]:
         raise DataFileError(f"{piece.describe()} differs from partition {i} the store's run labelled (content "
                             f"fingerprint): pass the files the job labelled{hint}")
 

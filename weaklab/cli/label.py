@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import add_command
-from .checks import check_model_fits, check_partition, check_pieces
+from .checks import check_model_fits, check_partition, check_pieces, columns_to_read, fingerprinted_columns
 from .errors import UsageError, check_output, staged_folder
 from .models import _compute_on
 from .. import models as label_models
@@ -51,18 +51,23 @@ def run(args: argparse.Namespace) -> int:
     with _compute_on(args.scheduler):
         L = stored_matrix(args.store)
         check_model_fits(model, L, args.model, f"--store {args.store}")
-        ids = [(None, None, None, None)] * L.n_blocks
+        ids = [(None, None, None, None, None)] * L.n_blocks
         if args.id_column is not None:
             files = find_input_files(args.data)
             schemas = read_schemas(files)
+            covered = fingerprinted_columns(L.run)
             for file, columns in schemas.items():
                 if args.id_column not in columns:
                     raise DataFileError(f"{file} has no column {args.id_column!r} (--id-column)")
+                missing = [c for c in covered or () if c not in columns]
+                if missing:
+                    raise DataFileError(f"{file} has no column(s) {missing}, which the store's run read: "
+                                        "pass the files the job labelled")
             pieces = plan_pieces(files)
             check_pieces(pieces, L.run)
-            # Every column, read as 'weaklab apply' read them, so the fingerprints are comparable.
-            data, _ = read_inputs(files, None, schemas)
-            ids = list(zip(data.to_delayed(), pieces, range(L.n_blocks), L.run.partitions))
+            # The columns 'weaklab apply' read, read as it read them, so the fingerprints are comparable.
+            data, _ = read_inputs(files, columns_to_read(covered, [args.id_column]), schemas)
+            ids = list(zip(data.to_delayed(), pieces, range(L.n_blocks), L.run.partitions, [covered] * L.n_blocks))
         starts = np.concatenate([[0], np.cumsum(L.block_rows)[:-1]])
         write = dask.delayed(_write_partition, pure=False)
         with staged_folder(out) as tmp:
@@ -77,14 +82,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_partition(block, model, path: str, start: int, id_column, data, piece, i, part):
+def _write_partition(block, model, path: str, start: int, id_column, data, piece, i, part, covered):
     """Write one partition's labels; return its drift counts and predictions, for the run's manifest.
 
     With ``id_column``, ``data`` is the partition's rows, checked to be the ones the run labelled.
     """
     frame = {}
     if id_column is not None:
-        check_partition(data, piece, i, part)
+        check_partition(data, piece, i, part, columns=covered)
         frame[id_column] = data[id_column].to_numpy()
     else:
         frame["row"] = np.arange(start, start + block.n_rows, dtype=np.int64)

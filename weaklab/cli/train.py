@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import add_command
-from .checks import check_model_fits, check_partition, check_pieces
+from .checks import check_model_fits, check_partition, check_pieces, columns_to_read, fingerprinted_columns
 from .errors import UsageError, check_output, staged_folder
 from .models import _compute_on
 from .. import models as label_models
@@ -49,8 +49,8 @@ def register(commands) -> None:
     train.add_argument("--model", required=True, help="fitted label model (.npz) written by 'weaklab fit'")
     train.add_argument("--data", required=True, help="the job's input files (Parquet/CSV file, folder or glob)")
     _add_input_columns(train)
-    train.add_argument("--columns", nargs="+", help="the --columns 'weaklab apply' read, if it was given "
-                       "(the store's partition fingerprints cover those columns only)")
+    train.add_argument("--columns", nargs="+", help="the --columns 'weaklab apply' read, for a store written before weaklab "
+                       "recorded them in the run (the partition fingerprints cover those columns only)")
     train.add_argument("--dev", help="gold-labelled dev rows (Parquet/CSV) with the same input column(s)")
     train.add_argument("--dev-label-column", help="the gold label column of --dev (classes 0..k-1)")
     train.add_argument("--metric", default="accuracy", choices=METRICS,
@@ -95,10 +95,8 @@ def run_train(args: argparse.Namespace) -> int:
         raise UsageError("--columns only applies with --store (a saved matrix has no partition fingerprints)")
     out = _npz_output(args.out, args.overwrite)
     columns = _input_columns(args)
-    if args.columns is not None and args.store is not None:
-        missing = [c for c in columns if c not in args.columns]
-        if missing:
-            raise UsageError(f"input column(s) {missing} are not among --columns {args.columns}")
+    if args.columns is not None and len(set(args.columns)) != len(args.columns):
+        raise UsageError(f"--columns names a column more than once: {args.columns}")
     lm = label_models.load_model(args.model)
     pieces = _pieces(args.data, columns, "--data")
     dev_pieces = None if args.dev is None else _pieces(args.dev, [*columns, args.dev_label_column], "--dev")
@@ -113,7 +111,7 @@ def run_train(args: argparse.Namespace) -> int:
         check_model_fits(lm, L, args.model, where)
         run = getattr(L, "run", None)
         if args.store is not None:
-            frames = _store_rows(pieces, run, args.columns)
+            frames = _store_rows(pieces, run, args.columns, columns)
             L = L.compute()
         else:
             known = [piece.n_rows for piece in pieces]
@@ -170,17 +168,24 @@ def _pieces(data: str, columns: Sequence[str], what: str) -> list[InputPiece]:
     return plan_pieces(files)
 
 
-def _store_rows(pieces: list[InputPiece], run, columns: Sequence[str] | None) -> list[pd.DataFrame]:
-    """Each piece read and matched, by row count and content fingerprint, to the run's partition."""
+def _store_rows(pieces: list[InputPiece], run, given: Sequence[str] | None,
+                wanted: Sequence[str]) -> list[pd.DataFrame]:
+    """Each piece read and matched, by row count and content fingerprint, to the run's partition.
+
+    ``given`` is ``--columns`` (for runs that did not record their columns), ``wanted`` the
+    input columns the end model needs.
+    """
     check_pieces(pieces, run)
+    covered = fingerprinted_columns(run, given)
     import dask
 
     # Read as 'weaklab apply' read them (the same Dask partitions, dtypes included), so
     # the fingerprints are comparable.
-    data, _ = read_inputs(list(dict.fromkeys(piece.file for piece in pieces)), columns)
+    data, _ = read_inputs(list(dict.fromkeys(piece.file for piece in pieces)), columns_to_read(covered, wanted))
     frames = list(dask.compute(*data.to_delayed(optimize_graph=True)))
+    hint = ", with the --columns it read" if run.columns is None else ""
     for i, (piece, part, frame) in enumerate(zip(pieces, run.partitions, frames)):
-        check_partition(frame, piece, i, part, ", with the --columns it read")
+        check_partition(frame, piece, i, part, hint, columns=covered)
     return frames
 
 

@@ -186,7 +186,7 @@ def apply_lfs(
         raise TypeError(f"data_source must be a string (a path, URL or table name), got {type(data_source).__name__}")
     bounds = chunk_bounds(len(data), DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows) if is_pandas else None
     blocks = None if store is None else open_store(store)
-    run = RunRecord.start(blocks, lfs, cardinality=k, fault_tolerant=fault_tolerant)
+    run = RunRecord.start(blocks, lfs, cardinality=k, fault_tolerant=fault_tolerant, columns=data.columns)
     if blocks is not None:
         blocks.write_run(run)
     summary = None if blocks is None else _Summary(tuple(lf.name for lf in lfs), k)

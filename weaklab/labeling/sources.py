@@ -203,6 +203,8 @@ def read_piece(piece: InputPiece, columns: Sequence[str] | None = None) -> pd.Da
                 # index_col=False) drop the extra field with only this warning.
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 frame = pd.read_csv(f, usecols=list(columns) if columns else None, index_col=False)
+            if columns:
+                frame = frame[list(columns)]  # usecols keeps the file's order; Parquet keeps the one asked for
         else:
             with fsspec.open(piece.file, "rb") as f:
                 table = pq.ParquetFile(f).read_row_group(piece.row_group, columns=list(columns) if columns else None)

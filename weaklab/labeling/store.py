@@ -85,7 +85,7 @@ _MAGIC = b"WLBLOCK1"
 _DIGEST = 32
 _HEADER_LEN = struct.Struct("<I")
 _FORMAT_VERSION = 1
-_RUN_FORMAT_VERSION = 1
+_RUN_FORMAT_VERSION = 2  # 2: 'columns' recorded
 _SUFFIX = ".wlb"
 _TMP = ".tmp-"
 _MAX_HEADER = 1 << 20
@@ -343,8 +343,11 @@ class RunRecord:
     ``L.run`` of a matrix returned by ``apply_lfs`` is its record. ``store`` is ``None``
     for a run without a store. ``lfs`` holds ``{"name", "fingerprint", "batch"}`` per
     LF in column order; ``partitions`` holds ``{"fingerprint", "n_rows"}`` per partition
-    in row order (filled as partitions complete). ``computed`` / ``reused`` count
-    (partition, LF) blocks. ``status`` is ``"running"``, ``"finished"`` or ``"failed"``.
+    in row order (filled as partitions complete). ``columns`` names the data's columns
+    (in order) that the partition fingerprints cover: reading those columns of the same
+    files gives the same fingerprints (None in records written before weaklab kept it).
+    ``computed`` / ``reused`` count (partition, LF) blocks. ``status`` is ``"running"``,
+    ``"finished"`` or ``"failed"``.
 
     Examples
     --------
@@ -364,12 +367,13 @@ class RunRecord:
     reused: int = 0
     status: str = "running"
     finished: str | None = None
+    columns: list[str] | None = None
     format_version: int = _RUN_FORMAT_VERSION
 
     @classmethod
     def start(cls, store: "BlockStore | None", lfs: Sequence[Any], *, cardinality: int,
-              fault_tolerant: bool) -> "RunRecord":
-        """A new record for a run that starts now over ``lfs`` (LabelingFunction objects)."""
+              fault_tolerant: bool, columns: Sequence[Any] | None = None) -> "RunRecord":
+        """A new record for a run that starts now over ``lfs`` (LabelingFunction objects) and data with ``columns``."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         return cls(
             run_id=f"{stamp}-{uuid.uuid4().hex[:8]}",
@@ -378,6 +382,7 @@ class RunRecord:
             cardinality=int(cardinality),
             fault_tolerant=bool(fault_tolerant),
             lfs=[{"name": lf.name, "fingerprint": lf.fingerprint, "batch": bool(lf.batch)} for lf in lfs],
+            columns=None if columns is None else [str(c) for c in columns],
         )
 
     def to_json(self) -> str:
@@ -404,6 +409,8 @@ class RunRecord:
         if not _is_int(version) or not 1 <= version <= _RUN_FORMAT_VERSION:
             raise f.fail(f"has format version {version!r}; this weaklab reads 1..{_RUN_FORMAT_VERSION}")
         names = {x.name for x in fields(cls)}
+        if version == 1:
+            names.discard("columns")  # version 1 records predate it
         if set(data) != names:
             raise f.fail(f"has fields {sorted(data)}, expected {sorted(names)}")
 
@@ -441,6 +448,15 @@ class RunRecord:
         for key in ("computed", "reused"):
             f.check_int(data[key], repr(key), low=0)
         f.check_str(data["status"], "'status'", choices=("running", "finished", "failed"))
+        columns = data.setdefault("columns", None)
+        if columns is not None:
+            if not isinstance(columns, list):
+                raise f.fail(f"'columns' must be a list of names, got {columns!r:.80}")
+            for i, name in enumerate(columns):
+                f.check_str(name, f"columns[{i}]")
+            if len(set(columns)) != len(columns):
+                raise f.fail(f"'columns' names a column twice: {columns!r:.120}")
+        data["format_version"] = _RUN_FORMAT_VERSION  # a version 1 record, rewritten, is a valid version 2 one
         return cls(**data)
 
     def block_keys(self) -> set[tuple[str, str]]:

@@ -349,3 +349,10 @@ def test_an_error_record_past_the_last_row_is_refused_so_save_writes_only_readab
         LabelMatrix(csr, ["a"], 2, {"a": LFErrors("a", 1, 2, 2, "E: x")})  # load() refuses this record
     L = LabelMatrix(csr, ["a"], 2, {"a": LFErrors("a", 1, 1, 1, "E: x")})
     assert LabelMatrix.load(L.save(tmp_path / "votes")).errors == {"a": LFErrors("a", 1, 1, 1, "E: x")}
+
+
+def test_from_dense_names_lfs_after_a_frames_string_columns():
+    frame = pd.DataFrame({"keyword": [1, -1], "length": [0, 0]})
+    assert LabelMatrix.from_dense(frame).lf_names == ("keyword", "length")
+    assert LabelMatrix.from_dense(frame, ["a", "b"]).lf_names == ("a", "b")
+    assert LabelMatrix.from_dense(pd.DataFrame([[1, -1]])).lf_names == ("lf_0", "lf_1")  # a RangeIndex of columns

@@ -419,10 +419,19 @@ class LabelMatrix:
             Floats holding whole numbers are accepted; a missing value, a fraction, a
             boolean array or a label outside ``[-1, k-1]`` is an error naming its cell.
         lf_names : sequence of str, optional
-            Defaults to ``lf_0 .. lf_{m-1}``.
+            Defaults to the columns of a DataFrame whose column names are all strings,
+            else ``lf_0 .. lf_{m-1}``.
         cardinality : int, optional
             Defaults to ``max(2, labels.max() + 1)``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> LabelMatrix.from_dense(pd.DataFrame({"kw": [1, -1], "len": [0, 0]})).lf_names
+        ('kw', 'len')
         """
+        if lf_names is None and isinstance(labels, pd.DataFrame) and all(isinstance(c, str) for c in labels.columns):
+            lf_names = list(labels.columns)
         arr = np.asarray(labels)
         if arr.ndim != 2:
             raise ValueError(f"labels must be 2-D (rows × LFs), got shape {arr.shape}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -283,6 +285,15 @@ def test_lf_matrix_csv_refuses_a_repeated_column_name(tmp_path, header):
     path = tmp_path / "m.csv"
     path.write_text(header + "\n1,-1,1\n")
     with pytest.raises(CorruptFileError, match=r"m\.csv: the column name\(s\) \['(0|Label)'\] appear more than once"):
+        load_lf_matrix_csv(path)
+
+
+@pytest.mark.parametrize("name", ["-1", " 1", "+2"])
+def test_lf_matrix_csv_refuses_an_lf_column_that_is_not_a_plain_number(tmp_path, name):
+    # "-1" was read as an LF named lf_-1; a name with a space as one that differs from its neighbour only by it
+    path = tmp_path / "m.csv"
+    path.write_text(f"0,{name},Label\n1,-1,1\n")
+    with pytest.raises(CorruptFileError, match=rf"m\.csv: LF column name\(s\) \['{re.escape(name)}'\] are not LF numbers"):
         load_lf_matrix_csv(path)
 
 

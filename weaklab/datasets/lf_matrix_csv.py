@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,8 @@ def load_lf_matrix_csv(path: str | Path, label_column: str = "Label") -> Labeled
     ------
     weaklab.persistence.CorruptFileError
         (a ``ValueError``) the file cannot be parsed, two columns share a name, the gold
-        column or the LF columns are missing, or a vote or gold cell is not one of the
+        column or the LF columns are missing, an LF column's number has a sign or
+        spaces (``-1``, `` 3``), or a vote or gold cell is not one of the
         integers -1, 0, 1 (``True``, ``0.5``, an empty cell...). The message names the
         file and the column, and the line of a bad cell.
 
@@ -61,7 +63,12 @@ def load_lf_matrix_csv(path: str | Path, label_column: str = "Label") -> Labeled
         raise CorruptFileError(path, f"the column name(s) {repeated} appear more than once; columns are {names}")
     if label_column not in names:
         raise CorruptFileError(path, f"no gold column {label_column!r}; columns are {names}")
-    lf_cols = [c for c in names if c != label_column and c.strip().lstrip("-").isdigit()]
+    numbered = [c for c in names if c != label_column and re.fullmatch(r"\s*[-+]?[0-9]+\s*", c)]
+    odd = [c for c in numbered if not re.fullmatch(r"[0-9]+", c)]
+    if odd:
+        raise CorruptFileError(path, f"LF column name(s) {odd} are not LF numbers 0, 1, ... (written without "
+                               f"sign or spaces); columns are {names}")
+    lf_cols = numbered
     if not lf_cols:
         raise CorruptFileError(path, "no LF columns (columns named 0..m-1)")
     raw = np.column_stack([_plus_minus_one(frame[c], path, f"LF votes (column {c!r})") for c in lf_cols])

@@ -13,6 +13,7 @@ from sklearn.exceptions import NotFittedError
 from torch import nn
 
 from weaklab import EndModel, LabelMatrix, TextFeaturizer, make_demo_corpus
+from weaklab.persistence import CorruptFileError
 from weaklab.endmodel.model import _confidence
 from weaklab.endmodel.networks import DevicePlan
 
@@ -494,12 +495,28 @@ def test_a_tampered_weight_file_is_rejected_naming_the_file(problem, tmp_path):
     arrays, meta = load_npz_json(path)
     arrays["weight:weight"] = np.full_like(arrays["weight:weight"], np.nan)
     bad = save_npz_json(tmp_path / "nan.npz", arrays, meta)
-    with pytest.raises(ValueError, match="nan.npz.*finite"):
+    with pytest.raises(CorruptFileError, match="nan.npz.*finite"):
         EndModel.load(bad)
-    arrays["weight:weight"] = arrays["weight:weight"][:1]
+    arrays["weight:weight"] = np.zeros_like(arrays["weight:weight"][:1])  # finite, the wrong shape
     short = save_npz_json(tmp_path / "short.npz", arrays, meta)
-    with pytest.raises(ValueError, match="short.npz"):
+    with pytest.raises(CorruptFileError, match="short.npz: the saved weights do not fit"):
         EndModel.load(short)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda meta: meta.update(estimator="LabelModel"), "is not a saved EndModel"),
+    (lambda meta: meta.pop("params"), "incomplete EndModel header"),
+    (lambda meta: meta["params"].update(lr=-1.0), "header field 'params'"),
+    (lambda meta: meta["fitted"].update(n_classes_="two"), "invalid EndModel fitted metadata"),
+    (lambda meta: meta["fitted"].update(n_classes_=7), "inconsistent EndModel metadata"),
+])
+def test_every_malformed_part_of_a_model_file_is_a_corrupt_file_error(problem, tmp_path, edit, message):
+    from weaklab.persistence import load_npz_json, save_npz_json
+
+    arrays, meta = load_npz_json(EndModel(**FAST).fit(problem["X"], problem["probs"]).save(tmp_path / "em"))
+    edit(meta)
+    with pytest.raises(CorruptFileError, match=f"bad.npz: .*{message}"):
+        EndModel.load(save_npz_json(tmp_path / "bad.npz", arrays, meta))
 
 
 def _set_idf(value):

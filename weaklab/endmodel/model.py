@@ -583,10 +583,18 @@ class EndModel(BaseEstimator):
         Returns
         -------
         EndModel
+
+        Raises
+        ------
+        weaklab.persistence.CorruptFileError
+            (a ``ValueError``) the file is not a saved EndModel or any part of it is
+            malformed or inconsistent; the message names the file and the part.
+        ValueError
+            ``module`` is missing for a user-module model, or given for a built-in one.
         """
         arrays, meta = load_npz_json(path)
         if meta.get("estimator") != "EndModel":
-            raise ValueError(f"{path} is not a saved EndModel (estimator={meta.get('estimator')!r})")
+            raise CorruptFileError(path, f"is not a saved EndModel (estimator={meta.get('estimator')!r})")
         try:
             params = dict(meta["params"])
             fitted = dict(meta["fitted"])
@@ -595,7 +603,7 @@ class EndModel(BaseEstimator):
             featurizer = params["featurizer"]
             custom = meta["custom_module"]
         except (KeyError, TypeError) as exc:
-            raise ValueError(f"{path} has an incomplete EndModel header: {exc!r}") from exc
+            raise CorruptFileError(path, f"has an incomplete EndModel header: {exc!r}") from None
         if featurizer is not None:
             try:
                 params["featurizer"] = TextFeaturizer.from_params(featurizer)
@@ -613,7 +621,10 @@ class EndModel(BaseEstimator):
         elif module is not None:
             raise ValueError(f"{path} holds a built-in {params['model']!r} model; do not pass module")
         self = cls(**params)
-        self._check_params()
+        try:
+            self._check_params()
+        except (TypeError, ValueError) as exc:
+            raise CorruptFileError(path, f"header field 'params': {exc}") from None
         plan = plan_device(device, self.mixed_precision)
         try:
             self.n_features_in_ = int(fitted["n_features_in_"])
@@ -635,31 +646,31 @@ class EndModel(BaseEstimator):
                     raise TypeError(f"feature_names_in_ must be a list of str, got {names!r}")
                 self.feature_names_in_ = names
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"{path} has invalid EndModel fitted metadata: {exc!r}") from exc
+            raise CorruptFileError(path, f"has invalid EndModel fitted metadata: {exc!r}") from None
         if self.n_features_in_ < 1 or self.n_classes_ < 2 or self.class_weight_.shape != (self.n_classes_,):
-            raise ValueError(f"{path} has inconsistent EndModel metadata (n_features_in_, n_classes_, class_weight_)")
+            raise CorruptFileError(path, "has inconsistent EndModel metadata (n_features_in_, n_classes_, class_weight_)")
         names = getattr(self, "feature_names_in_", None)
         if names is not None and len(names) != (1 if meta["featurizer"] is not None else self.n_features_in_):
-            raise ValueError(f"{path}: feature_names_in_ has {len(names)} names for {self.n_features_in_} features")
+            raise CorruptFileError(path, f"feature_names_in_ has {len(names)} names for {self.n_features_in_} features")
         self.featurizer_ = None
         if meta["featurizer"] is not None:
             if "featurizer_idf" not in arrays:
-                raise ValueError(f"{path} has a featurizer header but no featurizer_idf array")
+                raise CorruptFileError(path, "has a featurizer header but no featurizer_idf array")
             try:
                 self.featurizer_ = TextFeaturizer.from_state(meta["featurizer"], arrays["featurizer_idf"])
             except ValueError as exc:
                 raise CorruptFileError(path, f"featurizer state (header field 'featurizer', array 'featurizer_idf'): {exc}") from None
             if self.featurizer_.n_features_ != self.n_features_in_:
-                raise ValueError(f"{path}: the featurizer makes {self.featurizer_.n_features_} features, the model expects {self.n_features_in_}")
+                raise CorruptFileError(path, f"the featurizer makes {self.featurizer_.n_features_} features, the model expects {self.n_features_in_}")
         network = clone(self).set_params(**self.selected_params_)._network_for(self.n_features_in_, self.n_classes_)
         state = {key[len(_WEIGHT_PREFIX):]: torch.from_numpy(value) for key, value in arrays.items() if key.startswith(_WEIGHT_PREFIX)}
         for key, value in state.items():
             if value.dtype != torch.float32 or not bool(torch.isfinite(value).all()):
-                raise ValueError(f"{path}: weight {key!r} must be finite float32, got {value.dtype}")
+                raise CorruptFileError(path, f"weight {key!r} must be finite float32, got {value.dtype}")
         try:
             network.load_state_dict(state)
         except RuntimeError as exc:
-            raise ValueError(f"the saved weights in {path} do not fit the model's architecture: {exc}") from exc
+            raise CorruptFileError(path, f"the saved weights do not fit the model's architecture: {exc}") from None
         self.network_ = network.to(plan.device).eval()
         self.device_ = plan.device
         return self

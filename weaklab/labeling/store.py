@@ -38,9 +38,9 @@ its folder after it, so a power loss leaves the block either absent or complete 
 object store's upload is atomic and durable by itself). Two processes writing the same block write the same bytes; whichever rename
 lands last wins.
 
-**Run records** (``runs/*.json``, :class:`RunRecord`): which LFs (name, fingerprint)
-and which partitions (fingerprint, rows) a run used, when, and how many blocks it
-computed and reused. A record is written when a run starts and rewritten when it ends.
+**Run records** (``runs/*.json``, :class:`RunRecord`): which LFs (name, fingerprint),
+which partitions (fingerprint, rows) and which data columns a run used, when, and how
+many blocks it computed and reused. A record is written when a run starts and rewritten when it ends.
 :meth:`BlockStore.prune` keeps the blocks the most recent runs referenced;
 :meth:`BlockStore.summary` reports last use from them. The records carry a format
 version: they are the seam that run manifests build on.

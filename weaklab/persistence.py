@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Collection, Iterator, Mapping, Sequence
 
@@ -482,6 +483,17 @@ class StoredFile:
         if choices is not None and value not in choices:
             raise self.fail(f"{label} = {value!r} is not one of {sorted(choices)}")
         return value
+
+    def check_time(self, value: Any, label: str) -> datetime:
+        """``value`` as an ISO 8601 time with a time zone (how weaklab writes and sorts times)."""
+        self.check_str(value, label)
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise self.fail(f"{label} must be an ISO 8601 time with a time zone, got {value!r:.80}")
+        return when
 
     def check_keys(self, mapping: Mapping[str, Any], allowed: Collection[str], label: str) -> None:
         """Refuse keys of ``mapping`` outside ``allowed``."""

@@ -40,7 +40,7 @@ from ..matrix.counts import DriftCounts
 from ..matrix.label_matrix import LFErrors
 from ..persistence import StoredFile, loads_json
 from .._validation import is_fingerprint
-from .store import BlockStore, RunRecord, _check_time, open_store
+from .store import BlockStore, RunRecord, open_store
 
 __all__ = ["RunManifest", "apply_manifest", "lf_source", "manifest_file", "read_manifest", "run_metrics", "versions", "write_manifest"]
 
@@ -192,7 +192,7 @@ def _check(doc: dict, where: str) -> None:
         raise bad("run_id must be 1-128 letters, digits and '-'")
     if doc["kind"] not in KINDS:
         raise bad(f"kind must be one of {KINDS}")
-    _check_time(f, doc["created"], "created")
+    f.check_time(doc["created"], "created")
     for key in ("store", "parent"):
         if doc[key] is not None and not isinstance(doc[key], str):
             raise bad(f"{key} must be a string or null")

@@ -324,18 +324,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-def _check_time(f: StoredFile, value: Any, label: str) -> datetime:
-    """``value`` as an ISO 8601 time with a time zone (how records are written and sorted)."""
-    f.check_str(value, label)
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise f.fail(f"{label} must be an ISO 8601 time with a time zone, got {value!r:.80}")
-    return when
-
-
 @dataclass
 class RunRecord:
     """What one :func:`~weaklab.apply_lfs` run used: LFs, partitions, counts, times.
@@ -436,9 +424,9 @@ class RunRecord:
         f.check_str(data["run_id"], "'run_id'")
         if not re.fullmatch(r"[0-9A-Za-z-]+", data["run_id"]):
             raise f.fail(f"'run_id' must be letters, digits and '-', got {data['run_id']!r:.80}")
-        _check_time(f, data["started"], "'started'")
+        f.check_time(data["started"], "'started'")
         if data["finished"] is not None:
-            _check_time(f, data["finished"], "'finished'")
+            f.check_time(data["finished"], "'finished'")
         if data["store"] is not None:
             f.check_str(data["store"], "'store'")
         f.check_int(data["cardinality"], "'cardinality'", low=2, high=np.iinfo(np.int16).max - 1)

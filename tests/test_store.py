@@ -295,6 +295,15 @@ def test_prune_refuses_while_a_run_record_is_unreadable(tmp_path, damage):
     assert all(p.exists() for p in blocks)
 
 
+def test_a_run_record_under_another_runs_file_name_is_unreadable(tmp_path):
+    store, record = _small_store(tmp_path)
+    copy = record.with_name("20990101T000000000000Z-0badc0de.json")
+    copy.write_text(record.read_text())  # a copied record: two files would claim one run
+    with pytest.warns(UserWarning, match=f"{copy.name}: holds run_id '{record.stem}', but its file name says"):
+        runs = BlockStore(store).runs()
+    assert [r.run_id for r in runs] == [record.stem]
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("started", "not a time", "'started' must be an ISO 8601 time"),
     ("started", 12, "'started' must be a string"),

@@ -703,7 +703,11 @@ class BlockStore:
             if not path.endswith(".json") or _TMP in path:
                 continue
             try:
-                records.append(RunRecord.from_json(self._fs.cat_file(path), where=path))
+                record = RunRecord.from_json(self._fs.cat_file(path), where=path)
+                name = path.rsplit("/", 1)[-1][: -len(".json")]
+                if record.run_id != name:  # a copied or renamed record: two files would claim one run
+                    raise CorruptFileError(path, f"holds run_id {record.run_id!r}, but its file name says {name!r}")
+                records.append(record)
             except CorruptFileError as exc:
                 problems.append(str(exc))
             except (ValueError, TypeError, OSError) as exc:

@@ -322,3 +322,18 @@ def test_crowd_yaml_key_repeated_in_one_mapping_is_an_error(tmp_path):
     (tmp_path / "gt.yaml").write_text("i1: true\n")
     with pytest.raises(CorruptFileError, match=r"(?s)labels\.yaml: not valid YAML \(the key 'i1' appears twice.*line 1"):
         load_crowd(tmp_path)
+
+
+def test_lf_matrix_csv_counts_lines_past_blank_lines_and_multi_line_cells(tmp_path):
+    # data row 1 starts on line 5: row 0's note spans lines 2-3 and line 4 is blank (it said line 3)
+    path = tmp_path / "m.csv"
+    path.write_text('0,1,Label,note\n1,-1,1,"two\nlines"\n\n0,0.5,-1,x\n')
+    with pytest.raises(CorruptFileError, match=r"m\.csv: line 5: LF votes \(column '1'\)"):
+        load_lf_matrix_csv(path)
+
+
+def test_crowd_answers_name_the_line_past_a_blank_line(tmp_path):
+    (tmp_path / "answer.csv").write_text("question,worker,answer\n1,a,0\n\n1,b,x\n")
+    (tmp_path / "truth.csv").write_text("question,truth\n1,0\n")
+    with pytest.raises(CorruptFileError, match=r"answer\.csv: line 4: answer 'x' is not a class id"):
+        load_crowd(tmp_path)

@@ -13,6 +13,7 @@ is raised as one :class:`CorruptFileError` that names the file and the problem.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import tempfile
@@ -28,6 +29,8 @@ __all__ = [
     "CorruptFileError",
     "StoredFile",
     "atomic_path",
+    "csv_line_of_row",
+    "csv_row_location",
     "load_npz_json",
     "loads_json",
     "read_json",
@@ -339,6 +342,52 @@ def load_npz_json(path: str | Path) -> tuple[dict[str, np.ndarray], dict[str, An
     """
     stored = read_npz_json(path)
     return stored.arrays, stored.meta
+
+
+def csv_line_of_row(path: str | Path, row: int) -> int | None:
+    """The 1-based line where data row ``row`` (0-based, after the header) of a CSV file starts.
+
+    Rows are counted as pandas reads them: blank lines are skipped, and a quoted field
+    spanning several lines is one row (Python's csv reader; tab-separated for a ``.tsv``
+    file). None when the file has fewer rows. ``path`` may be an fsspec URL.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = path.write_text('text\\n"two\\nlines"\\n\\nthird\\n')
+    >>> csv_line_of_row(path, 1)
+    5
+    """
+    import fsspec
+
+    with fsspec.open(str(path), "rt", encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter="\t" if str(path).lower().endswith(".tsv") else ",")
+        seen, start = -1, 1  # the header is row -1
+        for record in reader:
+            if record:
+                if seen == row:
+                    return start
+                seen += 1
+            start = reader.line_num + 1
+    return None
+
+
+def csv_row_location(path: str | Path, row: int) -> str:
+    """``"line N"`` of data row ``row`` of a CSV file, for an error message.
+
+    ``"data row R"`` when the file no longer has that row.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = path.write_text("a\\n\\n1\\n")
+    >>> csv_row_location(path, 0), csv_row_location(path, 5)
+    ('line 3', 'data row 5')
+    """
+    line = csv_line_of_row(path, row)
+    return f"data row {row}" if line is None else f"line {line}"
 
 
 def _is_int(value: object) -> bool:

@@ -11,7 +11,8 @@ from .errors import UsageError, check_output, warn
 from ..labeling import LFApplicationError, apply_lfs
 from ..labeling.cluster import dask_client
 from ..labeling.lf_files import load_lfs
-from ..labeling.sources import InputPiece, check_lf_columns, csv_line_of_row, find_input_files, read_inputs, read_schemas
+from ..labeling.sources import InputPiece, check_lf_columns, find_input_files, read_inputs, read_schemas
+from ..persistence import csv_line_of_row
 
 _LFS_HELP = """a .py file or a module name defining the LFs (its LFS list, else every LF it
 defines). A .py file may import helper modules beside it; a module name is imported from

@@ -9,7 +9,7 @@ import pandas as pd
 import yaml
 
 from ..matrix import LabelMatrix
-from ..persistence import CorruptFileError
+from ..persistence import CorruptFileError, csv_row_location
 from .labeled_votes import LabeledVotes
 
 __all__ = ["load_crowd"]
@@ -99,7 +99,7 @@ def _check_ids(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
     for column in columns:
         empty = (frame[column].str.strip() == "").to_numpy()
         if empty.any():
-            raise CorruptFileError(path, f"line {int(np.flatnonzero(empty)[0]) + 2}: the {column} is empty")
+            raise CorruptFileError(path, f"{csv_row_location(path, int(np.flatnonzero(empty)[0]))}: the {column} is empty")
 
 
 def _class_ids(frame: pd.DataFrame, column: str, path: Path, missing_ok: bool) -> np.ndarray:
@@ -112,7 +112,7 @@ def _class_ids(frame: pd.DataFrame, column: str, path: Path, missing_ok: bool) -
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise CorruptFileError(
-            path, f"line {i + 2}: {column} {cells.iloc[i]!r} is not a class id (an int from 0 to {_MAX_CLASS})"
+            path, f"{csv_row_location(path, i)}: {column} {cells.iloc[i]!r} is not a class id (an int from 0 to {_MAX_CLASS})"
         )
     return np.where(np.isfinite(numbers), numbers, -1).astype(np.int64)
 
@@ -133,7 +133,7 @@ def _read_votes(frame: pd.DataFrame, path: Path, item: str, worker: str, answer:
         other = int(np.flatnonzero(same & clash & (labels != first["label"]))[0])
         raise CorruptFileError(
             path, f"worker {first['worker']!r} answers item {first['item']!r} twice with different answers: "
-            f"{first['label']} (line {lines[0] + 2}) and {labels[other]} (line {other + 2})"
+            f"{first['label']} ({csv_row_location(path, int(lines[0]))}) and {labels[other]} ({csv_row_location(path, other)})"
         )
     return votes.drop_duplicates(subset=["item", "worker"])
 

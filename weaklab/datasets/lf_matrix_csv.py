@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..matrix import LabelMatrix
-from ..persistence import CorruptFileError
+from ..persistence import CorruptFileError, csv_row_location
 from .labeled_votes import LabeledVotes
 
 __all__ = ["load_lf_matrix_csv"]
@@ -86,6 +86,6 @@ def _plus_minus_one(cells: pd.Series, path: str | Path, name: str) -> np.ndarray
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise CorruptFileError(
-            path, f"line {i + 2}: {name} must be -1, 0 (abstain) or +1; found {cells.iloc[i]!r}"
+            path, f"{csv_row_location(path, i)}: {name} must be -1, 0 (abstain) or +1; found {cells.iloc[i]!r}"
         )
     return numbers.astype(np.int64)

@@ -28,7 +28,6 @@ __all__ = [
     "DataFileError",
     "InputPiece",
     "check_lf_columns",
-    "csv_line_of_row",
     "find_input_files",
     "read_inputs",
     "read_schemas",
@@ -243,28 +242,3 @@ def read_inputs(files: Sequence[str], columns: Sequence[str] | None = None, sche
     ddf = dd.from_map(read_piece, pieces, columns=columns, meta=meta, enforce_metadata=False,
                       label="weaklab-read")
     return ddf, pieces
-
-
-def csv_line_of_row(file: str, row: int) -> int | None:
-    """The 1-based line where data row ``row`` (0-based, after the header) of a CSV file starts.
-
-    Quoted fields spanning several lines are counted correctly (Python's csv reader).
-    None when the file has fewer rows.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
-    >>> _ = path.write_text('text\\n"two\\nlines"\\nthird\\n')
-    >>> csv_line_of_row(str(path), 1)
-    4
-    """
-    with fsspec.open(file, "rt", encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        next(reader, None)
-        line = reader.line_num + 1
-        for i, _ in enumerate(reader):
-            if i == row:
-                return line
-            line = reader.line_num + 1
-    return None

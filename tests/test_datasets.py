@@ -164,10 +164,14 @@ def test_wrench_refuses_two_classes_with_one_name(tmp_path):
         load_wrench(tmp_path)
 
 
-def test_crowd_answers_must_be_class_ids(tmp_path):
-    (tmp_path / "answer.csv").write_text("question,worker,answer\n1,a,0\n1,b,0.7\n")
+@pytest.mark.parametrize("answers, where", [
+    ("1,a,0\n1,b,0.7\n", r"line 3: answer '0\.7'"),
+    ("1,a,0\n\n1,b,x\n", r"line 4: answer 'x'"),  # past a blank line (it said line 3)
+])
+def test_crowd_answers_must_be_class_ids(tmp_path, answers, where):
+    (tmp_path / "answer.csv").write_text("question,worker,answer\n" + answers)
     (tmp_path / "truth.csv").write_text("question,truth\n1,0\n")
-    with pytest.raises(CorruptFileError, match=r"answer\.csv: line 3: answer '0\.7' is not a class id"):
+    with pytest.raises(CorruptFileError, match=rf"answer\.csv: {where} is not a class id"):
         load_crowd(tmp_path)
 
 
@@ -330,10 +334,3 @@ def test_lf_matrix_csv_counts_lines_past_blank_lines_and_multi_line_cells(tmp_pa
     path.write_text('0,1,Label,note\n1,-1,1,"two\nlines"\n\n0,0.5,-1,x\n')
     with pytest.raises(CorruptFileError, match=r"m\.csv: line 5: LF votes \(column '1'\)"):
         load_lf_matrix_csv(path)
-
-
-def test_crowd_answers_name_the_line_past_a_blank_line(tmp_path):
-    (tmp_path / "answer.csv").write_text("question,worker,answer\n1,a,0\n\n1,b,x\n")
-    (tmp_path / "truth.csv").write_text("question,truth\n1,0\n")
-    with pytest.raises(CorruptFileError, match=r"answer\.csv: line 4: answer 'x' is not a class id"):
-        load_crowd(tmp_path)

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from . import add_command
-from .errors import UsageError, check_output, warn
+from .errors import UsageError, check_distinct, check_output, warn
 from ..labeling import LFApplicationError, apply_lfs
 from ..labeling.cluster import dask_client
 from ..labeling.lf_files import load_lfs
@@ -59,8 +59,7 @@ def run(args: argparse.Namespace) -> int:
     files = find_input_files(args.data)
     schemas = read_schemas(files)
     if args.columns:
-        if len(set(args.columns)) != len(args.columns):
-            raise UsageError(f"--columns names a column more than once: {args.columns}")
+        check_distinct(args.columns, "--columns")
         for file, names in schemas.items():
             missing = [c for c in args.columns if c not in names]
             if missing:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from collections.abc import Sequence
+
+import pandas as pd
 
 from ..labeling.fingerprint import partition_fingerprint
 from ..labeling.sources import DataFileError, InputPiece

@@ -13,7 +13,8 @@ from ..labeling import LFApplicationError
 from ..labeling.lf_files import LFFileError
 from ..labeling.sources import DataFileError
 
-__all__ = ["EXIT_CODES_HELP", "EXIT_DRIFT", "UsageError", "check_output", "exit_code_of", "staged_folder", "warn"]
+__all__ = ["EXIT_CODES_HELP", "EXIT_DRIFT", "UsageError", "check_distinct", "check_output", "exit_code_of",
+           "staged_folder", "warn"]
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -62,6 +63,13 @@ def exit_code_of(exc: BaseException) -> int:
 def warn(message: str) -> None:
     """A warning line on stderr."""
     print(f"warning: {message}", file=sys.stderr)
+
+
+def check_distinct(names: list[str], option: str) -> None:
+    """Refuse an option that names a column more than once."""
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"{option} names a column more than once: {twice}")
 
 
 def check_output(path: str | Path, overwrite: bool, *, folder: bool = False, what: str = "--out") -> Path:

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     with _compute_on(args.scheduler):
         L = stored_matrix(args.store)
         check_model_fits(model, L, args.model, f"--store {args.store}")
-        ids = [(None, None, None, None, None)] * L.n_blocks
+        ids, covered = [(None, None, None, None)] * L.n_blocks, None
         if args.id_column is not None:
             files = find_input_files(args.data)
             schemas = read_schemas(files)
@@ -67,11 +67,12 @@ def run(args: argparse.Namespace) -> int:
             check_pieces(pieces, L.run)
             # The columns 'weaklab apply' read, read as it read them, so the fingerprints are comparable.
             data, _ = read_inputs(files, columns_to_read(covered, [args.id_column]), schemas)
-            ids = list(zip(data.to_delayed(), pieces, range(L.n_blocks), L.run.partitions, [covered] * L.n_blocks))
+            ids = list(zip(data.to_delayed(), pieces, range(L.n_blocks), L.run.partitions))
         starts = np.concatenate([[0], np.cumsum(L.block_rows)[:-1]])
         write = dask.delayed(_write_partition, pure=False)
         with staged_folder(out) as tmp:
-            tasks = [write(block, model, str(tmp / f"part-{i:05d}.parquet"), int(start), args.id_column, *ids[i])
+            tasks = [write(block, model, str(tmp / f"part-{i:05d}.parquet"), int(start), args.id_column, covered,
+                           *ids[i])
                      for i, (block, start) in enumerate(zip(L.blocks, starts))]
             # The manifest's counts and labels come from the same predictions as the files.
             summary = merge_summaries(dask.compute(*tasks))
@@ -82,10 +83,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_partition(block, model, path: str, start: int, id_column, data, piece, i, part, covered):
+def _write_partition(block, model, path: str, start: int, id_column, covered, data, piece, i, part):
     """Write one partition's labels; return its drift counts and predictions, for the run's manifest.
 
-    With ``id_column``, ``data`` is the partition's rows, checked to be the ones the run labelled.
+    With ``id_column``, ``data`` is the partition's rows, checked (on the ``covered`` columns, None:
+    all) to be the ones the run labelled.
     """
     frame = {}
     if id_column is not None:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import add_command
 from .checks import check_model_fits, check_partition, check_pieces, columns_to_read, fingerprinted_columns
-from .errors import UsageError, check_output, staged_folder
+from .errors import UsageError, check_distinct, check_output, staged_folder
 from .models import _compute_on
 from .. import models as label_models
 from ..labeling.batch import stored_matrix
@@ -95,8 +95,8 @@ def run_train(args: argparse.Namespace) -> int:
         raise UsageError("--columns only applies with --store (a saved matrix has no partition fingerprints)")
     out = _npz_output(args.out, args.overwrite)
     columns = _input_columns(args)
-    if args.columns is not None and len(set(args.columns)) != len(args.columns):
-        raise UsageError(f"--columns names a column more than once: {args.columns}")
+    if args.columns is not None:
+        check_distinct(args.columns, "--columns")
     lm = label_models.load_model(args.model)
     pieces = _pieces(args.data, columns, "--data")
     dev_pieces = None if args.dev is None else _pieces(args.dev, [*columns, args.dev_label_column], "--dev")
@@ -152,9 +152,7 @@ def _input_columns(args: argparse.Namespace) -> list[str]:
     if args.text_column is not None:
         return [args.text_column]
     columns = list(args.feature_columns)
-    twice = sorted({c for c in columns if columns.count(c) > 1})
-    if twice:
-        raise UsageError(f"--feature-columns names {twice} more than once")
+    check_distinct(columns, "--feature-columns")
     return columns
 
 

@@ -63,12 +63,11 @@ def load_lf_matrix_csv(path: str | Path, label_column: str = "Label") -> Labeled
         raise CorruptFileError(path, f"the column name(s) {repeated} appear more than once; columns are {names}")
     if label_column not in names:
         raise CorruptFileError(path, f"no gold column {label_column!r}; columns are {names}")
-    numbered = [c for c in names if c != label_column and re.fullmatch(r"\s*[-+]?[0-9]+\s*", c)]
-    odd = [c for c in numbered if not re.fullmatch(r"[0-9]+", c)]
+    lf_cols = [c for c in names if c != label_column and re.fullmatch(r"\s*[-+]?[0-9]+\s*", c)]
+    odd = [c for c in lf_cols if not re.fullmatch(r"[0-9]+", c)]
     if odd:
         raise CorruptFileError(path, f"LF column name(s) {odd} are not LF numbers 0, 1, ... (written without "
                                f"sign or spaces); columns are {names}")
-    lf_cols = numbered
     if not lf_cols:
         raise CorruptFileError(path, "no LF columns (columns named 0..m-1)")
     raw = np.column_stack([_plus_minus_one(frame[c], path, f"LF votes (column {c!r})") for c in lf_cols])
